@@ -1,0 +1,523 @@
+#include "common/experiment.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+
+#include "common/config_reader.h"
+#include "common/units.h"
+#include "ebatch_version.h"
+
+namespace ebatch {
+namespace fs = std::filesystem;
+
+const char* to_string(CellType cell) { return cell == CellType::lstm ? "lstm" : "gru"; }
+const char* to_string(DirectionMerge merge) { return merge == DirectionMerge::concat ? "concat" : "sum"; }
+const char* to_string(PolicyConfig::Kind k) {
+  switch (k) {
+    case PolicyConfig::Kind::none: return "none";
+    case PolicyConfig::Kind::padded: return "padded";
+    case PolicyConfig::Kind::cellular: return "cellular";
+    case PolicyConfig::Kind::ebatch: return "ebatch";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
+
+// Keys whose value may be a path to a YAML file that is inlined in its place.
+const char* const kIncludeKeys[] = {"hardware", "energy", "network", "workload.lengths"};
+
+std::vector<std::string> split_path(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  return parts;
+}
+
+// Finds the node at a dotted path (undefined node if absent). Never creates nodes.
+YAML::Node find_node(const YAML::Node& root, const std::string& key) {
+  YAML::Node cur;
+  cur.reset(root);
+  for (const auto& part : split_path(key)) {
+    if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& c = cur;
+    YAML::Node next = c[part];
+    if (!next.IsDefined()) return next;
+    cur.reset(next);
+  }
+  return cur;
+}
+
+void resolve_includes(YAML::Node root, ConfigOrigins& origins) {
+  for (const char* key : kIncludeKeys) {
+    YAML::Node value = find_node(root, key);
+    if (!value.IsDefined() || !value.IsScalar()) continue;
+    const auto [origin, is_file] = origins.lookup(key);
+    fs::path path(value.Scalar());
+    if (path.is_relative() && is_file) path = fs::path(origin).parent_path() / path;
+    const std::string file = path.lexically_normal().string();
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+      throw ConfigError(config_message(origins, key, value, "included file '" + file + "' not found"));
+    }
+    YAML::Node loaded = load_yaml_file(file);
+    if (!loaded.IsMap()) throw ConfigError(file + ": expected a mapping of keys at the top level");
+    // Replace the scalar in its parent mapping.
+    const auto parts = split_path(key);
+    std::string parent_key;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) parent_key += (i ? "." : "") + parts[i];
+    YAML::Node parent = parent_key.empty() ? root : find_node(root, parent_key);
+    parent[parts.back()] = loaded;
+    origins.add(key, file, true);
+  }
+}
+
+void apply_override(YAML::Node root, const Override& o, ConfigOrigins& origins) {
+  const std::string where = "--set " + o.key + "=" + o.value;
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(where + ": malformed value: " + e.msg);
+  }
+  const auto parts = split_path(o.key);
+  YAML::Node cur;
+  cur.reset(root);
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    walked += (i ? "." : "") + parts[i];
+    YAML::Node next = cur[parts[i]];
+    if (!next.IsDefined() || next.IsNull()) {
+      cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = cur[parts[i]];
+    } else if (!next.IsMap()) {
+      throw ConfigError(where + ": key '" + walked + "' is a single value, not a section");
+    }
+    cur.reset(next);
+  }
+  cur[parts.back()] = value;
+  origins.add(o.key, where, false);
+}
+
+LengthDistribution::Kind length_kind(const std::string& s) {
+  if (s == "empirical") return LengthDistribution::Kind::empirical;
+  if (s == "lognormal") return LengthDistribution::Kind::lognormal;
+  if (s == "uniform") return LengthDistribution::Kind::uniform;
+  if (s == "fixed") return LengthDistribution::Kind::fixed;
+  return LengthDistribution::Kind::trace;
+}
+
+Precision precision_of(const std::string& s) {
+  if (s == "int8") return Precision::int8;
+  if (s == "fp16") return Precision::fp16;
+  if (s == "bf16") return Precision::bf16;
+  return Precision::fp32;
+}
+
+HardwareConfig parse_hardware(const ConfigSection& s) {
+  HardwareConfig hw;
+  hw.platform = s.choice("platform", {"epur", "tpu"}) == "epur" ? Platform::epur : Platform::tpu;
+  hw.name = s.string("name", to_string(hw.platform));
+  s.string("source", "");
+  hw.frequency_hz = s.frequency("frequency");
+  if (hw.frequency_hz < 1e3 || hw.frequency_hz > 1e11) s.fail("frequency", "must be between 1 kHz and 100 GHz");
+  if (hw.platform == Platform::epur) {
+    hw.precision = precision_of(s.choice("precision", {"fp16", "fp32"}, "fp16"));
+    hw.epur.compute_units = int(s.integer("compute_units", 1, 64, 4));
+    hw.epur.dot_product_width = int(s.integer("dot_product_width", 1, 4096, 16));
+    hw.epur.mfu_width = int(s.integer("mfu_width", 1, 4096, 1));
+    hw.epur.weight_buffer_bytes = s.size("weight_buffer");
+    hw.epur.input_buffer_bytes = s.size("input_buffer");
+    hw.epur.intermediate_memory_bytes = s.size("intermediate_memory");
+  } else {
+    hw.precision = precision_of(s.choice("precision", {"int8", "bf16", "fp16", "fp32"}, "int8"));
+    const ConfigSection array = s.section("array");
+    hw.tpu.rows = int(array.integer("rows", 1, 4096));
+    hw.tpu.cols = int(array.integer("cols", 1, 4096));
+    array.finish();
+    hw.tpu.weight_fifo_tiles = int(s.integer("weight_fifo_tiles", 1, 64, 4));
+    hw.tpu.unified_buffer_bytes = s.size("unified_buffer");
+    hw.tpu.accumulator_bytes = s.size("accumulators");
+    hw.tpu.activation_width = int(s.integer("activation_width", 1, 65536, hw.tpu.cols));
+  }
+  const ConfigSection dram = s.section("dram");
+  hw.dram.technology = dram.string("technology", "");
+  hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");
+  if (hw.dram.bandwidth_bytes_per_s <= 0) dram.fail("bandwidth", "must be positive");
+  hw.dram.latency_s = dram.time("latency", "0 ns");
+  hw.dram.burst_bytes = dram.size("burst", "64 B");
+  if (hw.dram.burst_bytes == 0) dram.fail("burst", "must be at least 1 B");
+  hw.dram.capacity_bytes = dram.size("capacity", "8 GiB");
+  dram.finish();
+  s.finish();
+  return hw;
+}
+
+EnergyTable parse_energy(const ConfigSection& s, Platform platform) {
+  EnergyTable table;
+  table.name = s.string("name", "energy");
+  table.technology = s.string("technology", "");
+  s.string("source", "");
+  const ConfigSection comps = s.section("components");
+  for (const auto& entry : energy_vocabulary(platform)) {
+    if (!comps.has(entry.component))
+      comps.fail(entry.component, std::string("missing: the ") + to_string(platform) +
+                                      " model needs this component (" + entry.meaning + ")");
+    const ConfigSection c = comps.section(entry.component);
+    EnergyComponent comp;
+    for (const auto& action : entry.actions) {
+      if (!c.has(action)) c.fail(action, "missing energy per action (e.g. '1.5 pJ')");
+      comp.action_j[action] = c.energy(action);
+    }
+    comp.leakage_w = c.power("leakage", "0 W");
+    comp.leakage_w_per_mib = c.power("leakage_per_MiB", "0 W");
+    c.finish();
+    table.components[entry.component] = comp;
+  }
+  comps.finish();
+  s.finish();
+  return table;
+}
+
+NetworkSpec parse_network(const ConfigSection& s) {
+  NetworkSpec n;
+  n.name = s.string("name");
+  n.source = s.string("source", "");
+  n.cell = s.choice("cell", {"lstm", "gru"}) == "lstm" ? CellType::lstm : CellType::gru;
+  n.input_size = int(s.integer("input_size", 1, 1 << 20));
+  n.hidden_size = int(s.integer("hidden_size", 1, 1 << 20));
+  n.num_layers = int(s.integer("layers", 1, 64));
+  n.bidirectional = s.boolean("bidirectional", false);
+  n.merge = s.choice("merge", {"concat", "sum"}, "concat") == "concat" ? DirectionMerge::concat
+                                                                         : DirectionMerge::sum;
+  n.steps_per_second = s.number("steps_per_second", 0, 1e6, 0);
+  if (auto out = s.optional_section("output")) {
+    n.output.size = int(out->integer("size", 0, 1 << 22));
+    n.output.activation = out->choice("activation", {"none", "softmax", "sigmoid"}, "none");
+    out->finish();
+  }
+  s.finish();
+  return n;
+}
+
+LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net) {
+  LengthDistribution d;
+  const std::string kind = s.choice("distribution", {"empirical", "lognormal", "uniform", "fixed", "trace"});
+  d.kind = length_kind(kind);
+  d.source = s.string("name", kind);
+  s.string("source", "");
+  if (d.kind == LengthDistribution::Kind::trace) {
+    s.finish();
+    return d;
+  }
+  const std::string unit = s.choice("unit", {"steps", "seconds"}, "steps");
+  if (unit == "seconds") {
+    if (!s.has("steps_per_second") && net.steps_per_second <= 0)
+      s.fail("unit", "lengths are in seconds but network '" + net.name +
+                         "' gives no steps_per_second; set workload.lengths.steps_per_second");
+    d.steps_per_unit = s.number("steps_per_second", 1e-6, 1e9, net.steps_per_second);
+  }
+  switch (d.kind) {
+    case LengthDistribution::Kind::empirical: {
+      s.accept("quantiles");
+      const YAML::Node q = s.node()["quantiles"];
+      if (!q.IsDefined() || !q.IsSequence() || q.size() < 2)
+        s.fail("quantiles", "expected a list of at least two [probability, value] pairs");
+      for (size_t i = 0; i < q.size(); ++i) {
+        const std::string at = "entry " + std::to_string(i + 1) + ": ";
+        if (!q[i].IsSequence() || q[i].size() != 2) s.fail("quantiles", at + "expected [probability, value]");
+        double p = 0, v = 0;
+        try {
+          p = q[i][0].as<double>();
+          v = q[i][1].as<double>();
+        } catch (const YAML::Exception&) {
+          s.fail("quantiles", at + "expected two numbers");
+        }
+        if (!std::isfinite(p) || !std::isfinite(v) || v < 0) s.fail("quantiles", at + "values must be finite and >= 0");
+        if (!d.quantiles.empty() && p <= d.quantiles.back().first)
+          s.fail("quantiles", at + "probabilities must increase strictly");
+        if (!d.quantiles.empty() && v < d.quantiles.back().second)
+          s.fail("quantiles", at + "values must not decrease");
+        d.quantiles.emplace_back(p, v);
+      }
+      if (d.quantiles.front().first != 0.0 || d.quantiles.back().first != 1.0)
+        s.fail("quantiles", "the first probability must be 0 (the minimum) and the last 1 (the maximum)");
+      d.table_mean = s.number("mean", 0, 1e12, 0);
+      break;
+    }
+    case LengthDistribution::Kind::lognormal: {
+      const double median = s.number("median", 1e-9, 1e12);
+      if (s.has("mean") == s.has("sigma")) s.fail_section("lognormal needs 'median' and exactly one of 'mean' or 'sigma'");
+      d.mu = std::log(median);
+      if (s.has("mean")) {
+        const double mean = s.number("mean", 1e-9, 1e12);
+        if (mean <= median) s.fail("mean", "must exceed the median for a lognormal");
+        d.sigma = std::sqrt(2.0 * std::log(mean / median));
+        d.table_mean = mean;
+      } else {
+        s.accept("mean");
+        d.sigma = s.number("sigma", 0, 10);
+      }
+      d.min = s.number("min", 0, 1e12, 0);
+      d.max = s.number("max", 0, 1e12);
+      if (d.max < d.min) s.fail("max", "must not be below min");
+      break;
+    }
+    case LengthDistribution::Kind::uniform:
+      d.min = s.number("min", 0, 1e12);
+      d.max = s.number("max", 0, 1e12);
+      if (d.max < d.min) s.fail("max", "must not be below min");
+      break;
+    case LengthDistribution::Kind::fixed:
+      d.value = s.number("value", 1e-9, 1e12);
+      break;
+    case LengthDistribution::Kind::trace: break;
+  }
+  s.finish();
+  return d;
+}
+
+WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std::uint64_t seed) {
+  WorkloadSpec w;
+  w.seed = std::uint64_t(s.integer("seed", 0, std::numeric_limits<std::int64_t>::max(), std::int64_t(seed)));
+  w.lengths = parse_lengths(s.section("lengths"), net);
+  if (auto a = s.optional_section("arrivals")) {
+    const std::string process = a->choice("process", {"all_at_zero", "poisson", "trace"}, "all_at_zero");
+    w.arrivals.kind = process == "poisson" ? ArrivalProcess::Kind::poisson
+                      : process == "trace" ? ArrivalProcess::Kind::trace
+                                           : ArrivalProcess::Kind::all_at_zero;
+    if (w.arrivals.kind == ArrivalProcess::Kind::poisson) {
+      w.arrivals.rate_per_s = a->rate("rate");
+      if (w.arrivals.rate_per_s <= 0) a->fail("rate", "must be positive");
+    }
+    a->finish();
+  } else {
+    YAML::Node arrivals(YAML::NodeType::Map);
+    arrivals["process"] = "all_at_zero";
+    YAML::Node self = s.node();
+    self["arrivals"] = arrivals;
+  }
+  const bool uses_trace = w.lengths.kind == LengthDistribution::Kind::trace ||
+                          w.arrivals.kind == ArrivalProcess::Kind::trace;
+  if (uses_trace) {
+    if (!s.has("trace")) s.fail("trace", "missing: lengths or arrivals come from a trace, so give its CSV path");
+    w.trace_path = s.existing_file("trace");
+    w.requests = s.integer("requests", 0, 1'000'000'000, 0);
+  } else {
+    if (s.has("trace")) s.fail("trace", "given, but neither lengths nor arrivals use the trace");
+    w.requests = s.integer("requests", 1, 1'000'000'000);
+  }
+  s.finish();
+  return w;
+}
+
+PolicyConfig parse_policy(const ConfigSection& s) {
+  PolicyConfig p;
+  const std::string kind = s.choice("kind", {"none", "padded", "cellular", "ebatch"});
+  p.kind = kind == "none"       ? PolicyConfig::Kind::none
+           : kind == "padded"   ? PolicyConfig::Kind::padded
+           : kind == "cellular" ? PolicyConfig::Kind::cellular
+                                : PolicyConfig::Kind::ebatch;
+  auto only_for = [&](const char* key, PolicyConfig::Kind k) {
+    if (p.kind != k && s.has(key))
+      s.fail(key, std::string("only used by policy '") + to_string(k) + "', not '" + kind + "'");
+  };
+  if (p.kind == PolicyConfig::Kind::none) {
+    if (s.has("slots") && s.integer("slots", 0, 4096) != 1)
+      s.fail("slots", "policy 'none' runs one sequence at a time: slots must be 1");
+    p.slots = int(s.integer("slots", 1, 1, 1));
+  } else {
+    p.slots = int(s.integer("slots", 1, 4096));
+  }
+  p.host_reaction_latency_s = s.time("host_reaction_latency", "1 us");
+  only_for("batch_timeout", PolicyConfig::Kind::padded);
+  only_for("window_steps", PolicyConfig::Kind::ebatch);
+  only_for("refill", PolicyConfig::Kind::ebatch);
+  only_for("bidirectional", PolicyConfig::Kind::ebatch);
+  only_for("tuner", PolicyConfig::Kind::ebatch);
+  if (p.kind == PolicyConfig::Kind::padded) p.batch_timeout_s = s.time("batch_timeout", "10 ms");
+  if (p.kind == PolicyConfig::Kind::ebatch) {
+    const std::string n = s.has("window_steps") ? s.node()["window_steps"].Scalar() : "auto";
+    p.window_steps = n == "auto" ? (s.string("window_steps", "auto"), 0) : int(s.integer("window_steps", 1, 1'000'000));
+    p.refill = s.choice("refill", {"window_boundary", "immediate"}, "window_boundary");
+    p.bidirectional = s.choice("bidirectional", {"whole_sequence"}, "whole_sequence");
+    YAML::Node self = s.node();
+    if (!s.has("tuner")) self["tuner"] = YAML::Node(YAML::NodeType::Map);
+    const ConfigSection t = s.section("tuner");
+    p.tuner.objective = t.choice("objective", {"min_energy_under_latency", "knee"}, "min_energy_under_latency");
+    p.tuner.latency_target_s = t.time("latency_target", "0 s");
+    if (!t.has("candidates")) {
+      YAML::Node c(YAML::NodeType::Sequence);
+      for (int v : {1, 2, 4, 8, 16, 32, 64, 128}) c.push_back(v);
+      YAML::Node tn = t.node();
+      tn["candidates"] = c;
+    }
+    t.accept("candidates");
+    const YAML::Node c = t.node()["candidates"];
+    if (!c.IsSequence() || c.size() == 0) t.fail("candidates", "expected a non-empty list of window sizes");
+    for (const auto& item : c) {
+      long long v = 0;
+      try {
+        v = item.as<long long>();
+      } catch (const YAML::Exception&) {
+        t.fail("candidates", "'" + item.Scalar() + "' is not a whole number");
+      }
+      if (v < 1 || v > 1'000'000) t.fail("candidates", "window sizes must be in [1, 1000000]");
+      p.tuner.candidates.push_back(int(v));
+    }
+    t.finish();
+  }
+  s.finish();
+  return p;
+}
+
+SimulationConfig parse_simulation(const ConfigSection& s) {
+  SimulationConfig sim;
+  sim.functional = s.boolean("functional", false);
+  sim.quantum_s = s.time("quantum", "1 us");
+  if (sim.quantum_s <= 0) s.fail("quantum", "must be positive");
+  sim.weights_path = s.optional_existing_file("weights").value_or("");
+  sim.inputs_path = s.optional_existing_file("inputs").value_or("");
+  sim.check_golden = s.boolean("check_golden", true);
+  s.finish();
+  return sim;
+}
+
+OutputConfig parse_output(const ConfigSection& s, const std::string& name) {
+  OutputConfig out;
+  out.dir = s.string("dir", "results/" + name);
+  out.trace = s.choice("trace", {"off", "control", "full"}, "off");
+  out.trace_from_s = s.time("trace_from", "0 s");
+  out.trace_to_s = s.time("trace_to", "0 s");
+  if (out.trace_to_s != 0 && out.trace_to_s <= out.trace_from_s)
+    s.fail("trace_to", "must be after trace_from (or 0 for the end of the run)");
+  out.requests_csv = s.boolean("requests_csv", true);
+  out.progress = s.choice("progress", {"auto", "on", "off"}, "auto");
+  s.finish();
+  return out;
+}
+
+ConfigSection ensure_section(const ConfigSection& top, const std::string& key) {
+  if (!top.has(key)) {
+    YAML::Node self = top.node();
+    self[key] = YAML::Node(YAML::NodeType::Map);
+  }
+  return top.section(key);
+}
+
+// Checks that need several sections at once.
+void cross_check(const Experiment& e, const ConfigSection& top) {
+  const auto& net = e.network;
+  const auto& hw = e.hardware;
+  const ConfigSection hws = top.section("hardware");
+  const int bytes = bytes_per_value(hw.precision);
+  int widest_input = 0;
+  for (int l = 0; l < net.num_layers; ++l) widest_input = std::max(widest_input, net.layer_input_size(l));
+  const std::uint64_t row_bytes = std::uint64_t(widest_input + net.hidden_size) * bytes;
+  auto fmt = [](double b) { return units::format_size(b); };
+  if (hw.platform == Platform::epur) {
+    if (hw.epur.compute_units < net.gates())
+      hws.fail("compute_units", std::string(to_string(net.cell)) + " network '" + net.name + "' needs " +
+                                    std::to_string(net.gates()) + " compute units (one per gate), hardware has " +
+                                    std::to_string(hw.epur.compute_units));
+    if (hw.epur.weight_buffer_bytes < row_bytes)
+      hws.fail("weight_buffer", fmt(double(hw.epur.weight_buffer_bytes)) +
+                                    " is smaller than one row of weights of network '" + net.name + "' (" +
+                                    fmt(double(row_bytes)) + ")");
+    const std::uint64_t input_bytes = std::uint64_t(std::max(widest_input, net.hidden_size)) * bytes;
+    if (hw.epur.input_buffer_bytes < input_bytes)
+      hws.fail("input_buffer", fmt(double(hw.epur.input_buffer_bytes)) + " cannot hold one input vector of network '" +
+                                   net.name + "' (" + fmt(double(input_bytes)) + ")");
+    const std::uint64_t state_bytes = std::uint64_t(net.layer_output_size()) * 2 * bytes;
+    if (hw.epur.intermediate_memory_bytes < state_bytes)
+      hws.fail("intermediate_memory", fmt(double(hw.epur.intermediate_memory_bytes)) +
+                                          " cannot hold one step's state of network '" + net.name + "' (" +
+                                          fmt(double(state_bytes)) + ")");
+  } else {
+    const std::uint64_t tile_bytes = std::uint64_t(hw.tpu.rows) * hw.tpu.cols * bytes;
+    (void)tile_bytes;
+    const std::uint64_t act_row = std::uint64_t(widest_input + net.hidden_size) * bytes;
+    if (hw.tpu.unified_buffer_bytes < act_row)
+      hws.fail("unified_buffer", fmt(double(hw.tpu.unified_buffer_bytes)) + " cannot hold one row of activations (" +
+                                     fmt(double(act_row)) + ")");
+    if (hw.tpu.accumulator_bytes < std::uint64_t(hw.tpu.cols) * 4)
+      hws.fail("accumulators", fmt(double(hw.tpu.accumulator_bytes)) + " cannot hold one row of " +
+                                   std::to_string(hw.tpu.cols) + " 32-bit accumulators");
+  }
+}
+
+Experiment parse_experiment(YAML::Node root, std::shared_ptr<ConfigOrigins> origins, const std::string& source,
+                            const std::vector<Override>& overrides) {
+  if (!root.IsMap()) throw ConfigError(source + ": expected a mapping of keys at the top level");
+  resolve_includes(root, *origins);
+  for (const auto& o : overrides) {
+    apply_override(root, o, *origins);
+    resolve_includes(root, *origins);
+  }
+  Experiment e;
+  e.source_file = source;
+  const ConfigSection top(root, "", origins);
+  e.name = top.string("name", fs::path(source).stem().string());
+  e.seed = std::uint64_t(top.integer("seed", 0, std::numeric_limits<std::int64_t>::max(), 1));
+  top.string("description", "");
+  e.hardware = parse_hardware(top.section("hardware"));
+  e.energy = parse_energy(top.section("energy"), e.hardware.platform);
+  e.network = parse_network(top.section("network"));
+  e.workload = parse_workload(top.section("workload"), e.network, e.seed);
+  e.policy = parse_policy(top.section("policy"));
+  e.simulation = parse_simulation(ensure_section(top, "simulation"));
+  e.output = parse_output(ensure_section(top, "output"), e.name);
+  top.finish();
+  cross_check(e, top);
+  e.resolved = root;
+  return e;
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set " + text + ": expected dotted.key=value");
+  Override o{text.substr(0, eq), text.substr(eq + 1)};
+  for (const auto& part : split_path(o.key))
+    if (part.empty()) throw InputError("--set " + text + ": empty part in key '" + o.key + "'");
+  if (o.key.back() == '.') throw InputError("--set " + text + ": key ends with '.'");
+  return o;
+}
+
+Experiment load_experiment(const std::string& path, const std::vector<Override>& overrides) {
+  auto origins = std::make_shared<ConfigOrigins>();
+  origins->add("", path, true);
+  YAML::Node root = load_yaml_file(path);
+  return parse_experiment(root, origins, path, overrides);
+}
+
+Experiment load_experiment_text(const std::string& yaml_text, const std::string& name_for_messages,
+                                const std::vector<Override>& overrides) {
+  auto origins = std::make_shared<ConfigOrigins>();
+  origins->add("", name_for_messages, true);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name_for_messages + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+  }
+  check_duplicate_keys(root, name_for_messages);
+  return parse_experiment(root, origins, name_for_messages, overrides);
+}
+
+std::string emit_resolved(const Experiment& e) {
+  YAML::Emitter out;
+  out << e.resolved;
+  return "# Resolved by ebatch " EBATCH_VERSION " from " + e.source_file +
+         ": every include inlined, every default written.\n# Rerun with: ebatch run resolved.yaml\n" +
+         out.c_str() + "\n";
+}
+
+}  // namespace ebatch

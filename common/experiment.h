@@ -1,0 +1,123 @@
+// An experiment: hardware, energy table, network, workload, batching policy,
+// simulation options and outputs, loaded from YAML with includes and
+// command-line overrides, validated, and kept as a fully resolved YAML tree
+// (every include inlined, every default written) for resolved.yaml.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/energy_table.h"
+#include "common/platform.h"
+#include "common/precision.h"
+#include "common/rnn_spec.h"
+#include "common/workload_spec.h"
+
+namespace ebatch {
+
+struct DramConfig {
+  std::string technology;
+  double bandwidth_bytes_per_s = 0;
+  double latency_s = 0;
+  std::uint64_t burst_bytes = 64;
+  std::uint64_t capacity_bytes = 0;
+};
+
+// E-PUR (Silfa et al., PACT 2018): one compute unit per gate.
+struct EpurConfig {
+  int compute_units = 4;
+  int dot_product_width = 16;          // MACs per cycle per compute unit
+  int mfu_width = 1;                   // element-wise operations per cycle per compute unit
+  std::uint64_t weight_buffer_bytes = 0;  // per compute unit
+  std::uint64_t input_buffer_bytes = 0;   // per compute unit
+  std::uint64_t intermediate_memory_bytes = 0;
+};
+
+// TPU v1-like weight-stationary systolic array (Jouppi et al., ISCA 2017).
+struct TpuConfig {
+  int rows = 256, cols = 256;
+  int weight_fifo_tiles = 4;
+  std::uint64_t unified_buffer_bytes = 0;
+  std::uint64_t accumulator_bytes = 0;
+  int activation_width = 256;  // elements per cycle in the activation unit
+};
+
+struct HardwareConfig {
+  std::string name;
+  Platform platform = Platform::epur;
+  double frequency_hz = 0;
+  Precision precision = Precision::fp16;
+  DramConfig dram;
+  EpurConfig epur;
+  TpuConfig tpu;
+};
+
+struct TunerConfig {
+  std::string objective = "min_energy_under_latency";  // | knee
+  double latency_target_s = 0;                          // 0: no target
+  std::vector<int> candidates;                          // window sizes to try
+};
+
+struct PolicyConfig {
+  enum class Kind { none, padded, cellular, ebatch };
+  Kind kind = Kind::ebatch;
+  int slots = 1;             // batch size B
+  int window_steps = 0;      // N; 0 = auto (tuner)
+  std::string refill = "window_boundary";  // | immediate
+  double host_reaction_latency_s = 0;
+  double batch_timeout_s = 0;              // padded: wait at most this long to fill a batch
+  std::string bidirectional = "whole_sequence";
+  TunerConfig tuner;
+};
+const char* to_string(PolicyConfig::Kind k);
+
+struct SimulationConfig {
+  bool functional = false;
+  Precision precision = Precision::fp32;  // numerics in functional mode
+  double quantum_s = 0;                   // temporal-decoupling quantum
+  std::string weights_path;               // .npz; empty: seeded random weights
+  std::string inputs_path;                // .npz; empty: seeded random inputs
+  bool check_golden = true;               // compare against the golden reference
+};
+
+struct OutputConfig {
+  std::string dir;
+  std::string trace = "off";  // off | control | full
+  double trace_from_s = 0, trace_to_s = 0;  // to = 0: until the end
+  bool requests_csv = true;
+  std::string progress = "auto";  // auto | on | off
+};
+
+struct Experiment {
+  std::string name;
+  std::string source_file;
+  std::uint64_t seed = 1;
+  HardwareConfig hardware;
+  EnergyTable energy;
+  NetworkSpec network;
+  WorkloadSpec workload;
+  PolicyConfig policy;
+  SimulationConfig simulation;
+  OutputConfig output;
+  YAML::Node resolved;  // the merged tree with includes inlined and defaults written
+};
+
+// "dotted.key=value" from --set; value is parsed as YAML.
+struct Override {
+  std::string key, value;
+};
+Override parse_override(const std::string& text);  // throws InputError
+
+// Loads, merges includes and overrides, validates. Throws ConfigError (an InputError).
+Experiment load_experiment(const std::string& path, const std::vector<Override>& overrides = {});
+// Same, from an in-memory tree whose relative paths resolve against `base_dir`.
+Experiment load_experiment_text(const std::string& yaml_text, const std::string& name_for_messages,
+                                const std::vector<Override>& overrides = {});
+
+std::string emit_resolved(const Experiment& e);  // YAML text of e.resolved
+
+}  // namespace ebatch

@@ -1,0 +1,67 @@
+// RNN network description shared by every layer of the simulator.
+//
+// Models a stack of identical recurrent layers (LSTM or GRU, one or two
+// directions) with an optional dense output layer, as loaded from models/*.yaml.
+// Ignores front-ends (convolutions, embeddings): their output size is the
+// network's input_size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ebatch {
+
+enum class CellType { lstm, gru };
+enum class DirectionMerge { concat, sum };  // how a bidirectional layer's outputs combine
+
+const char* to_string(CellType cell);
+const char* to_string(DirectionMerge merge);
+
+struct OutputLayerSpec {
+  int size = 0;                      // 0: no output layer
+  std::string activation = "none";   // none | softmax | sigmoid
+};
+
+struct NetworkSpec {
+  std::string name;
+  CellType cell = CellType::lstm;
+  int input_size = 0;
+  int hidden_size = 0;
+  int num_layers = 0;
+  bool bidirectional = false;
+  DirectionMerge merge = DirectionMerge::concat;
+  OutputLayerSpec output;
+  double steps_per_second = 0.0;  // time-steps per second of audio; 0 for token inputs
+  std::string source;             // where the spec comes from
+
+  // Gate blocks per cell: LSTM i,f,g,o; GRU r,z,n (PyTorch order).
+  int gates() const { return cell == CellType::lstm ? 4 : 3; }
+  int directions() const { return bidirectional ? 2 : 1; }
+  // Width of one layer's output as seen by the next layer.
+  int layer_output_size() const {
+    return (bidirectional && merge == DirectionMerge::concat) ? 2 * hidden_size : hidden_size;
+  }
+  int layer_input_size(int layer) const { return layer == 0 ? input_size : layer_output_size(); }
+  // Weights of one direction of one layer: W (gates*H x I), U (gates*H x H).
+  std::uint64_t input_weights(int layer) const {
+    return std::uint64_t(gates()) * hidden_size * layer_input_size(layer);
+  }
+  std::uint64_t recurrent_weights() const {
+    return std::uint64_t(gates()) * hidden_size * hidden_size;
+  }
+  // Two bias vectors per direction, as PyTorch stores them (b_ih, b_hh).
+  std::uint64_t biases() const { return 2ull * gates() * hidden_size; }
+  std::uint64_t layer_parameters(int layer) const {
+    return std::uint64_t(directions()) * (input_weights(layer) + recurrent_weights() + biases());
+  }
+  std::uint64_t output_parameters() const {
+    return output.size > 0 ? std::uint64_t(output.size) * (layer_output_size() + 1) : 0;
+  }
+  std::uint64_t total_parameters() const {
+    std::uint64_t total = output_parameters();
+    for (int l = 0; l < num_layers; ++l) total += layer_parameters(l);
+    return total;
+  }
+};
+
+}  // namespace ebatch

@@ -1,0 +1,89 @@
+// The `ebatch` command as users run it: exit codes, messages, files written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/test_support.h"
+
+using ebatch::test::repo_path;
+using ebatch::test::run_cli;
+using ebatch::test::scratch_dir;
+using ebatch::test::write_file;
+namespace fs = std::filesystem;
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "text: " << (haystack)
+
+TEST(Cli, HelpAndVersion) {
+  auto r = run_cli({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_CONTAINS(r.out, "usage: ebatch <command>");
+  EXPECT_CONTAINS(r.out, "validate EXPERIMENT.yaml");
+  EXPECT_CONTAINS(r.out, "run EXPERIMENT.yaml [--set key=value]... [--out DIR]");
+  r = run_cli({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_CONTAINS(r.out, "ebatch 0.");
+  r = run_cli({"validate", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_CONTAINS(r.out, "usage: ebatch validate");
+  EXPECT_EQ(r.out.find("SystemC"), std::string::npos) << "the kernel banner must stay off stdout";
+}
+
+TEST(Cli, NoArgumentsAndUnknownCommandsAreUsageErrors) {
+  auto r = run_cli({});
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_cli({"simulate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.err, "unknown command 'simulate'");
+  r = run_cli({"validate", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.err, "--bogus");
+}
+
+TEST(Cli, ValidatePrintsResolvedConfigAndWorkloadSummary) {
+  const auto r = run_cli({"validate", repo_path("configs/experiments/default.yaml"), "--set", "workload.requests=200"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "hardware:");
+  EXPECT_CONTAINS(r.out, "frequency: 500 MHz");
+  EXPECT_CONTAINS(r.out, "requests: 200");
+  EXPECT_CONTAINS(r.out, "# workload");
+  EXPECT_CONTAINS(r.out, "total steps");
+  EXPECT_CONTAINS(r.out, "ok: ");
+}
+
+TEST(Cli, ValidateWithoutArgumentsUsesTheDefaultExperiment) {
+  const auto r = run_cli({"validate"}, ebatch::test::repo_root());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "name: eesen_epur");
+}
+
+TEST(Cli, BadConfigGivesOneMessageAndExitCode2) {
+  const std::string dir = scratch_dir("cli");
+  write_file(dir + "/bad.yaml", "name: x\nhardware: " + repo_path("configs/hw/epur.yaml") + "\nsleds: 3\n");
+  const auto r = run_cli({"validate", dir + "/bad.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  // One line: file, line, key, reason.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_CONTAINS(r.err, "error: ");
+  const auto r2 = run_cli({"validate", repo_path("configs/experiments/default.yaml"), "--set", "policy.kind=padded",
+                           "--set", "policy.slots=0"});
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_CONTAINS(r2.err, "error: --set policy.slots=0: key 'policy.slots': 0 is out of range");
+  const auto r3 = run_cli({"validate", dir + "/missing.yaml"});
+  EXPECT_EQ(r3.exit_code, 2);
+  EXPECT_CONTAINS(r3.err, "missing.yaml: file not found");
+  const auto r4 = run_cli({"validate", repo_path("configs/experiments/default.yaml"), "--set", "policy.slots"});
+  EXPECT_EQ(r4.exit_code, 2);
+  EXPECT_CONTAINS(r4.err, "expected dotted.key=value");
+}
+
+TEST(Cli, RunWithBadConfigWritesNothing) {
+  const std::string dir = scratch_dir("cli");
+  const std::string out = dir + "/results";
+  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.weight_buffer=1 KiB",
+                          "--out", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.err, "hardware.weight_buffer");
+  EXPECT_FALSE(fs::exists(out));
+}

@@ -1,0 +1,299 @@
+// Experiment loading: includes, defaults, overrides, and every class of bad config
+// (malformed YAML, unknown keys, wrong types, out-of-range and inconsistent values,
+// missing files). Each error must name the file, the line where there is one, the
+// key and the reason.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "common/config_reader.h"
+#include "common/experiment.h"
+#include "tests/test_support.h"
+
+using namespace ebatch;
+using ebatch::test::repo_path;
+using ebatch::test::scratch_dir;
+using ebatch::test::write_file;
+
+namespace {
+
+std::string base_experiment() {
+  return "name: t\n"
+         "seed: 7\n"
+         "hardware: " + repo_path("configs/hw/epur.yaml") + "\n"
+         "energy: " + repo_path("configs/energy/epur_28nm.yaml") + "\n"
+         "network: " + repo_path("models/eesen.yaml") + "\n"
+         "workload:\n"
+         "  requests: 10\n"
+         "  lengths: " + repo_path("models/datasets/librispeech_test_clean.yaml") + "\n"
+         "policy:\n"
+         "  kind: ebatch\n"
+         "  slots: 4\n";
+}
+
+// Writes `text` as an experiment file and loads it; returns the error message ("" if none).
+std::string load_error(const std::string& text, const std::vector<Override>& overrides = {},
+                       std::string* file_out = nullptr) {
+  const std::string dir = scratch_dir("cfg");
+  const std::string file = dir + "/exp.yaml";
+  write_file(file, text);
+  if (file_out) *file_out = file;
+  try {
+    load_experiment(file, overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string override_error(const std::string& key, const std::string& value) {
+  return load_error(base_experiment(), {Override{key, value}});
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "message: " << (haystack)
+
+}  // namespace
+
+TEST(Config, BaseExperimentLoadsWithIncludesAndDefaults) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/exp.yaml", base_experiment());
+  const Experiment e = load_experiment(dir + "/exp.yaml");
+  EXPECT_EQ(e.name, "t");
+  EXPECT_EQ(e.seed, 7u);
+  EXPECT_EQ(e.hardware.platform, Platform::epur);
+  EXPECT_DOUBLE_EQ(e.hardware.frequency_hz, 500e6);
+  EXPECT_EQ(e.hardware.epur.weight_buffer_bytes, 2u * 1048576);
+  EXPECT_DOUBLE_EQ(e.hardware.dram.bandwidth_bytes_per_s, 25.6e9);
+  EXPECT_EQ(e.network.hidden_size, 320);
+  EXPECT_EQ(e.network.num_layers, 4);
+  EXPECT_TRUE(e.network.bidirectional);
+  EXPECT_EQ(e.workload.lengths.kind, LengthDistribution::Kind::empirical);
+  EXPECT_DOUBLE_EQ(e.workload.lengths.steps_per_unit, 100.0);  // from the network
+  EXPECT_EQ(e.workload.seed, 7u);                              // from the top-level seed
+  EXPECT_EQ(e.policy.kind, PolicyConfig::Kind::ebatch);
+  EXPECT_EQ(e.policy.window_steps, 0);  // auto
+  EXPECT_EQ(e.policy.tuner.candidates.size(), 8u);
+  EXPECT_DOUBLE_EQ(e.policy.host_reaction_latency_s, 1e-6);
+  EXPECT_DOUBLE_EQ(e.energy.action("dpu", "mac_fp16"), 0.75e-12);
+  EXPECT_DOUBLE_EQ(e.energy.leakage("weight_buffer", 2.0 * 1048576), 10e-3);
+  EXPECT_EQ(e.output.dir, "results/t");
+  // Defaults are written into the resolved tree.
+  EXPECT_EQ(e.resolved["simulation"]["quantum"].as<std::string>(), "1 us");
+  EXPECT_EQ(e.resolved["policy"]["refill"].as<std::string>(), "window_boundary");
+  EXPECT_TRUE(e.resolved["hardware"].IsMap());
+}
+
+TEST(Config, EveryShippedExperimentValidates) {
+  for (const auto& entry : std::filesystem::directory_iterator(repo_path("configs/experiments"))) {
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_NO_THROW(load_experiment(entry.path().string()));
+  }
+}
+
+TEST(Config, EveryShippedNetworkAndDatasetLoads) {
+  for (const auto& entry : std::filesystem::directory_iterator(repo_path("models"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().string());
+    // The TPU takes every network; the LSTM-only E-PUR checks do not apply to GRUs.
+    EXPECT_EQ(load_error(base_experiment(), {{"network", entry.path().string()},
+                                             {"workload.lengths", repo_path("models/datasets/imdb.yaml")},
+                                             {"hardware", repo_path("configs/hw/tpu_v1.yaml")},
+                                             {"energy", repo_path("configs/energy/tpu_28nm.yaml")}}),
+              "");
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(repo_path("models/datasets"))) {
+    SCOPED_TRACE(entry.path().string());
+    EXPECT_EQ(load_error(base_experiment(), {{"workload.lengths", entry.path().string()}}), "");
+  }
+}
+
+TEST(Config, ResolvedConfigRoundTrips) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/exp.yaml", base_experiment());
+  const Experiment a = load_experiment(dir + "/exp.yaml", {{"policy.window_steps", "16"}});
+  const std::string text = emit_resolved(a);
+  write_file(dir + "/resolved.yaml", text);
+  const Experiment b = load_experiment(dir + "/resolved.yaml");
+  // Same tree once re-resolved (the header comment names a different source).
+  EXPECT_EQ(emit_resolved(b).substr(emit_resolved(b).find('\n', emit_resolved(b).find('\n') + 1)),
+            text.substr(text.find('\n', text.find('\n') + 1)));
+  EXPECT_EQ(b.policy.window_steps, 16);
+  EXPECT_EQ(b.network.hidden_size, a.network.hidden_size);
+  EXPECT_EQ(b.workload.lengths.quantiles, a.workload.lengths.quantiles);
+  EXPECT_DOUBLE_EQ(b.energy.action("dram", "read_byte"), a.energy.action("dram", "read_byte"));
+}
+
+TEST(Config, OverridesChangeValuesAndIncludedFiles) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/exp.yaml", base_experiment());
+  const Experiment e = load_experiment(
+      dir + "/exp.yaml", {parse_override("policy.slots=16"), parse_override("hardware.frequency=1 GHz"),
+                          parse_override("network.hidden_size=64"), parse_override("policy.window_steps=8"),
+                          parse_override("workload.lengths.distribution=fixed"),
+                          parse_override("workload.lengths.value=3"), parse_override("workload.lengths.quantiles=~"),
+                          parse_override("workload.lengths.mean=~")});
+  EXPECT_EQ(e.policy.slots, 16);
+  EXPECT_DOUBLE_EQ(e.hardware.frequency_hz, 1e9);
+  EXPECT_EQ(e.network.hidden_size, 64);
+  EXPECT_EQ(e.policy.window_steps, 8);
+  EXPECT_EQ(e.workload.lengths.kind, LengthDistribution::Kind::fixed);
+  // An include replaced from the command line resolves relative to the working directory.
+  const Experiment t = load_experiment(dir + "/exp.yaml", {{"hardware", repo_path("configs/hw/tpu_v1.yaml")},
+                                                           {"energy", repo_path("configs/energy/tpu_28nm.yaml")}});
+  EXPECT_EQ(t.hardware.platform, Platform::tpu);
+  EXPECT_EQ(t.hardware.tpu.rows, 256);
+}
+
+TEST(Config, OverrideSyntaxErrors) {
+  EXPECT_THROW(parse_override("policy.slots"), InputError);
+  EXPECT_THROW(parse_override("=3"), InputError);
+  EXPECT_THROW(parse_override("policy..slots=3"), InputError);
+  EXPECT_CONTAINS(override_error("policy.slots.x", "3"), "'policy.slots' is a single value");
+  EXPECT_CONTAINS(override_error("policy.slots", "[1, 2"), "--set policy.slots=[1, 2: malformed value");
+}
+
+TEST(Config, MalformedYamlNamesFileAndLine) {
+  std::string file;
+  const std::string msg = load_error("name: t\npolicy:\n  kind: [ebatch\n", {}, &file);
+  EXPECT_CONTAINS(msg, file + ":");
+  EXPECT_CONTAINS(msg, "malformed YAML");
+}
+
+TEST(Config, DuplicateKeyIsRejected) {
+  std::string file;
+  const std::string msg = load_error(base_experiment() + "seed: 8\n", {}, &file);
+  EXPECT_CONTAINS(msg, file + ":12: duplicate key 'seed'");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndSuggests) {
+  std::string file;
+  std::string text = base_experiment();
+  text.replace(text.find("  slots: 4"), 10, "  sltos: 4");
+  const std::string msg = load_error(text, {}, &file);
+  EXPECT_CONTAINS(msg, file + ":10: key 'policy.slots': missing (required; is 'sltos' a misspelling of it?)");
+  std::string optional = base_experiment() + "  refil: immediate\n";
+  EXPECT_CONTAINS(load_error(optional, {}, &file),
+                  file + ":12: key 'policy.refil': unknown key (did you mean 'refill'?)");
+  EXPECT_CONTAINS(load_error(base_experiment() + "sed: 3\n"), "key 'sed': unknown key (did you mean 'seed'?)");
+}
+
+TEST(Config, UnknownKeyInIncludedFileNamesThatFile) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/hw.yaml", "platform: epur\nfrequency: 500 MHz\nweight_bufer: 2 MiB\n"
+                               "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\n"
+                               "dram: {bandwidth: 25.6 GB/s}\n");
+  const std::string msg = override_error("hardware", dir + "/hw.yaml");
+  // The missing required key is reported before the unknown one is seen.
+  EXPECT_CONTAINS(msg, dir + "/hw.yaml");
+  EXPECT_CONTAINS(msg, "weight_buffer");
+  write_file(dir + "/hw2.yaml", "platform: epur\nfrequency: 500 MHz\nweight_buffer: 2 MiB\n"
+                                "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\nfrequncy: 3 MHz\n"
+                                "dram: {bandwidth: 25.6 GB/s}\n");
+  EXPECT_CONTAINS(override_error("hardware", dir + "/hw2.yaml"),
+                  dir + "/hw2.yaml:6: key 'hardware.frequncy': unknown key (did you mean 'frequency'?)");
+}
+
+TEST(Config, MissingRequiredKeysAndSections) {
+  std::string text = base_experiment();
+  text.replace(text.find("  requests: 10\n"), 15, "");
+  EXPECT_CONTAINS(load_error(text), "key 'workload.requests': missing (required)");
+  std::string no_policy = base_experiment();
+  no_policy.erase(no_policy.find("policy:"));
+  EXPECT_CONTAINS(load_error(no_policy), "key 'policy': missing (required section)");
+}
+
+TEST(Config, WrongTypes) {
+  EXPECT_CONTAINS(override_error("policy.slots", "four"), "key 'policy.slots': expected a whole number, got 'four'");
+  EXPECT_CONTAINS(override_error("policy.slots", "2.5"), "expected a whole number");
+  EXPECT_CONTAINS(override_error("network.bidirectional", "maybe"), "expected true or false, got 'maybe'");
+  EXPECT_CONTAINS(override_error("policy", "[1, 2]"), "key 'policy': expected a mapping of keys, got a list");
+  EXPECT_CONTAINS(override_error("policy.slots", "{a: 1}"), "expected a single value, got a mapping");
+  EXPECT_CONTAINS(override_error("hardware.frequency", "fast"), "'fast' is not a frequency");
+  EXPECT_CONTAINS(override_error("hardware.frequency", "500"), "has no unit");
+  EXPECT_CONTAINS(override_error("hardware.weight_buffer", "2 Mib"), "unknown unit 'Mib'");
+  EXPECT_CONTAINS(override_error("policy.kind", "ebatc"), "is not one of none, padded, cellular, ebatch (did you mean 'ebatch'?)");
+  EXPECT_CONTAINS(override_error("network.cell", "rnn"), "'rnn' is not one of lstm, gru");
+}
+
+TEST(Config, OutOfRangeValues) {
+  EXPECT_CONTAINS(override_error("policy.slots", "0"), "key 'policy.slots': 0 is out of range [1, 4096]");
+  EXPECT_CONTAINS(override_error("workload.requests", "0"), "0 is out of range");
+  EXPECT_CONTAINS(override_error("network.layers", "-1"), "out of range");
+  EXPECT_CONTAINS(override_error("policy.window_steps", "0"), "out of range");
+  EXPECT_CONTAINS(override_error("hardware.frequency", "1 Hz"), "must be between 1 kHz and 100 GHz");
+  EXPECT_CONTAINS(override_error("hardware.dram.burst", "0 B"), "must be at least 1 B");
+  EXPECT_CONTAINS(override_error("simulation.quantum", "0 s"), "quantum': must be positive");
+  EXPECT_CONTAINS(override_error("policy.tuner.candidates", "[4, 0]"), "window sizes must be in");
+}
+
+TEST(Config, InconsistentValues) {
+  EXPECT_CONTAINS(override_error("hardware.weight_buffer", "1 KiB"),
+                  "key 'hardware.weight_buffer': 1 KiB is smaller than one row of weights");
+  EXPECT_CONTAINS(override_error("hardware.input_buffer", "64 B"), "cannot hold one input vector");
+  EXPECT_CONTAINS(override_error("hardware.compute_units", "3"), "needs 4 compute units (one per gate)");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"policy.kind", "none"}, {"policy.slots", "4"}}),
+                  "policy 'none' runs one sequence at a time");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"policy.kind", "padded"}, {"policy.window_steps", "4"}}),
+                  "key 'policy.window_steps': only used by policy 'ebatch', not 'padded'");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"output.trace_from", "2 ms"}, {"output.trace_to", "1 ms"}}),
+                  "must be after trace_from");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"network.steps_per_second", "0"}}),
+                  "lengths are in seconds but network 'eesen' gives no steps_per_second");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths", repo_path("models/datasets/imdb.yaml")},
+                                                 {"workload.lengths.mean", "100"}}),
+                  "must exceed the median");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths.quantiles", "[[0, 5], [0.5, 4], [1, 6]]"}}),
+                  "values must not decrease");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths.quantiles", "[[0, 1], [0.5, 4]]"}}),
+                  "the last 1");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"hardware.precision", "int8"}}), "'int8' is not one of fp16, fp32");
+  EXPECT_CONTAINS(override_error("workload.trace", repo_path("configs/hw/epur.yaml")),
+                  "neither lengths nor arrivals use the trace");
+}
+
+TEST(Config, EnergyTableMustMatchThePlatformVocabulary) {
+  EXPECT_CONTAINS(override_error("energy.components.dpu.mac_fp16", "~"),
+                  "key 'energy.components.dpu.mac_fp16': missing energy per action");
+  EXPECT_CONTAINS(override_error("energy.components.dpu.mac_int4", "1 pJ"),
+                  "key 'energy.components.dpu.mac_int4': unknown key");
+  EXPECT_CONTAINS(override_error("energy.components.gpu", "{x: 1 pJ}"), "key 'energy.components.gpu': unknown key");
+  EXPECT_CONTAINS(override_error("energy.components.dram.read_byte", "64 pW"), "unknown unit 'pW' for an energy");
+  // An E-PUR table does not fit a TPU.
+  EXPECT_CONTAINS(override_error("hardware", repo_path("configs/hw/tpu_v1.yaml")),
+                  "key 'energy.components.array': missing: the tpu model needs this component");
+}
+
+TEST(Config, MissingFiles) {
+  std::string file;
+  EXPECT_THROW(load_experiment("/nonexistent/exp.yaml"), ConfigError);
+  try {
+    load_experiment("/nonexistent/exp.yaml");
+  } catch (const ConfigError& e) {
+    EXPECT_CONTAINS(e.what(), "/nonexistent/exp.yaml: file not found");
+  }
+  std::string text = base_experiment();
+  text.replace(text.find("network: "), 9, "network: ./missing_dir/");
+  const std::string msg = load_error(text, {}, &file);
+  EXPECT_CONTAINS(msg, file + ":5: key 'network': included file");
+  EXPECT_CONTAINS(msg, "not found");
+  EXPECT_CONTAINS(override_error("simulation.weights", "no_such_weights.npz"),
+                  "key 'simulation.weights': file 'no_such_weights.npz' not found");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths", "{distribution: trace}"}}),
+                  "key 'workload.trace': missing");
+}
+
+TEST(Config, TraceWorkloadNeedsAnExistingTrace) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/trace.csv", "id,arrival_s,length\n0,0,5\n");
+  std::string text = base_experiment();
+  text.replace(text.find("  lengths: "), std::string::npos,
+               "  lengths: {distribution: trace}\n  arrivals: {process: trace}\n  trace: trace.csv\n"
+               "policy: {kind: none}\n");
+  text.replace(text.find("  requests: 10\n"), 15, "");
+  write_file(dir + "/exp.yaml", text);
+  const Experiment e = load_experiment(dir + "/exp.yaml");
+  EXPECT_EQ(e.workload.trace_path, dir + "/trace.csv");  // relative to the experiment file
+  EXPECT_EQ(e.workload.requests, 0);
+}

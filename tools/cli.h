@@ -1,0 +1,24 @@
+// Pieces shared by the `ebatch` subcommands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/experiment.h"
+
+namespace ebatch::cli {
+
+struct CommonArgs {
+  bool help = false;
+  std::string experiment;
+  std::vector<Override> overrides;
+  std::string out_dir;  // empty: the experiment's output.dir
+};
+
+// Parses "[EXPERIMENT] [--set k=v]... [--out DIR]"; usage errors are InputError.
+CommonArgs parse_common_args(const std::string& command, const std::vector<std::string>& args, bool with_out);
+std::string default_experiment();
+
+int command_run(const std::vector<std::string>& args);
+
+}  // namespace ebatch::cli
