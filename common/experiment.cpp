@@ -392,10 +392,6 @@ OutputConfig parse_output(const ConfigSection& s, const std::string& name) {
   OutputConfig out;
   out.dir = s.string("dir", "results/" + name);
   out.trace = s.choice("trace", {"off", "control", "full"}, "off");
-  out.trace_from_s = s.time("trace_from", "0 s");
-  out.trace_to_s = s.time("trace_to", "0 s");
-  if (out.trace_to_s != 0 && out.trace_to_s <= out.trace_from_s)
-    s.fail("trace_to", "must be after trace_from (or 0 for the end of the run)");
   out.requests_csv = s.boolean("requests_csv", true);
   out.progress = s.choice("progress", {"auto", "on", "off"}, "auto");
   s.finish();

@@ -87,7 +87,6 @@ struct SimulationConfig {
 struct OutputConfig {
   std::string dir;
   std::string trace = "off";  // off | control | full
-  double trace_from_s = 0, trace_to_s = 0;  // to = 0: until the end
   bool requests_csv = true;
   std::string progress = "auto";  // auto | on | off
 };

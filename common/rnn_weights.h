@@ -25,7 +25,9 @@ struct RnnWeights {
   std::vector<float> fc_w, fc_b;
 
   // PyTorch's default initialiser: uniform in [-1/sqrt(H), 1/sqrt(H)], from a seed;
-  // the same numbers on every platform.
+  // the same numbers on every platform (fc: +-1/sqrt(layer_output_size()), as nn.Linear).
+  // Draw order: per layer, per direction (forward first): w_ih, w_hh, b_ih, b_hh, each
+  // row-major; then fc_w, fc_b. Generator: boost mt19937 seeded by seed_seq{lo32, hi32}.
   static RnnWeights random(const NetworkSpec& spec, std::uint64_t seed);
   // Reads PyTorch names; every array must be present with the spec's shape
   // (float32 or float64, C order); otherwise InputError naming file and array.

@@ -47,8 +47,8 @@ std::string read_file(const std::string& path) {
 }
 
 CliResult run_cli(const std::vector<std::string>& args, const std::string& cwd) {
-  const char* bin = std::getenv("EBATCH_BIN");
-  if (!bin || !*bin) throw std::runtime_error("EBATCH_BIN is not set (run the tests through ctest)");
+  const char* env_bin = std::getenv("EBATCH_BIN");
+  const char* bin = env_bin && *env_bin ? env_bin : EBATCH_BIN_PATH;
   const std::string dir = scratch_dir("cli");
   const std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
   const pid_t pid = fork();

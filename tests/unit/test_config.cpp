@@ -237,8 +237,6 @@ TEST(Config, InconsistentValues) {
                   "policy 'none' runs one sequence at a time");
   EXPECT_CONTAINS(load_error(base_experiment(), {{"policy.kind", "padded"}, {"policy.window_steps", "4"}}),
                   "key 'policy.window_steps': only used by policy 'ebatch', not 'padded'");
-  EXPECT_CONTAINS(load_error(base_experiment(), {{"output.trace_from", "2 ms"}, {"output.trace_to", "1 ms"}}),
-                  "must be after trace_from");
   EXPECT_CONTAINS(load_error(base_experiment(), {{"network.steps_per_second", "0"}}),
                   "lengths are in seconds but network 'eesen' gives no steps_per_second");
   EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths", repo_path("models/datasets/imdb.yaml")},

@@ -1,0 +1,277 @@
+#include "hw/accelerator.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hw/functional_engine.h"
+
+namespace ebatch {
+
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+using sc_core::SC_ZERO_TIME;
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy,
+                         int slots, int queue_depth)
+    : sc_module(name),
+      regs("regs"),
+      mem("mem"),
+      irq("irq"),
+      current_layer("current_layer"),
+      commands_done("commands_done"),
+      experiment_(experiment),
+      energy_(energy),
+      cycle_(1.0 / experiment.hardware.frequency_hz, SC_SEC),
+      engine_(experiment.network, slots, queue_depth),
+      slot_mask_(regs::kMaxSlots / 32, 0),
+      staged_(std::size_t(slots)),
+      reg_access_id_(energy.action("control", "register_access")),
+      interrupt_id_(energy.action("control", "interrupt")) {
+  regs.register_b_transport(this, &Accelerator::b_transport);
+  SC_THREAD(sequencer);
+  SC_METHOD(irq_driver);
+  sensitive << irq_event_;
+}
+
+Accelerator::~Accelerator() = default;
+
+void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const std::uint64_t address = trans.get_address();
+  if (trans.get_data_length() != 4 || address % 4 != 0 || trans.get_byte_enable_ptr()) {
+    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  const bool in_global = address < 0x100;
+  const bool in_slots = address >= regs::kSlotBase &&
+                        address < regs::kSlotBase + std::uint64_t(engine_.slots()) * regs::kSlotStride;
+  if (!in_global && !in_slots) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  std::uint32_t value = 0;
+  if (trans.is_write()) {
+    std::memcpy(&value, trans.get_data_ptr(), 4);
+    write_register(std::uint32_t(address), value);
+  } else if (trans.is_read()) {
+    value = read_register(std::uint32_t(address));
+    std::memcpy(trans.get_data_ptr(), &value, 4);
+  } else {
+    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  energy_.add(reg_access_id_, 1);
+  delay += 2 * cycle_;
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+std::uint32_t Accelerator::read_register(std::uint32_t address) {
+  using namespace regs;
+  if (address >= kSlotBase) {
+    const int slot = int((address - kSlotBase) / kSlotStride);
+    const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
+    if (offset == kSlotQueued) return std::uint32_t(engine_.queued(slot));
+    return 0;
+  }
+  switch (address) {
+    case kId: return kIdValue | platform_id();
+    case kCaps:
+      return std::uint32_t(engine_.slots()) | (std::uint32_t(engine_.queue_depth()) << 16) |
+             (std::uint32_t(experiment_.network.num_layers) << 24);
+    case kStatus: return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ ? kStatusError : 0);
+    case kIrqStatus: return irq_status_;
+    case kIrqEnable: return irq_enable_;
+    case kCmdSteps: return cmd_steps_;
+    case kCmdLayers: return cmd_layers_;
+    case kDonePop: {
+      if (done_.empty()) return 0;
+      last_popped_ = done_.front();
+      done_.pop_front();
+      if (done_.empty()) {
+        irq_status_ &= ~kIrqSeqDone;
+      } else {
+        irq_gap_ = true;  // drop the line for a cycle: one rising edge per sequence
+      }
+      irq_event_.notify(SC_ZERO_TIME);
+      return 0x80000000u | std::uint32_t(last_popped_.slot);
+    }
+    case kDoneIdLo: return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) & 0xffffffffu);
+    case kDoneIdHi: return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
+    case kDoneCount: return std::uint32_t(done_.size());
+    case kErrorCode: return error_code_;
+    default:
+      if (address >= kSlotMask0 && address < kSlotMask0 + 32) return slot_mask_[(address - kSlotMask0) / 4];
+      return 0;
+  }
+}
+
+void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
+  using namespace regs;
+  if (address >= kSlotBase) {
+    const int slot = int((address - kSlotBase) / kSlotStride);
+    const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
+    SequenceDescriptor& d = staged_[std::size_t(slot)];
+    auto set_lo = [](auto& field, std::uint32_t v) { field = (std::uint64_t(field) & ~0xffffffffull) | v; };
+    auto set_hi = [](auto& field, std::uint32_t v) {
+      field = (std::uint64_t(field) & 0xffffffffull) | (std::uint64_t(v) << 32);
+    };
+    switch (offset) {
+      case kSlotIdLo: set_lo(d.id, value); break;
+      case kSlotIdHi: set_hi(d.id, value); break;
+      case kSlotLength: d.length = value; break;
+      case kSlotPadded: d.padded_length = value; break;
+      case kSlotInLo: set_lo(d.input_address, value); break;
+      case kSlotInHi: set_hi(d.input_address, value); break;
+      case kSlotOutLo: set_lo(d.output_address, value); break;
+      case kSlotOutHi: set_hi(d.output_address, value); break;
+      case kSlotPush: {
+        if (!(value & 1)) break;
+        SequenceDescriptor pushed = d;
+        if (pushed.padded_length == 0) pushed.padded_length = pushed.length;
+        if (pushed.length < 1 || pushed.padded_length < pushed.length) {
+          fail(kErrBadDescriptor);
+        } else if (!engine_.enqueue(slot, pushed)) {
+          fail(kErrQueueFull);
+        }
+        break;
+      }
+      default: break;
+    }
+    return;
+  }
+  switch (address) {
+    case kCtrl:
+      if (value & 1) {
+        if (busy_ || start_pending_) {
+          fail(kErrBadCommand);
+        } else {
+          start_pending_ = true;
+          start_event_.notify(SC_ZERO_TIME);
+        }
+      }
+      break;
+    case kIrqStatus:
+      irq_status_ &= ~value;
+      if (!done_.empty()) irq_status_ |= kIrqSeqDone;  // still waiting: stays pending
+      irq_event_.notify(SC_ZERO_TIME);
+      break;
+    case kIrqEnable:
+      irq_enable_ = value;
+      irq_event_.notify(SC_ZERO_TIME);
+      break;
+    case kCmdSteps: cmd_steps_ = value; break;
+    case kCmdLayers: cmd_layers_ = value; break;
+    default:
+      if (address >= kSlotMask0 && address < kSlotMask0 + 32) slot_mask_[(address - kSlotMask0) / 4] = value;
+      break;
+  }
+}
+
+void Accelerator::raise(std::uint32_t bits) {
+  irq_status_ |= bits;
+  irq_event_.notify(SC_ZERO_TIME);
+  stats_.interrupts++;
+  energy_.add(interrupt_id_, 1);
+}
+
+void Accelerator::irq_driver() {
+  if (irq_gap_) {
+    irq_gap_ = false;
+    irq.write(false);
+    irq_event_.notify(cycle_);
+    return;
+  }
+  irq.write((irq_status_ & irq_enable_) != 0);
+}
+
+void Accelerator::fail(std::uint32_t code) {
+  if (!error_code_) error_code_ = code;
+  failed_ = true;
+  raise(regs::kIrqError);
+}
+
+bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes,
+                                tlm_utils::tlm_quantumkeeper& qk) {
+  tlm::tlm_generic_payload trans;
+  while (bytes > 0) {
+    const std::uint64_t n = std::min(bytes, kMaxBurst);
+    if (scratch_.size() < n) scratch_.resize(n);
+    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(scratch_.data());
+    trans.set_data_length(unsigned(n));
+    trans.set_streaming_width(unsigned(n));
+    trans.set_byte_enable_ptr(nullptr);
+    trans.set_dmi_allowed(false);
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_time delay = qk.get_local_time();
+    mem->b_transport(trans, delay);
+    qk.set(delay);
+    if (qk.need_sync()) qk.sync();
+    if (trans.is_response_error()) {
+      fail(regs::kErrDram);
+      return false;
+    }
+    address += n;
+    bytes -= n;
+  }
+  return true;
+}
+
+void Accelerator::sequencer() {
+  tlm_utils::tlm_quantumkeeper qk;
+  qk.reset();
+  LayerPass pass;
+  while (true) {
+    wait(start_event_);
+    start_pending_ = false;
+    busy_ = true;
+    failed_ = false;
+    stats_.commands++;
+    SlotEngine::Command cmd;
+    cmd.steps = cmd_steps_;
+    const int layers = experiment_.network.num_layers;
+    cmd.first_layer = int(cmd_layers_ & 0xff);
+    cmd.last_layer = int((cmd_layers_ >> 8) & 0xff);
+    if (cmd.first_layer > cmd.last_layer || cmd.last_layer >= layers) {
+      fail(regs::kErrBadCommand);
+    } else {
+      cmd.slot_mask.resize(std::size_t(engine_.slots()));
+      for (int s = 0; s < engine_.slots(); ++s)
+        cmd.slot_mask[std::size_t(s)] = (slot_mask_[std::size_t(s / 32)] >> (s % 32)) & 1;
+      for (int layer = cmd.first_layer; layer <= cmd.last_layer && !failed_; ++layer) {
+        engine_.run_layer(cmd, layer, pass);
+        if (pass.empty()) continue;
+        stats_.passes++;
+        for (const auto* dir : {&pass.forward, &pass.backward})
+          for (const auto& seg : *dir) {
+            stats_.step_slots_useful += double(seg.useful_steps);
+            stats_.step_slots_padding += double(seg.end - seg.begin - seg.useful_steps);
+          }
+        if (tracing_) {
+          qk.sync();
+          current_layer.write(layer);
+        }
+        execute_pass(pass, qk);
+        if (functional_ && !failed_) functional_->run_pass(pass);
+        if (layer == layers - 1) {
+          auto completions = engine_.take_completions();
+          if (!completions.empty()) {
+            qk.sync();
+            for (auto& c : completions) {
+              if (functional_) functional_->finish_sequence(c);
+              done_.push_back(c);
+            }
+            raise(regs::kIrqSeqDone);
+          }
+        }
+      }
+    }
+    qk.sync();
+    busy_ = false;
+    commands_done.write(stats_.commands);
+    if (tracing_) current_layer.write(-1);
+    raise(regs::kIrqCmdDone);
+  }
+}
+
+}  // namespace ebatch

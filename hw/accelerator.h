@@ -1,0 +1,112 @@
+// The platform-independent part of an RNN accelerator: register map (TLM
+// target), batch slots (SlotEngine), command sequencer, completion FIFO and
+// interrupt, DRAM initiator. A platform (E-PUR, TPU) adds the timing and
+// action counts of one layer pass by overriding execute_pass().
+//
+// Models: a command runs layer by layer; after the last layer, each finished
+// sequence is pushed to the completion FIFO and SEQ_DONE is raised; at the end
+// of the command CMD_DONE. The interrupt line is high while an enabled status
+// bit is set; popping a completion while more are waiting drops the line for
+// one cycle, so it rises once per completed sequence. Register accesses take
+// two accelerator cycles. Loosely timed: the sequencer runs ahead of kernel
+// time within the global quantum and synchronises before every interrupt.
+// Ignores: bus contention on the register interface, interrupt controllers.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "common/experiment.h"
+#include "hw/energy_counters.h"
+#include "hw/register_map.h"
+#include "hw/slot_engine.h"
+
+namespace ebatch {
+
+class FunctionalEngine;
+
+// Counters every platform reports.
+struct AcceleratorStats {
+  std::uint64_t commands = 0, passes = 0;
+  std::uint64_t compute_cycles = 0;
+  std::uint64_t weight_load_bytes = 0, weight_stream_bytes = 0;
+  std::uint64_t input_bytes = 0, output_bytes = 0;
+  double step_slots_useful = 0, step_slots_padding = 0;  // (slot, step) pairs computed, per layer and direction
+  double macs = 0;
+  double busy_unit_cycles = 0;  // compute-unit (or PE) cycles doing MACs
+  double unit_cycle_capacity_per_cycle = 1;  // MACs per cycle the whole datapath can do
+  std::uint64_t interrupts = 0;
+};
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Accelerator> regs;
+  tlm_utils::simple_initiator_socket<Accelerator> mem;
+  sc_core::sc_out<bool> irq;
+  // Waveforms: the layer and window being computed, steps done in it.
+  sc_core::sc_signal<int> current_layer;
+  sc_core::sc_signal<std::uint64_t> commands_done;
+
+  SC_HAS_PROCESS(Accelerator);
+  Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
+              int queue_depth);
+  ~Accelerator() override;
+
+  void set_functional(FunctionalEngine* engine) { functional_ = engine; }
+  void set_tracing(bool on) { tracing_ = on; }
+  const AcceleratorStats& stats() const { return stats_; }
+  double cycle_seconds() const { return cycle_.to_seconds(); }
+  std::uint32_t error_code() const { return error_code_; }
+
+ protected:
+  // Adds the time of one layer pass to `qk` (and issues its DRAM transfers).
+  virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) = 0;
+  virtual std::uint32_t platform_id() const = 0;
+  // A timed DRAM transfer, split in bursts of at most kMaxBurst bytes (data is not moved:
+  // functional values travel by debug transport). Returns false on an error response.
+  bool dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk);
+  // Raises the error interrupt; the current command stops.
+  void fail(std::uint32_t code);
+  void sync_for_trace(tlm_utils::tlm_quantumkeeper& qk) {
+    if (tracing_) qk.sync();
+  }
+
+  const Experiment& experiment_;
+  EnergyCounters& energy_;
+  AcceleratorStats stats_;
+  sc_core::sc_time cycle_;
+  bool tracing_ = false;
+  bool failed_ = false;
+
+ private:
+  static constexpr std::uint64_t kMaxBurst = 1 << 20;
+  void sequencer();
+  void irq_driver();
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  std::uint32_t read_register(std::uint32_t address);
+  void write_register(std::uint32_t address, std::uint32_t value);
+  void raise(std::uint32_t bits);
+
+  SlotEngine engine_;
+  FunctionalEngine* functional_ = nullptr;
+  std::uint32_t irq_status_ = 0, irq_enable_ = 0, error_code_ = 0;
+  std::uint32_t cmd_steps_ = 0, cmd_layers_ = 0;
+  std::vector<std::uint32_t> slot_mask_;
+  std::vector<SequenceDescriptor> staged_;
+  std::deque<Completion> done_;
+  Completion last_popped_;
+  bool busy_ = false, start_pending_ = false, irq_gap_ = false;
+  sc_core::sc_event start_event_, irq_event_;
+  std::vector<unsigned char> scratch_;
+  EnergyCounters::ActionId reg_access_id_, interrupt_id_;
+};
+
+}  // namespace ebatch

@@ -1,0 +1,98 @@
+#include "hw/dram.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ebatch {
+
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+
+Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounters& energy, bool store_data)
+    : sc_module(name),
+      socket("socket"),
+      traffic_bytes("traffic_bytes"),
+      config_(config),
+      store_data_(store_data),
+      busy_until_(sc_core::SC_ZERO_TIME),
+      read_id_(energy.action("dram", "read_byte")),
+      write_id_(energy.action("dram", "write_byte")),
+      energy_(energy) {
+  socket.register_b_transport(this, &Dram::b_transport);
+  socket.register_transport_dbg(this, &Dram::transport_dbg);
+}
+
+sc_time Dram::transfer_time(std::uint64_t bytes) const {
+  return sc_time(config_.latency_s + double(bytes) / config_.bandwidth_bytes_per_s, SC_SEC);
+}
+
+void Dram::copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write) {
+  while (bytes > 0) {
+    const std::uint64_t page = address / kPageBytes, offset = address % kPageBytes;
+    const std::uint64_t n = std::min(bytes, kPageBytes - offset);
+    auto it = pages_.find(page);
+    if (write) {
+      if (it == pages_.end()) {
+        it = pages_.emplace(page, std::make_unique<unsigned char[]>(kPageBytes)).first;
+        std::memset(it->second.get(), 0, kPageBytes);
+      }
+      std::memcpy(it->second.get() + offset, data, n);
+    } else if (it == pages_.end()) {
+      std::memset(data, 0, n);
+    } else {
+      std::memcpy(data, it->second.get() + offset, n);
+    }
+    address += n, data += n, bytes -= n;
+  }
+}
+
+void Dram::debug_write(std::uint64_t address, const void* data, std::uint64_t bytes) {
+  copy(address, static_cast<unsigned char*>(const_cast<void*>(data)), bytes, true);
+}
+
+void Dram::debug_read(std::uint64_t address, void* data, std::uint64_t bytes) const {
+  const_cast<Dram*>(this)->copy(address, static_cast<unsigned char*>(data), bytes, false);
+}
+
+void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const std::uint64_t address = trans.get_address(), bytes = trans.get_data_length();
+  if (trans.get_byte_enable_ptr()) {
+    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (bytes == 0 || address + bytes > config_.capacity_bytes || address + bytes < address) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  const bool write = trans.is_write();
+  if (!write && !trans.is_read()) {
+    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  // The channel serves transfers in the order they reach it (loosely timed).
+  const sc_time arrival = sc_core::sc_time_stamp() + delay;
+  const sc_time start = std::max(arrival, busy_until_);
+  const sc_time occupancy(double(bytes) / config_.bandwidth_bytes_per_s, SC_SEC);
+  busy_until_ = start + occupancy;
+  busy_seconds_ += occupancy.to_seconds();
+  delay = (start - sc_core::sc_time_stamp()) + occupancy + sc_time(config_.latency_s, SC_SEC);
+  if (store_data_) copy(address, trans.get_data_ptr(), bytes, write);
+  if (write) {
+    bytes_written_ += bytes;
+    energy_.add(write_id_, double(bytes));
+  } else {
+    bytes_read_ += bytes;
+    energy_.add(read_id_, double(bytes));
+  }
+  traffic_bytes.write(bytes_read_ + bytes_written_);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned Dram::transport_dbg(int, tlm::tlm_generic_payload& trans) {
+  const std::uint64_t address = trans.get_address(), bytes = trans.get_data_length();
+  if (address + bytes > config_.capacity_bytes) return 0;
+  copy(address, trans.get_data_ptr(), bytes, trans.is_write());
+  return unsigned(bytes);
+}
+
+}  // namespace ebatch

@@ -1,0 +1,62 @@
+// Main memory (DRAM) as a loosely-timed TLM-2.0 target.
+//
+// Models: one shared channel of fixed bandwidth and a fixed access latency;
+// transfers queue behind each other (a busy-until time), the latency overlaps
+// with other transfers; read and write bytes are counted for energy; an address
+// past the capacity gets TLM_ADDRESS_ERROR_RESPONSE. With `store_data` the
+// contents are kept (sparse 64 KiB pages, zero when never written) so
+// functional runs move real data; without it data is neither copied nor kept.
+// Ignores: banks, rows, refresh timing, read/write turnaround, DMI.
+#pragma once
+
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <unordered_map>
+#include <vector>
+
+#include "common/experiment.h"
+#include "hw/energy_counters.h"
+
+namespace ebatch {
+
+class Dram : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Dram> socket;
+  // Bytes moved so far, updated per transfer (for waveforms).
+  sc_core::sc_signal<std::uint64_t, sc_core::SC_MANY_WRITERS> traffic_bytes;
+
+  Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounters& energy, bool store_data);
+
+  // Untimed access for set-up and checks (no time, no energy).
+  void debug_write(std::uint64_t address, const void* data, std::uint64_t bytes);
+  void debug_read(std::uint64_t address, void* data, std::uint64_t bytes) const;
+
+  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  double busy_seconds() const { return busy_seconds_; }
+  const DramConfig& config() const { return config_; }
+
+  // Time a transfer of `bytes` takes on an idle channel (latency + bytes / bandwidth).
+  sc_core::sc_time transfer_time(std::uint64_t bytes) const;
+
+ private:
+  void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned transport_dbg(int id, tlm::tlm_generic_payload& trans);
+  void copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write);
+
+  DramConfig config_;
+  bool store_data_;
+  sc_core::sc_time busy_until_;
+  std::uint64_t bytes_read_ = 0, bytes_written_ = 0;
+  double busy_seconds_ = 0;
+  EnergyCounters::ActionId read_id_, write_id_;
+  EnergyCounters& energy_;
+  static constexpr std::uint64_t kPageBytes = 64 * 1024;
+  std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
+};
+
+}  // namespace ebatch

@@ -1,0 +1,53 @@
+// Action counters of the hardware components and the energy report built
+// from them: energy = counts x the energy table (pJ per action) + leakage x time.
+//
+// Components register an action once (ActionId) and then add counts in the
+// hot path with a single indexed add. No energy number lives here: all come
+// from the EnergyTable loaded from configs/energy/*.yaml.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/energy_table.h"
+
+namespace ebatch {
+
+class EnergyCounters {
+ public:
+  using ActionId = std::size_t;
+
+  // Registers (or finds) a counter for component.action.
+  ActionId action(const std::string& component, const std::string& action);
+  void add(ActionId id, double count) { counts_[id] += count; }
+  double count(const std::string& component, const std::string& action) const;
+
+  // Storage capacity behind a component's capacity-scaled leakage (bytes).
+  void set_capacity(const std::string& component, double bytes) { capacity_[component] = bytes; }
+
+  struct ComponentEnergy {
+    double dynamic_j = 0, leakage_j = 0;
+    std::map<std::string, double> action_counts;
+    std::map<std::string, double> action_j;
+    double total_j() const { return dynamic_j + leakage_j; }
+  };
+  struct Report {
+    std::map<std::string, ComponentEnergy> components;
+    double dynamic_j = 0, leakage_j = 0;
+    double total_j() const { return dynamic_j + leakage_j; }
+  };
+  // Every component of `table` gets leakage for `seconds`; counted actions must exist in it.
+  Report report(const EnergyTable& table, double seconds) const;
+
+ private:
+  struct Key {
+    std::string component, action;
+  };
+  std::vector<Key> keys_;
+  std::vector<double> counts_;
+  std::map<std::string, double> capacity_;
+};
+
+}  // namespace ebatch

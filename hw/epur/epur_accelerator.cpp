@@ -1,0 +1,78 @@
+#include "hw/epur/epur_accelerator.h"
+
+#include <algorithm>
+
+namespace ebatch {
+
+EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy,
+                                 int slots, int queue_depth)
+    : Accelerator(name, experiment, energy, slots, queue_depth),
+      cu_busy("cu_busy", std::size_t(experiment.hardware.epur.compute_units)),
+      cost_(experiment.hardware, experiment.network) {
+  const std::string p = to_string(experiment.hardware.precision);
+  mac_ = energy.action("dpu", "mac_" + p);
+  op_ = energy.action("mfu", "op_" + p);
+  act_ = energy.action("mfu", "activation_" + p);
+  wb_r_ = energy.action("weight_buffer", "read_byte");
+  wb_w_ = energy.action("weight_buffer", "write_byte");
+  ib_r_ = energy.action("input_buffer", "read_byte");
+  ib_w_ = energy.action("input_buffer", "write_byte");
+  im_r_ = energy.action("intermediate_memory", "read_byte");
+  im_w_ = energy.action("intermediate_memory", "write_byte");
+  const auto& e = experiment.hardware.epur;
+  energy.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
+  energy.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
+  energy.set_capacity("intermediate_memory", double(e.intermediate_memory_bytes));
+  stats_.unit_cycle_capacity_per_cycle = double(e.compute_units) * e.dot_product_width;
+}
+
+void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {
+  const PassCost c = cost_.cost(pass);
+  // Weights (and layer-0 inputs) arrive before compute starts.
+  if (c.weight_load_bytes && !dram_transfer(false, weights_base_, c.weight_load_bytes, qk)) return;
+  if (c.input_dram_bytes) {
+    const std::uint64_t address = pass.forward.empty() ? pass.backward.front().sequence.input_address
+                                                       : pass.forward.front().sequence.input_address;
+    if (!dram_transfer(false, address, c.input_dram_bytes, qk)) return;
+  }
+  if (tracing_) {
+    qk.sync();
+    for (auto& s : cu_busy) s.write(true);
+  }
+  sc_core::sc_time compute = double(c.compute_cycles()) * cycle_;
+  if (c.weight_stream_bytes) {
+    // Re-streamed weights overlap the recurrence; the slower one sets the pace.
+    const sc_core::sc_time before = qk.get_local_time();
+    if (!dram_transfer(false, weights_base_, c.weight_stream_bytes, qk)) return;
+    const sc_core::sc_time streamed = qk.get_local_time() - before;
+    compute = std::max(compute, streamed) - streamed;
+  }
+  qk.inc(compute);
+  if (qk.need_sync()) qk.sync();
+  if (c.output_dram_bytes) {
+    const auto& segs = pass.backward.empty() ? pass.forward : pass.backward;
+    if (!dram_transfer(true, segs.front().sequence.output_address, c.output_dram_bytes, qk)) return;
+  }
+  if (tracing_) {
+    qk.sync();
+    for (auto& s : cu_busy) s.write(false);
+  }
+  energy_.add(mac_, c.macs);
+  energy_.add(op_, c.mfu_ops);
+  energy_.add(act_, c.mfu_activations);
+  energy_.add(wb_r_, c.wb_read_bytes);
+  energy_.add(wb_w_, c.wb_write_bytes);
+  energy_.add(ib_r_, c.ib_read_bytes);
+  energy_.add(ib_w_, c.ib_write_bytes);
+  energy_.add(im_r_, c.im_read_bytes);
+  energy_.add(im_w_, c.im_write_bytes);
+  stats_.compute_cycles += c.compute_cycles();
+  stats_.weight_load_bytes += c.weight_load_bytes;
+  stats_.weight_stream_bytes += c.weight_stream_bytes;
+  stats_.input_bytes += c.input_dram_bytes;
+  stats_.output_bytes += c.output_dram_bytes;
+  stats_.macs += c.macs;
+  stats_.busy_unit_cycles += c.macs;
+}
+
+}  // namespace ebatch

@@ -1,0 +1,161 @@
+#include "hw/epur/epur_cost.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ebatch {
+namespace {
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+EpurCostModel::EpurCostModel(const HardwareConfig& hw, const NetworkSpec& net)
+    : hw_(hw),
+      net_(net),
+      bytes_(bytes_per_value(hw.precision)),
+      cus_(hw.epur.compute_units),
+      width_(hw.epur.dot_product_width),
+      mfu_width_(hw.epur.mfu_width),
+      rows_per_cu_(int(ceil_div(std::uint64_t(net.gates()) * net.hidden_size, std::uint64_t(hw.epur.compute_units)))),
+      dpu_latency_(int(std::ceil(std::log2(double(hw.epur.dot_product_width)))) + 2),
+      cell_ops_(net.cell == CellType::lstm ? 5 : 8),
+      capacity_(hw.epur.weight_buffer_bytes),
+      input_buffer_(hw.epur.input_buffer_bytes) {}
+
+std::uint64_t EpurCostModel::input_half_cycles(int layer, std::int64_t rows) const {
+  if (rows <= 0) return 0;
+  return std::uint64_t(rows) * rows_per_cu_ * ceil_div(std::uint64_t(net_.layer_input_size(layer)), width_) +
+         dpu_latency_;
+}
+
+std::uint64_t EpurCostModel::recurrent_step_cycles(int active) const {
+  if (active <= 0) return 0;
+  const std::uint64_t dpu = std::uint64_t(active) * rows_per_cu_ * ceil_div(net_.hidden_size, width_);
+  const std::uint64_t mfu_gates = ceil_div(std::uint64_t(active) * rows_per_cu_ * 3, mfu_width_);
+  const std::uint64_t cell =
+      ceil_div(std::uint64_t(active) * net_.hidden_size * cell_ops_, std::uint64_t(cus_) * mfu_width_);
+  return std::max(dpu, mfu_gates) + dpu_latency_ + cell;
+}
+
+std::uint64_t EpurCostModel::output_layer_cycles(std::int64_t rows) const {
+  if (rows <= 0 || net_.output.size == 0) return 0;
+  return std::uint64_t(rows) * ceil_div(net_.output.size, cus_) * ceil_div(net_.layer_output_size(), width_) +
+         dpu_latency_;
+}
+
+std::uint64_t EpurCostModel::layer_bytes_per_cu(int layer) const {
+  const std::uint64_t per_dir = std::uint64_t(rows_per_cu_) * (net_.layer_input_size(layer) + net_.hidden_size + 2);
+  return per_dir * net_.directions() * bytes_;
+}
+
+std::uint64_t EpurCostModel::output_layer_bytes_per_cu() const {
+  return ceil_div(net_.output.size, cus_) * std::uint64_t(net_.layer_output_size() + 1) * bytes_;
+}
+
+std::uint64_t EpurCostModel::make_resident(int id, std::uint64_t bytes) {
+  for (auto it = resident_.begin(); it != resident_.end(); ++it) {
+    if (it->first == id) {
+      resident_.splice(resident_.begin(), resident_, it);
+      return 0;
+    }
+  }
+  if (bytes > capacity_) return bytes;  // streamed, never resident
+  std::uint64_t used = 0;
+  for (const auto& r : resident_) used += r.second;
+  while (!resident_.empty() && used + bytes > capacity_) {
+    used -= resident_.back().second;
+    resident_.pop_back();
+  }
+  resident_.emplace_front(id, bytes);
+  return bytes;
+}
+
+void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
+                                  PassCost& c, std::uint64_t u_overflow_per_cu) const {
+  if (segments.empty()) return;
+  const int layer = pass.layer;
+  const std::uint64_t in = std::uint64_t(net_.layer_input_size(layer));
+  const std::uint64_t h = std::uint64_t(net_.hidden_size);
+  const std::uint64_t g = std::uint64_t(net_.gates());
+  // Input half: one GEMM over every (slot, step) row of the pass.
+  std::int64_t rows = 0;
+  for (const auto& s : segments) rows += s.end - s.begin;
+  const auto urows = std::uint64_t(rows);
+  c.input_half_cycles += input_half_cycles(layer, rows);
+  const std::uint64_t reuse_in = std::max<std::uint64_t>(1, input_buffer_ / (in * bytes_));
+  c.wb_read_bytes += double(cus_) * rows_per_cu_ * in * bytes_ * double(ceil_div(urows, reuse_in));
+  c.ib_write_bytes += double(cus_) * urows * in * bytes_;
+  c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * in * bytes_;
+  c.macs += double(urows) * g * h * in;
+  c.mfu_ops += double(urows) * g * h;  // bias add
+  if (layer == 0) c.input_dram_bytes += urows * in * bytes_;
+  else c.im_read_bytes += double(urows) * in * bytes_;
+  c.im_write_bytes += double(urows) * g * h * bytes_;  // W x_t + b kept for the recurrence
+  // Recurrence: lockstep over the slots active at each step of the span.
+  std::vector<int> active(std::size_t(span) + 1, 0);
+  for (const auto& s : segments) {
+    active[std::size_t(s.window_offset)] += 1;
+    active[std::size_t(s.window_offset + (s.end - s.begin))] -= 1;
+  }
+  const std::uint64_t reuse_h = std::max<std::uint64_t>(1, input_buffer_ / (h * bytes_));
+  int b = 0;
+  for (std::int64_t t = 0; t < span; ++t) {
+    b += active[std::size_t(t)];
+    if (b == 0) continue;
+    const auto ub = std::uint64_t(b);
+    c.recurrent_cycles += recurrent_step_cycles(b);
+    c.wb_read_bytes += double(cus_) * rows_per_cu_ * h * bytes_ * double(ceil_div(ub, reuse_h));
+    c.weight_stream_bytes += u_overflow_per_cu * cus_;
+  }
+  c.macs += double(urows) * g * h * h;
+  c.ib_write_bytes += double(cus_) * urows * h * bytes_;                 // h_{t-1} into every CU
+  c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * h * bytes_;
+  c.im_read_bytes += double(urows) * g * h * bytes_;                     // W x_t + b back
+  c.im_read_bytes += double(urows) * h * bytes_ * (net_.cell == CellType::lstm ? 2 : 1);   // state
+  c.im_write_bytes += double(urows) * h * bytes_ * (net_.cell == CellType::lstm ? 2 : 1);  // state/outputs
+  c.mfu_ops += double(urows) * g * h * 2 + double(urows) * h * (cell_ops_ - 1);
+  c.mfu_activations += double(urows) * g * h + double(urows) * h;
+}
+
+PassCost EpurCostModel::cost(const LayerPass& pass) {
+  PassCost c;
+  const int layer = pass.layer;
+  const std::uint64_t per_cu = layer_bytes_per_cu(layer);
+  std::uint64_t u_overflow = 0;
+  if (!pass.empty()) {
+    const std::uint64_t loaded = make_resident(layer, per_cu);
+    c.weight_load_bytes += loaded * cus_;
+    if (per_cu > capacity_) {
+      // Streamed: per direction, U stays while W streams through; U beyond capacity is re-read each step.
+      const std::uint64_t u_per_dir = std::uint64_t(rows_per_cu_) * net_.hidden_size * bytes_;
+      u_overflow = u_per_dir > capacity_ ? u_per_dir - capacity_ : 0;
+    }
+  }
+  add_direction(pass, pass.forward, pass.forward_span, c, u_overflow);
+  add_direction(pass, pass.backward, pass.backward_span, c, u_overflow);
+  if (pass.output_rows > 0) {
+    const auto rows = std::uint64_t(pass.output_rows);
+    const std::uint64_t out_width = std::uint64_t(net_.layer_output_size());
+    c.output_dram_bytes += rows * out_width * bytes_;
+    if (net_.output.size > 0) {
+      const std::uint64_t fc = std::uint64_t(net_.output.size);
+      c.weight_load_bytes += make_resident(net_.num_layers, output_layer_bytes_per_cu()) * cus_;
+      c.output_layer_cycles += output_layer_cycles(pass.output_rows);
+      c.macs += double(rows) * fc * out_width;
+      const std::uint64_t reuse = std::max<std::uint64_t>(1, input_buffer_ / (out_width * bytes_));
+      c.wb_read_bytes += double(fc) * out_width * bytes_ * double(ceil_div(rows, reuse));
+      c.ib_write_bytes += double(cus_) * rows * out_width * bytes_;
+      c.ib_read_bytes += double(rows) * fc * out_width * bytes_;
+      c.im_read_bytes += double(rows) * out_width * bytes_;
+      c.mfu_ops += double(rows) * fc;
+      c.mfu_activations += net_.output.activation == "none" ? 0.0 : double(rows) * fc;
+      c.output_dram_bytes += rows * fc * bytes_;
+    }
+  }
+  c.dpu_busy_cycles = c.macs / width_;
+  c.wb_write_bytes = double(c.weight_load_bytes + c.weight_stream_bytes);
+  return c;
+}
+
+}  // namespace ebatch

@@ -1,0 +1,79 @@
+// Closed-form timing and action counts of E-PUR for one layer pass (untimed core).
+//
+// Models (Silfa et al., PACT 2018, as recalled in REFERENCE.md section 3):
+// - compute units (CUs) each own ceil(gates*H / CUs) rows of the layer's gate
+//   matrices (one gate per CU for an LSTM on 4 CUs); a CU's dot-product unit
+//   (DPU) does `w` MACs per cycle, so one row against one input vector takes
+//   ceil(K / w) cycles; the multifunctional unit (MFU) does `m` element-wise
+//   results per cycle;
+// - Maximizing Weight Locality: a layer's input half (W x_t) for all steps of
+//   the pass while its weights are on chip, then the recurrence (U h_{t-1})
+//   step by step, in lockstep over the active slots;
+// - a DPU reuses a fetched weight chunk for as many input vectors as its input
+//   buffer holds (batching saves weight-buffer reads, not DPU cycles);
+// - weights live in the per-CU weight buffers, whole layers kept least-recently
+//   used; a layer that does not fit is streamed: W once per pass and the part of
+//   U that does not fit once per recurrent step, with the extra DRAM traffic counted.
+// Per recurrent step: max(DPU, MFU gate work) + DPU pipeline latency + the
+// cell update (LSTM 4 ops + tanh, GRU 7 ops + tanh per element) on all MFUs.
+// Ignores: bank conflicts, MFU/DPU overlap inside the cell update, control overhead.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <vector>
+
+#include "common/experiment.h"
+#include "hw/slot_engine.h"
+
+namespace ebatch {
+
+// What one pass costs, before time is attached.
+struct PassCost {
+  std::uint64_t weight_load_bytes = 0;    // DRAM reads of weights at the start of the pass
+  std::uint64_t weight_stream_bytes = 0;  // DRAM reads of weights re-fetched during the recurrence
+  std::uint64_t input_dram_bytes = 0;     // layer-0 inputs read from DRAM
+  std::uint64_t output_dram_bytes = 0;    // final outputs written to DRAM
+  std::uint64_t input_half_cycles = 0, recurrent_cycles = 0, output_layer_cycles = 0;
+  double macs = 0;
+  double dpu_busy_cycles = 0;  // summed over CUs, for utilisation
+  // Actions in the energy vocabulary of the platform (component, action, count).
+  double wb_read_bytes = 0, wb_write_bytes = 0, ib_read_bytes = 0, ib_write_bytes = 0;
+  double im_read_bytes = 0, im_write_bytes = 0, mfu_ops = 0, mfu_activations = 0;
+  std::uint64_t compute_cycles() const { return input_half_cycles + recurrent_cycles + output_layer_cycles; }
+};
+
+class EpurCostModel {
+ public:
+  EpurCostModel(const HardwareConfig& hw, const NetworkSpec& net);
+
+  int rows_per_cu() const { return rows_per_cu_; }
+  int dpu_latency() const { return dpu_latency_; }
+  // Closed forms for one direction of a layer.
+  std::uint64_t input_half_cycles(int layer, std::int64_t rows) const;
+  std::uint64_t recurrent_step_cycles(int active_slots) const;
+  std::uint64_t output_layer_cycles(std::int64_t rows) const;
+  // Bytes of one layer's weights (all directions) held by one CU.
+  std::uint64_t layer_bytes_per_cu(int layer) const;
+  std::uint64_t output_layer_bytes_per_cu() const;
+  bool layer_fits(int layer) const { return layer_bytes_per_cu(layer) <= capacity_; }
+
+  // Cost of a pass; updates which layers are resident in the weight buffers.
+  PassCost cost(const LayerPass& pass);
+  void reset_residency() { resident_.clear(); }
+
+ private:
+  // Makes `id` (layer, or num_layers for the output layer) resident; returns bytes loaded per CU.
+  std::uint64_t make_resident(int id, std::uint64_t bytes_per_cu);
+  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
+                     PassCost& c, std::uint64_t u_overflow_per_cu) const;
+
+  HardwareConfig hw_;
+  NetworkSpec net_;
+  int bytes_, cus_, width_, mfu_width_, rows_per_cu_, dpu_latency_, cell_ops_;
+  std::uint64_t capacity_;        // weight buffer per CU
+  std::uint64_t input_buffer_;    // per CU
+  std::list<std::pair<int, std::uint64_t>> resident_;  // (id, bytes per CU), most recent first
+};
+
+}  // namespace ebatch

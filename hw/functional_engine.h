@@ -1,0 +1,61 @@
+// The values an accelerator computes, pass by pass, for sequences in batch
+// slots (functional mode). Shared by every platform: the platform decides when
+// and at what cost; this decides what.
+//
+// Models: per (layer, direction) a LayerDatapath and a per-slot state that
+// resets where a sequence starts; layer outputs of a sequence kept (as the
+// intermediate memory would) until the next layer no longer needs them; the
+// last recurrent layer's outputs written to the sequence's output address when
+// it completes. Inputs and outputs are FP32 in DRAM, moved by debug access.
+// Weights are taken from the RnnWeights given at construction: the hardware
+// loads the same values from DRAM each time (those loads are timed elsewhere).
+// Ignores: the output layer's values (its cost is modelled; outputs.npz holds
+// the recurrent outputs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "common/rnn_weights.h"
+#include "hw/rnn_datapath.h"
+#include "hw/slot_engine.h"
+
+namespace ebatch {
+
+class FunctionalEngine {
+ public:
+  using DramRead = std::function<void(std::uint64_t address, void* data, std::uint64_t bytes)>;
+  using DramWrite = std::function<void(std::uint64_t address, const void* data, std::uint64_t bytes)>;
+
+  FunctionalEngine(const RnnWeights& weights, Precision precision, int slots, DramRead read, DramWrite write);
+  ~FunctionalEngine();
+
+  void run_pass(const LayerPass& pass);
+  // Writes the finished sequence's outputs (length x layer_output_size) and forgets it.
+  void finish_sequence(const Completion& completion);
+  std::size_t sequences_in_flight() const { return sequences_.size(); }
+
+ private:
+  struct Sequence {
+    RowMatrix input;                 // padded_length x input_size
+    std::vector<RowMatrix> outputs;  // per layer: padded_length x layer_output_size
+    std::vector<std::int64_t> done;  // per layer: rows finished in both directions
+  };
+  Sequence& sequence(const SequenceDescriptor& d);
+  void run_direction(int layer, int direction, const std::vector<Segment>& segments, std::int64_t span);
+
+  NetworkSpec spec_;
+  Precision precision_;
+  int slots_;
+  DramRead read_;
+  DramWrite write_;
+  std::vector<std::vector<LayerDatapath>> layers_;  // [layer][direction]
+  std::vector<std::vector<SlotState>> states_;      // [layer][direction]
+  std::map<std::int64_t, Sequence> sequences_;
+  RowMatrix gx_, gx_step_, h_out_;
+};
+
+}  // namespace ebatch

@@ -1,0 +1,199 @@
+// Untimed functional datapath of the RNN accelerators (E-PUR and the TPU-like array):
+// what they compute, not when or at what energy cost.
+//
+// Models one LSTM/GRU layer direction over a batch of B slots (E-BATCH): the input half
+// W_ih x + b_ih of a whole window as one product over N*B rows, then the recurrent half
+// step by step over the B slots, with a per-slot state, a per-step slot mask (idle slots)
+// and per-slot resets (a new sequence starts). Also the dense output layer, and a
+// convenience runner for one unbatched sequence through the whole network. Ignores timing,
+// buffers, DRAM and int8 quantisation (asking for int8 throws std::invalid_argument).
+//
+// Precision emulation (all arithmetic is FP32; `round` = round to the storage format,
+// nearest-even: IEEE binary16 for fp16, bfloat16 for bf16, identity for fp32):
+//  - weights and biases are rounded once at construction; inputs x are rounded on entry;
+//    states h, c start at 0;
+//  - products are accumulated in FP32 (a product of two fp16/bf16 values is exact in FP32);
+//  - input half:   gx  = round(x W_ih^T + b_ih)                (stored between phases)
+//  - LSTM step:    pre = round(gx + (h W_hh^T + b_hh))          per gate block i,f,g,o
+//                  i,f,o = round(sigmoid(pre)), g = round(tanh(pre))
+//                  c' = round(f*c + i*g), h' = round(o * round(tanh(c')))
+//  - GRU step:     r,z = round(sigmoid(round(gx_rz + (h W_hh,rz^T + b_hh,rz))))
+//                  hn  = round(h W_hn^T + b_hn);  n = round(tanh(round(gx_n + r*hn)))
+//                  h'  = round((1-z)*n + z*h)
+//  - bidirectional sum merge: round(h_fwd + h_bwd); concat is a copy;
+//  - output layer: logits = round(y W_fc^T + b_fc); softmax/sigmoid computed in FP32 from
+//    the rounded logits, result rounded.
+// sigmoid and tanh are Eigen's vectorised float approximations (a few ulp).
+//
+// Determinism: a slot's results are bitwise independent of the other slots, of the batch
+// size and of the slot index. Row-block products (input half, output layer) are computed as
+// column-major W * X^T over a column count padded to a multiple of Eigen's GEBP panel width
+// (4) and past Eigen's small-product threshold, so every row runs the same micro-kernel
+// path. The recurrent half is one Eigen GEMV per computing slot: with this project's flags
+// (SSE2) it measured as fast as or faster than a GEMM over <= 32 rows (GEMM re-packs W_hh at
+// every step). Element-wise functions run in fixed scratch rows. Assumes single-threaded
+// Eigen.
+//
+// Thread safety: the classes keep mutable scratch buffers; use one object per thread.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/precision.h"
+#include "common/rnn_spec.h"
+#include "common/rnn_weights.h"
+
+namespace ebatch {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+
+namespace detail {
+
+// y (n x R) = x (n x K) * W^T for a fixed W (R x K), with row results independent of n.
+// Usage: prepare(n), fill input().row(r) for r < n, run(n), read output().row(r).
+class RowGemm {
+ public:
+  RowGemm() = default;
+  explicit RowGemm(RowMatrix w);
+  Eigen::Index in_cols() const { return w_.cols(); }
+  Eigen::Index out_cols() const { return out_cols_; }
+  void prepare(Eigen::Index n);  // grows the staging buffers to hold n rows
+  RowMatrix& input() { return in_; }
+  void run(Eigen::Index n);
+  const RowMatrix& output() const { return out_; }
+  const RowMatrix& weights() const { return w_; }  // rounded, possibly with zero pad rows
+
+ private:
+  Eigen::Index padded_rows(Eigen::Index n) const;
+  RowMatrix w_;
+  Eigen::Index out_cols_ = 0;
+  RowMatrix in_, out_;
+};
+
+}  // namespace detail
+
+// Recurrent state of one layer direction: row s belongs to slot s.
+struct SlotState {
+  RowMatrix h;  // slots x H
+  RowMatrix c;  // slots x H for LSTM; empty for GRU
+  int slots() const { return static_cast<int>(h.rows()); }
+  void reset(int slot);  // zero the slot's h (and c)
+  void reset_all();
+};
+
+// One direction of one recurrent layer.
+class LayerDatapath {
+ public:
+  // Throws std::invalid_argument on a bad precision, layer index or weight shape.
+  LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights, int layer,
+                Precision precision);
+
+  CellType cell() const { return cell_; }
+  Precision precision() const { return precision_; }
+  int input_size() const { return input_size_; }
+  int hidden_size() const { return hidden_; }
+  int gate_width() const { return gates_ * hidden_; }  // gates*H columns of gx
+  SlotState make_state(int slots) const;                // zero state
+
+  // gx (rows x gates*H) = round(x W_ih^T + b_ih) for x (rows x I): one product for a whole
+  // window (N*B rows). gx must already have the right shape (it may be a block).
+  void input_half(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> gx) const;
+
+  // Recurrent half of one time-step for B = state.slots() slots. gx_step: B x gates*H (rows
+  // of idle slots are ignored). slot_mask[s] = 1: slot s computes (empty vector: all do).
+  // reset[s] = 1: zero slot s's state before the step (empty vector: no reset). Computing
+  // slots update their state and write h' to h_out's row (B x H); idle slots keep both.
+  void step(const Eigen::Ref<const RowMatrix>& gx_step, const std::vector<std::uint8_t>& slot_mask,
+            const std::vector<std::uint8_t>& reset, SlotState& state,
+            Eigen::Ref<RowMatrix> h_out) const;
+
+  const RowMatrix& w_ih() const { return input_gemm_.weights(); }  // rounded, gates*H x I
+  const RowMatrix& w_hh() const { return w_hh_; }
+
+ private:
+  void step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_step, SlotState& state,
+                 Eigen::Ref<RowMatrix>& h_out) const;
+  void step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_step, SlotState& state,
+                Eigen::Ref<RowMatrix>& h_out) const;
+  void round(RowVector& v) const;
+
+  CellType cell_;
+  Precision precision_;
+  int input_size_ = 0, hidden_ = 0, gates_ = 0;
+  RowMatrix w_hh_;         // rounded, gates*H x H
+  RowVector b_ih_, b_hh_;  // rounded
+  mutable detail::RowGemm input_gemm_;
+  mutable Eigen::VectorXf h_in_, rec_;              // GEMV operand and result
+  mutable RowVector pre_, act_, cell_tmp_, h_tmp_;  // fixed scratch rows
+};
+
+enum class OutputActivation { none, softmax, sigmoid };
+// "none" | "softmax" | "sigmoid"; anything else throws std::invalid_argument.
+OutputActivation parse_output_activation(const std::string& name);
+
+// The dense output layer: y = act(x W_fc^T + b_fc), per row (per step).
+class OutputDatapath {
+ public:
+  // Throws std::invalid_argument if the spec has no output layer or shapes are wrong.
+  OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w,
+                 const std::vector<float>& fc_b, Precision precision);
+  int input_size() const { return static_cast<int>(gemm_.in_cols()); }
+  int output_size() const { return static_cast<int>(gemm_.out_cols()); }
+  OutputActivation activation() const { return activation_; }
+  // x: rows x layer_output_size(); y: rows x output size (already shaped).
+  void forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> y) const;
+
+ private:
+  Precision precision_;
+  OutputActivation activation_;
+  RowVector b_;
+  mutable detail::RowGemm gemm_;
+  mutable RowVector row_;
+};
+
+struct NetworkOutputs {
+  RowMatrix hidden;  // steps x layer_output_size(): last recurrent layer
+  RowMatrix output;  // steps x output size; empty if the network has no output layer
+};
+
+// All layers of a network, for running whole sequences unbatched (one slot).
+class NetworkDatapath {
+ public:
+  NetworkDatapath(const RnnWeights& weights, Precision precision);
+  const NetworkSpec& spec() const { return spec_; }
+  Precision precision() const { return precision_; }
+  const LayerDatapath& layer(int layer, int direction) const;
+  bool has_output_layer() const { return !output_.empty(); }
+  const OutputDatapath& output_layer() const;  // throws std::logic_error if none
+
+  // inputs: steps x input_size. Bidirectional layers run the backward direction over the
+  // reversed sequence and merge per spec.merge (concat [fwd, bwd] or sum).
+  RowMatrix run_sequence(const Eigen::Ref<const RowMatrix>& inputs);
+  NetworkOutputs run_network(const Eigen::Ref<const RowMatrix>& inputs);
+
+ private:
+  void run_layers(const Eigen::Ref<const RowMatrix>& inputs, RowMatrix& hidden);
+
+  NetworkSpec spec_;
+  Precision precision_;
+  std::vector<std::vector<LayerDatapath>> layers_;  // [layer][direction]
+  std::vector<OutputDatapath> output_;               // 0 or 1 element
+  RowMatrix gx_, buf_[2], bwd_;
+  SlotState state_;
+};
+
+// One-shot helpers (convert the weights each call).
+RowMatrix run_sequence(const RnnWeights& weights, const RowMatrix& inputs, Precision precision);
+NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs,
+                           Precision precision);
+
+// Conversions to and from the golden model's nested vectors (rows of equal length).
+RowMatrix to_row_matrix(const std::vector<std::vector<double>>& rows, int cols);
+std::vector<std::vector<double>> to_nested(const Eigen::Ref<const RowMatrix>& m);
+
+}  // namespace ebatch

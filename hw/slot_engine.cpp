@@ -1,0 +1,123 @@
+#include "hw/slot_engine.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace ebatch {
+
+SlotEngine::SlotEngine(const NetworkSpec& network, int slots, int queue_depth)
+    : network_(network), queue_depth_(queue_depth), slots_(std::size_t(slots)) {
+  if (slots < 1 || queue_depth < 1) throw std::invalid_argument("SlotEngine: slots and queue depth must be >= 1");
+}
+
+bool SlotEngine::enqueue(int slot, const SequenceDescriptor& descriptor) {
+  auto& q = slots_.at(std::size_t(slot));
+  if (int(q.size()) >= queue_depth_) return false;
+  if (descriptor.length < 1 || descriptor.padded_length < descriptor.length)
+    throw std::invalid_argument("SlotEngine: bad sequence lengths");
+  InFlight f;
+  f.descriptor = descriptor;
+  f.forward_done.assign(std::size_t(network_.num_layers), 0);
+  f.backward_done.assign(std::size_t(network_.num_layers), network_.bidirectional ? 0 : descriptor.padded_length);
+  q.push_back(std::move(f));
+  return true;
+}
+
+bool SlotEngine::idle() const {
+  for (const auto& q : slots_)
+    if (!q.empty()) return false;
+  return true;
+}
+
+std::int64_t SlotEngine::available(const InFlight& s, int layer) const {
+  const std::int64_t length = s.descriptor.padded_length;
+  if (layer < 0) return length;
+  const auto l = std::size_t(layer);
+  // A step's output exists once both directions have produced it; the backward
+  // direction produces the suffix, so a prefix is complete only when it is done.
+  return s.backward_done[l] == length ? s.forward_done[l] : 0;
+}
+
+std::int64_t SlotEngine::available(int slot, int layer) const {
+  const auto& q = slots_.at(std::size_t(slot));
+  return q.empty() ? 0 : available(q.front(), layer);
+}
+
+void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
+  pass = LayerPass{};
+  pass.layer = layer;
+  const auto l = std::size_t(layer);
+  const std::int64_t budget_all = command.steps > 0 ? command.steps : std::numeric_limits<std::int64_t>::max();
+  const bool last = layer == network_.num_layers - 1;
+  for (int slot = 0; slot < slots(); ++slot) {
+    if (!command.slot_mask.empty() && !command.slot_mask[std::size_t(slot)]) continue;
+    auto& q = slots_[std::size_t(slot)];
+    auto produced = [&] {
+      std::int64_t sum = 0;
+      for (const auto& s : q) sum += available(s, layer);
+      return sum;
+    };
+    const std::int64_t produced_before = last ? produced() : 0;
+    // Forward: walk the slot's sequences in order, back to back.
+    std::int64_t used = 0;
+    for (auto& s : q) {
+      const std::int64_t length = s.descriptor.padded_length;
+      if (s.forward_done[l] == length) continue;
+      const std::int64_t can = std::min(available(s, layer - 1) - s.forward_done[l], budget_all - used);
+      if (can <= 0) break;
+      Segment seg;
+      seg.slot = slot;
+      seg.sequence = s.descriptor;
+      seg.begin = s.forward_done[l];
+      seg.end = seg.begin + can;
+      seg.window_offset = used;
+      seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
+      seg.resets_state = seg.begin == 0;
+      pass.forward.push_back(seg);
+      s.forward_done[l] = seg.end;
+      used += can;
+      if (s.forward_done[l] < length) break;
+    }
+    pass.forward_span = std::max(pass.forward_span, used);
+    if (network_.bidirectional) {
+      used = 0;
+      for (auto& s : q) {
+        const std::int64_t length = s.descriptor.padded_length;
+        if (s.backward_done[l] == length) continue;
+        if (available(s, layer - 1) < length) break;  // needs the whole input
+        const std::int64_t can = std::min(length - s.backward_done[l], budget_all - used);
+        if (can <= 0) break;
+        Segment seg;
+        seg.slot = slot;
+        seg.sequence = s.descriptor;
+        seg.end = length - s.backward_done[l];
+        seg.begin = seg.end - can;
+        seg.window_offset = used;
+        seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
+        seg.resets_state = seg.end == length;
+        pass.backward.push_back(seg);
+        s.backward_done[l] += can;
+        used += can;
+        if (s.backward_done[l] < length) break;
+      }
+      pass.backward_span = std::max(pass.backward_span, used);
+    }
+    if (last) {
+      // Rows whose final output appeared in this pass, and sequences now complete.
+      pass.output_rows += produced() - produced_before;
+      while (!q.empty() && available(q.front(), layer) == q.front().descriptor.padded_length) {
+        completions_.push_back({slot, q.front().descriptor});
+        q.pop_front();
+      }
+    }
+  }
+}
+
+std::vector<Completion> SlotEngine::take_completions() {
+  std::vector<Completion> out;
+  out.swap(completions_);
+  return out;
+}
+
+}  // namespace ebatch

@@ -1,0 +1,264 @@
+#include "runtime/host_runtime.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hw/register_map.h"
+
+namespace ebatch {
+
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+
+namespace {
+constexpr std::uint64_t kAlign = 4096;
+std::uint64_t align_up(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+}  // namespace
+
+HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experiment, std::vector<Request> requests,
+                         BatchingPolicy& policy)
+    : sc_module(name),
+      reg_socket("reg_socket"),
+      mem_socket("mem_socket"),
+      irq("irq"),
+      slot_request("slot_request", std::size_t(policy.slots())),
+      waiting_requests("waiting_requests"),
+      experiment_(experiment),
+      requests_(std::move(requests)),
+      policy_(policy),
+      queued_(std::size_t(policy.slots()), 0),
+      in_slot_(std::size_t(policy.slots())),
+      pushes_(std::size_t(policy.slots()), 0) {
+  for (const auto& r : requests_) max_length_ = std::max(max_length_, r.length);
+  const auto& net = experiment.network;
+  // DRAM layout: the weight image, then one input and one output buffer per slot queue entry.
+  // Buffers hold FP32 values (functional data); timed transfers move the hardware's sizes.
+  buffers_base_ = align_up(net.total_parameters() * bytes_per_value(experiment.hardware.precision));
+  input_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.input_size * sizeof(float));
+  output_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.layer_output_size() * sizeof(float));
+  for (auto& s : slot_request) s.write(-1);
+  SC_THREAD(main);
+}
+
+std::uint64_t HostRuntime::dram_bytes_needed() const {
+  return buffers_base_ + std::uint64_t(policy_.slots()) * policy_.queue_depth() *
+                             (input_entry_bytes_ + output_entry_bytes_);
+}
+
+std::uint32_t HostRuntime::read_reg(std::uint32_t address) {
+  std::uint32_t value = 0;
+  tlm::tlm_generic_payload trans;
+  trans.set_command(tlm::TLM_READ_COMMAND);
+  trans.set_address(address);
+  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  trans.set_data_length(4);
+  trans.set_streaming_width(4);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = qk_.get_local_time();
+  reg_socket->b_transport(trans, delay);
+  qk_.set(delay);
+  if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", ("register read failed at " + std::to_string(address)).c_str());
+  return value;
+}
+
+void HostRuntime::write_reg(std::uint32_t address, std::uint32_t value) {
+  tlm::tlm_generic_payload trans;
+  trans.set_command(tlm::TLM_WRITE_COMMAND);
+  trans.set_address(address);
+  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  trans.set_data_length(4);
+  trans.set_streaming_width(4);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = qk_.get_local_time();
+  reg_socket->b_transport(trans, delay);
+  qk_.set(delay);
+  if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", ("register write failed at " + std::to_string(address)).c_str());
+}
+
+void HostRuntime::transfer(bool write, std::uint64_t address, std::uint64_t bytes) {
+  constexpr std::uint64_t kBurst = 1 << 20;
+  tlm::tlm_generic_payload trans;
+  if (staging_.size() * sizeof(float) < std::min(bytes, kBurst)) staging_.resize(std::min(bytes, kBurst) / 4 + 1);
+  while (bytes > 0) {
+    const std::uint64_t n = std::min(bytes, kBurst);
+    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(reinterpret_cast<unsigned char*>(staging_.data()));
+    trans.set_data_length(unsigned(n));
+    trans.set_streaming_width(unsigned(n));
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_time delay = qk_.get_local_time();
+    mem_socket->b_transport(trans, delay);
+    qk_.set(delay);
+    if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", "DRAM transfer failed");
+    address += n;
+    bytes -= n;
+  }
+  if (qk_.need_sync()) qk_.sync();
+}
+
+void HostRuntime::debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes) {
+  tlm::tlm_generic_payload trans;
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_address(address);
+  trans.set_data_ptr(static_cast<unsigned char*>(data));
+  trans.set_data_length(unsigned(bytes));
+  if (mem_socket->transport_dbg(trans) != bytes) SC_REPORT_ERROR("HostRuntime", "DRAM debug transfer failed");
+}
+
+RuntimeView HostRuntime::view() {
+  RuntimeView v;
+  v.now_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+  v.waiting = &waiting_;
+  v.queued = queued_;
+  v.more_arrivals = next_arrival_ < requests_.size();
+  if (v.more_arrivals) v.next_arrival_s = requests_[next_arrival_].arrival_s;
+  return v;
+}
+
+void HostRuntime::place(const Placement& p) {
+  using namespace regs;
+  const Request request = waiting_[p.waiting_index];
+  waiting_.erase(waiting_.begin() + std::ptrdiff_t(p.waiting_index));
+  const auto& net = experiment_.network;
+  const int bytes = bytes_per_value(experiment_.hardware.precision);
+  const std::uint64_t entry = pushes_[std::size_t(p.slot)]++ % std::uint64_t(policy_.queue_depth());
+  const std::uint64_t base =
+      buffers_base_ + (std::uint64_t(p.slot) * policy_.queue_depth() + entry) * (input_entry_bytes_ + output_entry_bytes_);
+  const std::uint64_t in_addr = base, out_addr = base + input_entry_bytes_;
+  // Inputs (padded steps as zeros) go to DRAM before the sequence is queued.
+  if (inputs_) {
+    std::vector<float> rows;
+    inputs_(request, rows);
+    rows.resize(std::size_t(p.padded_length) * net.input_size, 0.0f);
+    debug_transfer(true, in_addr, rows.data(), rows.size() * sizeof(float));
+  }
+  transfer(true, in_addr, std::uint64_t(p.padded_length) * net.input_size * bytes);
+  const auto reg = [&](std::uint32_t offset) { return slot_reg(p.slot, offset); };
+  write_reg(reg(kSlotIdLo), std::uint32_t(std::uint64_t(request.id) & 0xffffffffu));
+  write_reg(reg(kSlotIdHi), std::uint32_t(std::uint64_t(request.id) >> 32));
+  write_reg(reg(kSlotLength), std::uint32_t(request.length));
+  write_reg(reg(kSlotPadded), std::uint32_t(p.padded_length));
+  write_reg(reg(kSlotInLo), std::uint32_t(in_addr & 0xffffffffu));
+  write_reg(reg(kSlotInHi), std::uint32_t(in_addr >> 32));
+  write_reg(reg(kSlotOutLo), std::uint32_t(out_addr & 0xffffffffu));
+  write_reg(reg(kSlotOutHi), std::uint32_t(out_addr >> 32));
+  write_reg(reg(kSlotPush), 1);
+  RequestRecord rec;
+  rec.request = request;
+  rec.slot = p.slot;
+  rec.padded_length = p.padded_length;
+  rec.input_address = in_addr;
+  rec.output_address = out_addr;
+  rec.start_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+  in_slot_[std::size_t(p.slot)].push_back(rec);
+  queued_[std::size_t(p.slot)]++;
+  if (tracing_ && in_slot_[std::size_t(p.slot)].size() == 1) {
+    sync();
+    slot_request[std::size_t(p.slot)].write(request.id);
+  }
+}
+
+void HostRuntime::complete(int slot, std::int64_t request_id) {
+  auto& q = in_slot_.at(std::size_t(slot));
+  auto it = std::find_if(q.begin(), q.end(), [&](const RequestRecord& r) { return r.request.id == request_id; });
+  if (it == q.end()) {
+    error_ = "completion interrupt for request " + std::to_string(request_id) + " not queued in slot " +
+             std::to_string(slot);
+    return;
+  }
+  RequestRecord rec = *it;
+  q.erase(it);
+  queued_[std::size_t(slot)]--;
+  const auto& net = experiment_.network;
+  const std::uint64_t out_addr = rec.output_address;
+  transfer(false, out_addr, std::uint64_t(rec.request.length) * net.layer_output_size() *
+                                bytes_per_value(experiment_.hardware.precision));
+  std::vector<float> outputs;
+  if (inputs_) {
+    outputs.resize(std::size_t(rec.request.length) * net.layer_output_size());
+    debug_transfer(false, out_addr, outputs.data(), outputs.size() * sizeof(float));
+  }
+  rec.finish_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+  completed_++;
+  policy_.on_completion(slot, rec.request);
+  if (sink_) sink_(rec, inputs_ ? &outputs : nullptr);
+  if (tracing_) {
+    sync();
+    slot_request[std::size_t(slot)].write(q.empty() ? -1 : q.front().request.id);
+  }
+}
+
+void HostRuntime::handle_interrupt(bool& command_done_seen) {
+  using namespace regs;
+  const std::uint32_t status = read_reg(kIrqStatus);
+  if (status & kIrqError) {
+    error_ = "accelerator error code " + std::to_string(read_reg(kErrorCode));
+    command_done_seen = true;
+    return;
+  }
+  if (status & kIrqSeqDone) {
+    // One completion per interrupt: the line rises again for each further one.
+    const std::uint32_t entry = read_reg(kDonePop);
+    if (entry & 0x80000000u) {
+      const std::uint64_t id = std::uint64_t(read_reg(kDoneIdLo)) | (std::uint64_t(read_reg(kDoneIdHi)) << 32);
+      complete(int(entry & 0xffff), std::int64_t(id));
+    }
+  }
+  write_reg(kIrqStatus, status & (kIrqSeqDone | kIrqCmdDone));
+  if (status & kIrqCmdDone) command_done_seen = true;
+}
+
+void HostRuntime::main() {
+  using namespace regs;
+  qk_.reset();
+  const sc_time reaction(experiment_.policy.host_reaction_latency_s, SC_SEC);
+  write_reg(kIrqEnable, kIrqSeqDone | kIrqCmdDone | kIrqError);
+  const int slots = policy_.slots();
+  const int last_layer = experiment_.network.num_layers - 1;
+  while (completed_ < requests_.size() && error_.empty()) {
+    const double now = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+    while (next_arrival_ < requests_.size() && requests_[next_arrival_].arrival_s <= now)
+      waiting_.push_back(requests_[next_arrival_++]);
+    if (tracing_) waiting_requests.write(std::int64_t(waiting_.size()));
+    for (const auto& p : policy_.place(view())) place(p);
+    const auto cmd = policy_.next_command(view());
+    if (!cmd) {
+      if (next_arrival_ >= requests_.size()) {
+        error_ = "policy '" + policy_.name() + "' stopped with " + std::to_string(requests_.size() - completed_) +
+                 " requests unfinished";
+        break;
+      }
+      sync();
+      const sc_time at(requests_[next_arrival_].arrival_s, SC_SEC);
+      if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+      continue;
+    }
+    for (int w = 0; w < int(regs::kMaxSlots / 32); ++w) {
+      std::uint32_t bits = 0;
+      for (int b = 0; b < 32; ++b) {
+        const int s = w * 32 + b;
+        if (s < slots && s < int(cmd->slot_mask.size()) && cmd->slot_mask[std::size_t(s)]) bits |= 1u << b;
+      }
+      if (w * 32 < slots) write_reg(kSlotMask0 + 4 * std::uint32_t(w), bits);
+    }
+    write_reg(kCmdSteps, std::uint32_t(cmd->steps));
+    write_reg(kCmdLayers, std::uint32_t(cmd->first_layer) | (std::uint32_t(std::min(cmd->last_layer, last_layer)) << 8));
+    write_reg(kCtrl, 1);
+    // Serve interrupts until the command is done and every completion is collected.
+    bool command_done_seen = false;
+    while (error_.empty()) {
+      sync();
+      if (!irq.read()) wait(irq.posedge_event());
+      qk_.inc(reaction);
+      handle_interrupt(command_done_seen);
+      if (command_done_seen && read_reg(kDoneCount) == 0) break;
+    }
+  }
+  sync();
+  finish_time_s_ = sc_core::sc_time_stamp().to_seconds();
+  finished_ = true;
+  sc_core::sc_stop();
+}
+
+}  // namespace ebatch

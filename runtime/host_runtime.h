@@ -1,0 +1,98 @@
+// The host runtime: takes requests as they arrive, places them in batch slots
+// and runs the accelerator, all through the register map and the
+// sequence-completion interrupt, as host software would.
+//
+// Models: inputs written to DRAM before a sequence is queued, outputs read
+// back after its completion interrupt, each as one timed DRAM transfer; a
+// fixed host reaction latency between the interrupt and the handler; the
+// policy's decisions (runtime/policy.h). Functional values move by untimed
+// debug transport (FP32), beside the timed transfers of the hardware's sizes.
+// Ignores: OS scheduling, PCIe, cache effects, host compute time.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "common/experiment.h"
+#include "runtime/policy.h"
+
+namespace ebatch {
+
+struct RequestRecord {
+  Request request;
+  int slot = -1;
+  std::int64_t padded_length = 0;
+  double start_s = 0;   // written into a slot
+  double finish_s = 0;  // result back on the host
+  std::uint64_t input_address = 0, output_address = 0;
+};
+
+class HostRuntime : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<HostRuntime> reg_socket;
+  tlm_utils::simple_initiator_socket<HostRuntime> mem_socket;
+  sc_core::sc_in<bool> irq;
+  // Waveforms: request id in each slot's head (-1 empty), requests waiting.
+  sc_core::sc_vector<sc_core::sc_signal<std::int64_t>> slot_request;
+  sc_core::sc_signal<std::int64_t> waiting_requests;
+
+  // Inputs of a request: length x input_size values, row-major.
+  using InputProvider = std::function<void(const Request&, std::vector<float>&)>;
+  // A finished request; outputs (length x layer_output_size) only in functional runs.
+  using CompletionSink = std::function<void(const RequestRecord&, const std::vector<float>* outputs)>;
+
+  SC_HAS_PROCESS(HostRuntime);
+  HostRuntime(sc_core::sc_module_name name, const Experiment& experiment, std::vector<Request> requests,
+              BatchingPolicy& policy);
+
+  void set_functional(InputProvider inputs) { inputs_ = std::move(inputs); }
+  void set_completion_sink(CompletionSink sink) { sink_ = std::move(sink); }
+  void set_tracing(bool on) { tracing_ = on; }
+
+  std::size_t completed() const { return completed_; }
+  std::size_t total() const { return requests_.size(); }
+  bool finished() const { return finished_; }
+  const std::string& error() const { return error_; }
+  double finish_time_s() const { return finish_time_s_; }
+  std::uint64_t dram_bytes_needed() const;
+
+ private:
+  void main();
+  std::uint32_t read_reg(std::uint32_t address);
+  void write_reg(std::uint32_t address, std::uint32_t value);
+  void transfer(bool write, std::uint64_t address, std::uint64_t bytes);
+  void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
+  void place(const Placement& p);
+  void handle_interrupt(bool& command_done_seen);
+  void complete(int slot, std::int64_t request_id);
+  RuntimeView view();
+  void sync() { qk_.sync(); }
+
+  const Experiment& experiment_;
+  std::vector<Request> requests_;
+  BatchingPolicy& policy_;
+  InputProvider inputs_;
+  CompletionSink sink_;
+  tlm_utils::tlm_quantumkeeper qk_;
+  std::deque<Request> waiting_;
+  std::size_t next_arrival_ = 0, completed_ = 0;
+  std::vector<int> queued_;
+  std::vector<std::deque<RequestRecord>> in_slot_;
+  std::vector<std::uint64_t> pushes_;  // per slot, selects the buffer entry
+  std::uint64_t buffers_base_ = 0, input_entry_bytes_ = 0, output_entry_bytes_ = 0;
+  std::int64_t max_length_ = 1;
+  bool finished_ = false, tracing_ = false;
+  std::string error_;
+  double finish_time_s_ = 0;
+  std::vector<float> staging_;
+};
+
+}  // namespace ebatch

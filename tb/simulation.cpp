@@ -1,0 +1,361 @@
+#include "tb/simulation.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <systemc>
+
+#include "common/errors.h"
+#include "common/json_writer.h"
+#include "common/rnn_weights.h"
+#include "common/units.h"
+#include "hw/dram.h"
+#include "hw/epur/epur_accelerator.h"
+#include "hw/functional_engine.h"
+#include "runtime/host_runtime.h"
+#include "runtime/policy.h"
+#include "tb/golden_reference.h"
+#include "tb/npz_stream.h"
+#include "tb/stimulus.h"
+#include "tb/workload.h"
+
+namespace ebatch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The system: runtime, accelerator, DRAM and the interrupt line between them.
+struct SystemTop : sc_core::sc_module {
+  EnergyCounters energy;
+  std::unique_ptr<BatchingPolicy> policy;
+  Dram dram;
+  std::unique_ptr<Accelerator> accelerator;
+  HostRuntime runtime;
+  sc_core::sc_signal<bool> irq;
+
+  SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vector<Request> requests)
+      : sc_module(name),
+        policy(make_policy(e)),
+        dram("dram", e.hardware.dram, energy, false),
+        accelerator(make_accelerator(e)),
+        runtime("runtime", e, std::move(requests), *policy),
+        irq("irq") {
+    runtime.reg_socket.bind(accelerator->regs);
+    runtime.mem_socket.bind(dram.socket);
+    accelerator->mem.bind(dram.socket);
+    accelerator->irq.bind(irq);
+    runtime.irq.bind(irq);
+    if (runtime.dram_bytes_needed() > e.hardware.dram.capacity_bytes)
+      throw InputError(e.source_file + ": key 'hardware.dram.capacity': " +
+                       units::format_size(double(e.hardware.dram.capacity_bytes)) +
+                       " cannot hold the weights and the slot buffers (" +
+                       units::format_size(double(runtime.dram_bytes_needed())) + ")");
+  }
+
+  std::unique_ptr<Accelerator> make_accelerator(const Experiment& e) {
+    if (e.hardware.platform != Platform::epur)
+      throw InputError(e.source_file + ": key 'hardware.platform': the " + std::string(to_string(e.hardware.platform)) +
+                       " model is not available in this version");
+    return std::make_unique<EpurAccelerator>("accelerator", e, energy, policy->slots(), policy->queue_depth());
+  }
+};
+
+LatencySummary summarize_latency(std::vector<double> v) {
+  LatencySummary s;
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / double(v.size());
+  auto rank = [&](double p) { return v[std::size_t(std::max(0.0, std::ceil(p * double(v.size())) - 1))]; };
+  s.p50 = rank(0.50);
+  s.p95 = rank(0.95);
+  s.p99 = rank(0.99);
+  s.max = v.back();
+  return s;
+}
+
+class ProgressBar {
+ public:
+  ProgressBar(bool on, std::size_t total) : on_(on), total_(total), start_(Clock::now()), last_(start_) {}
+  void update(std::size_t done, double sim_s, bool final = false) {
+    if (!on_) return;
+    const auto now = Clock::now();
+    if (!final && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double wall = std::chrono::duration<double>(now - start_).count();
+    const int width = 30, filled = total_ ? int(double(width) * double(done) / double(total_)) : width;
+    const double eta = done ? wall * double(total_ - done) / double(done) : 0;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu requests  sim %s  wall %.1f s  eta %.0f s ", std::string(std::size_t(filled), '#').c_str(),
+                 std::string(std::size_t(width - filled), ' ').c_str(), done, total_, units::format_time(sim_s).c_str(), wall,
+                 eta);
+    if (final) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool on_;
+  std::size_t total_;
+  Clock::time_point start_, last_;
+};
+
+}  // namespace
+
+RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
+  const auto wall_start = Clock::now();
+  std::vector<Request> requests = generate_requests(e.workload);
+  RunStats st;
+  st.experiment = e.name;
+  st.platform = to_string(e.hardware.platform);
+  st.policy = to_string(e.policy.kind);
+  st.network = e.network.name;
+  st.submitted = std::int64_t(requests.size());
+  for (const auto& r : requests) st.sequence_layer_steps += r.length * e.network.num_layers;
+
+  sc_core::sc_get_curr_simcontext()->reset();
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(e.simulation.quantum_s, sc_core::SC_SEC));
+
+  // Functional pieces (weights, inputs, golden reference) only when asked.
+  std::unique_ptr<RnnWeights> weights;
+  std::unique_ptr<InputSource> inputs;
+  if (e.simulation.functional) {
+    weights = std::make_unique<RnnWeights>(e.simulation.weights_path.empty()
+                                               ? RnnWeights::random(e.network, e.seed)
+                                               : RnnWeights::load_npz(e.simulation.weights_path, e.network));
+    inputs = e.simulation.inputs_path.empty() ? std::make_unique<InputSource>(e.network, e.seed)
+                                              : std::make_unique<InputSource>(e.network, e.simulation.inputs_path, requests);
+  }
+
+  SystemTop top("top", e, requests);
+  std::unique_ptr<FunctionalEngine> functional;
+  if (e.simulation.functional) {
+    functional = std::make_unique<FunctionalEngine>(
+        *weights, e.hardware.precision, top.policy->slots(),
+        [&top](std::uint64_t a, void* d, std::uint64_t n) { top.dram.debug_read(a, d, n); },
+        [&top](std::uint64_t a, const void* d, std::uint64_t n) { top.dram.debug_write(a, d, n); });
+    top.accelerator->set_functional(functional.get());
+    top.runtime.set_functional([&inputs](const Request& r, std::vector<float>& rows) { inputs->inputs(r, rows); });
+    st.functional = true;
+  }
+
+  // Per-request rows and outputs are streamed to disk as requests finish.
+  std::unique_ptr<std::ofstream> csv;
+  const std::string csv_tmp = outputs.requests_csv + ".tmp";
+  if (!outputs.requests_csv.empty()) {
+    csv = std::make_unique<std::ofstream>(csv_tmp);
+    if (!*csv) throw InputError(outputs.requests_csv + ": cannot be written");
+    *csv << "id,length,arrival_s,start_s,finish_s,latency_s,slot\n";
+  }
+  std::unique_ptr<NpzStreamWriter> npz;
+  if (e.simulation.functional && !outputs.outputs_npz.empty()) npz = std::make_unique<NpzStreamWriter>(outputs.outputs_npz);
+  const Tolerance tolerance = e.simulation.functional ? tolerance_for(e.hardware.precision) : Tolerance{0, 0};
+  std::vector<double> latencies;
+  latencies.reserve(requests.size());
+  ProgressBar progress(outputs.progress, requests.size());
+  const int out_width = e.network.layer_output_size();
+  top.runtime.set_completion_sink([&](const RequestRecord& rec, const std::vector<float>* out) {
+    latencies.push_back(rec.finish_s - rec.request.arrival_s);
+    if (csv) {
+      char line[256];
+      std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d\n", (long long)rec.request.id,
+                    (long long)rec.request.length, rec.request.arrival_s, rec.start_s, rec.finish_s,
+                    rec.finish_s - rec.request.arrival_s, rec.slot);
+      *csv << line;
+    }
+    if (out) {
+      if (npz) npz->add("seq_" + std::to_string(rec.request.id), out->data(), std::size_t(rec.request.length), std::size_t(out_width));
+      if (e.simulation.check_golden) {
+        std::vector<float> in;
+        inputs->inputs(rec.request, in);
+        GoldenSequence gin(std::size_t(rec.request.length), std::vector<double>(std::size_t(e.network.input_size)));
+        for (std::size_t t = 0; t < gin.size(); ++t)
+          for (std::size_t i = 0; i < gin[t].size(); ++i) gin[t][i] = in[t * gin[t].size() + i];
+        const GoldenSequence ref = golden_run_sequence(*weights, gin);
+        std::vector<double> ref_flat, act(out->begin(), out->end());
+        for (const auto& row : ref) ref_flat.insert(ref_flat.end(), row.begin(), row.end());
+        const Comparison c = compare_outputs(act, ref_flat, tolerance);
+        st.compared++;
+        st.max_abs_error = std::max(st.max_abs_error, c.max_abs_err);
+        st.max_rel_error = std::max(st.max_rel_error, c.max_rel_err);
+        if (!c.ok) {
+          if (st.mismatches == 0) st.first_mismatch = "request " + std::to_string(rec.request.id) + ": " + describe(c);
+          st.mismatches++;
+        }
+      }
+    }
+    progress.update(top.runtime.completed(), rec.finish_s);
+  });
+
+  sc_core::sc_trace_file* vcd = nullptr;
+  if (!outputs.vcd_base.empty() && e.output.trace != "off") {
+    vcd = sc_core::sc_create_vcd_trace_file(outputs.vcd_base.c_str());
+    vcd->set_time_unit(1, sc_core::SC_NS);
+    sc_core::sc_trace(vcd, top.irq, "irq");
+    sc_core::sc_trace(vcd, top.accelerator->current_layer, "accelerator.layer");
+    sc_core::sc_trace(vcd, top.accelerator->commands_done, "accelerator.commands_done");
+    for (std::size_t s = 0; s < top.runtime.slot_request.size(); ++s)
+      sc_core::sc_trace(vcd, top.runtime.slot_request[s], "runtime.slot" + std::to_string(s) + ".request");
+    sc_core::sc_trace(vcd, top.runtime.waiting_requests, "runtime.waiting");
+    if (e.output.trace == "full") {
+      if (auto* epur = dynamic_cast<EpurAccelerator*>(top.accelerator.get()))
+        for (std::size_t i = 0; i < epur->cu_busy.size(); ++i)
+          sc_core::sc_trace(vcd, epur->cu_busy[i], "accelerator.cu" + std::to_string(i) + ".busy");
+      sc_core::sc_trace(vcd, top.dram.traffic_bytes, "dram.traffic_bytes");
+    }
+    top.accelerator->set_tracing(true);
+    top.runtime.set_tracing(true);
+  }
+
+  sc_core::sc_start();
+  if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+  progress.update(top.runtime.completed(), sc_core::sc_time_stamp().to_seconds(), true);
+
+  st.error = top.runtime.error();
+  st.completed = std::int64_t(top.runtime.completed());
+  st.sim_time_s = top.runtime.finish_time_s();
+  st.throughput_per_s = st.sim_time_s > 0 ? double(st.completed) / st.sim_time_s : 0;
+  st.latency_s = summarize_latency(latencies);
+  st.energy = top.energy.report(e.energy, st.sim_time_s);
+  st.energy_per_sequence_j = st.completed ? st.energy.total_j() / double(st.completed) : 0;
+  st.dram_bytes_read = top.dram.bytes_read();
+  st.dram_bytes_written = top.dram.bytes_written();
+  st.dram_busy_fraction = st.sim_time_s > 0 ? top.dram.busy_seconds() / st.sim_time_s : 0;
+  const AcceleratorStats& a = top.accelerator->stats();
+  st.commands = a.commands;
+  st.passes = a.passes;
+  st.interrupts = a.interrupts;
+  st.compute_cycles = a.compute_cycles;
+  st.weight_load_bytes = a.weight_load_bytes;
+  st.weight_stream_bytes = a.weight_stream_bytes;
+  st.macs = a.macs;
+  const double cycles = st.sim_time_s * e.hardware.frequency_hz;
+  st.compute_utilisation = cycles > 0 ? a.busy_unit_cycles / (a.unit_cycle_capacity_per_cycle * cycles) : 0;
+  st.step_slots_useful = a.step_slots_useful;
+  st.step_slots_padding = a.step_slots_padding;
+  if (csv) {
+    csv->close();
+    if (!*csv || std::rename(csv_tmp.c_str(), outputs.requests_csv.c_str()) != 0)
+      throw InputError(outputs.requests_csv + ": write failed");
+  }
+  if (npz) npz->close();
+  st.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  return st;
+}
+
+std::string stats_json(const RunStats& s, const Experiment& e) {
+  JsonWriter j;
+  j.begin_object();
+  j.value("experiment", s.experiment).value("platform", s.platform).value("policy", s.policy);
+  j.value("network", s.network).value("seed", static_cast<unsigned long long>(e.seed));
+  j.value("complete", s.error.empty() && s.completed == s.submitted);
+  if (!s.error.empty()) j.value("error", s.error);
+  j.value("requests_submitted", static_cast<long long>(s.submitted));
+  j.value("requests_completed", static_cast<long long>(s.completed));
+  j.value("simulated_time_s", s.sim_time_s);
+  j.value("throughput_sequences_per_s", s.throughput_per_s);
+  j.begin_object("latency_s")
+      .value("mean", s.latency_s.mean)
+      .value("p50", s.latency_s.p50)
+      .value("p95", s.latency_s.p95)
+      .value("p99", s.latency_s.p99)
+      .value("max", s.latency_s.max)
+      .end_object();
+  j.begin_object("energy_j");
+  j.value("total", s.energy.total_j()).value("dynamic", s.energy.dynamic_j).value("leakage", s.energy.leakage_j);
+  j.value("per_sequence", s.energy_per_sequence_j);
+  j.begin_object("components");
+  for (const auto& [name, c] : s.energy.components) {
+    j.begin_object(name).value("total", c.total_j()).value("dynamic", c.dynamic_j).value("leakage", c.leakage_j);
+    j.begin_object("actions");
+    for (const auto& [action, joules] : c.action_j)
+      j.begin_object(action).value("count", c.action_counts.at(action)).value("energy", joules).end_object();
+    j.end_object().end_object();
+  }
+  j.end_object().end_object();
+  j.begin_object("dram")
+      .value("bytes_read", static_cast<unsigned long long>(s.dram_bytes_read))
+      .value("bytes_written", static_cast<unsigned long long>(s.dram_bytes_written))
+      .value("bytes_per_sequence", s.completed ? double(s.dram_bytes_read + s.dram_bytes_written) / double(s.completed) : 0.0)
+      .value("busy_fraction", s.dram_busy_fraction)
+      .end_object();
+  j.begin_object("accelerator")
+      .value("commands", static_cast<unsigned long long>(s.commands))
+      .value("layer_passes", static_cast<unsigned long long>(s.passes))
+      .value("interrupts", static_cast<unsigned long long>(s.interrupts))
+      .value("compute_cycles", static_cast<unsigned long long>(s.compute_cycles))
+      .value("weight_load_bytes", static_cast<unsigned long long>(s.weight_load_bytes))
+      .value("weight_stream_bytes", static_cast<unsigned long long>(s.weight_stream_bytes))
+      .value("macs", s.macs)
+      .value("compute_utilisation", s.compute_utilisation)
+      .end_object();
+  j.begin_object("step_slots")
+      .value("useful", s.step_slots_useful)
+      .value("padding", s.step_slots_padding)
+      .value("computed", s.step_slots_useful + s.step_slots_padding)
+      .value("padding_fraction", s.padding_fraction())
+      .end_object();
+  if (s.functional) {
+    j.begin_object("functional")
+        .value("precision", to_string(e.hardware.precision))
+        .value("sequences_compared", static_cast<long long>(s.compared))
+        .value("mismatches", static_cast<long long>(s.mismatches))
+        .value("max_abs_error", s.max_abs_error)
+        .value("max_rel_error", s.max_rel_error);
+    if (!s.first_mismatch.empty()) j.value("first_mismatch", s.first_mismatch);
+    j.end_object();
+  }
+  j.value("sequence_layer_steps", static_cast<long long>(s.sequence_layer_steps));
+  j.value("wall_clock_s", s.wall_s);
+  j.value("sequence_layer_steps_per_wall_s", s.wall_s > 0 ? double(s.sequence_layer_steps) / s.wall_s : 0.0);
+  j.end_object();
+  return j.str();
+}
+
+std::string stats_summary(const RunStats& s) {
+  char buf[2048];
+  std::string energy_lines;
+  for (const auto& [name, c] : s.energy.components) {
+    if (c.total_j() <= 0) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, "    %-20s %10s  (%4.1f%%)\n", name.c_str(), units::format_energy(c.total_j()).c_str(),
+                  100.0 * c.total_j() / std::max(1e-300, s.energy.total_j()));
+    energy_lines += line;
+  }
+  std::snprintf(buf, sizeof buf,
+                "%s: %s on %s, policy %s\n"
+                "  requests       %lld / %lld completed\n"
+                "  simulated time %s\n"
+                "  throughput     %.4g sequences/s\n"
+                "  latency        mean %s  p50 %s  p95 %s  p99 %s  max %s\n"
+                "  energy         %s total, %s per sequence (dynamic %s, leakage %s)\n"
+                "%s"
+                "  DRAM           %s read, %s written (busy %.1f%%)\n"
+                "  compute        %.1f%% utilisation, padding %.1f%% of step-slots\n",
+                s.experiment.c_str(), s.network.c_str(), s.platform.c_str(), s.policy.c_str(), (long long)s.completed,
+                (long long)s.submitted, units::format_time(s.sim_time_s).c_str(), s.throughput_per_s,
+                units::format_time(s.latency_s.mean).c_str(), units::format_time(s.latency_s.p50).c_str(),
+                units::format_time(s.latency_s.p95).c_str(), units::format_time(s.latency_s.p99).c_str(),
+                units::format_time(s.latency_s.max).c_str(), units::format_energy(s.energy.total_j()).c_str(),
+                units::format_energy(s.energy_per_sequence_j).c_str(), units::format_energy(s.energy.dynamic_j).c_str(),
+                units::format_energy(s.energy.leakage_j).c_str(), energy_lines.c_str(),
+                units::format_size(double(s.dram_bytes_read)).c_str(), units::format_size(double(s.dram_bytes_written)).c_str(),
+                100.0 * s.dram_busy_fraction, 100.0 * s.compute_utilisation, 100.0 * s.padding_fraction());
+  std::string out = buf;
+  if (s.functional) {
+    std::snprintf(buf, sizeof buf, "  golden check   %lld sequences, %lld mismatches, max abs error %.3g\n",
+                  (long long)s.compared, (long long)s.mismatches, s.max_abs_error);
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "  wall clock     %.3f s (%.3g sequence-layer-steps/s)\n", s.wall_s,
+                s.wall_s > 0 ? double(s.sequence_layer_steps) / s.wall_s : 0.0);
+  out += buf;
+  if (!s.error.empty()) out += "  ERROR: " + s.error + "\n";
+  return out;
+}
+
+}  // namespace ebatch

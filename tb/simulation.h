@@ -1,0 +1,66 @@
+// One simulation of an experiment: elaborates the system (host runtime,
+// accelerator, DRAM, interrupt line), runs it to the last request, and
+// gathers the statistics. SystemC elaborates once per process, so call
+// run_experiment() once per process.
+//
+// System top:  HostRuntime --reg_socket--> Accelerator.regs   (register map)
+//              HostRuntime --mem_socket--> Dram.socket        (inputs, outputs)
+//              Accelerator --mem--------> Dram.socket         (weights, activations)
+//              Accelerator.irq ---sc_signal<bool>---> HostRuntime.irq
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/experiment.h"
+#include "hw/energy_counters.h"
+
+namespace ebatch {
+
+struct LatencySummary {
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+};
+
+struct RunStats {
+  std::string experiment, platform, policy, network;
+  std::int64_t submitted = 0, completed = 0;
+  double sim_time_s = 0, wall_s = 0;
+  double throughput_per_s = 0;
+  LatencySummary latency_s;
+  EnergyCounters::Report energy;
+  double energy_per_sequence_j = 0;
+  std::uint64_t dram_bytes_read = 0, dram_bytes_written = 0;
+  double dram_busy_fraction = 0;
+  std::uint64_t commands = 0, passes = 0, interrupts = 0, compute_cycles = 0;
+  std::uint64_t weight_load_bytes = 0, weight_stream_bytes = 0;
+  double macs = 0, compute_utilisation = 0;
+  double step_slots_useful = 0, step_slots_padding = 0;
+  std::int64_t sequence_layer_steps = 0;  // sum over requests of length x layers
+  // Functional runs.
+  bool functional = false;
+  std::int64_t compared = 0, mismatches = 0;
+  double max_abs_error = 0, max_rel_error = 0;
+  std::string first_mismatch;
+  std::string error;  // non-empty: the run failed
+  double padding_fraction() const {
+    const double all = step_slots_useful + step_slots_padding;
+    return all > 0 ? step_slots_padding / all : 0;
+  }
+};
+
+struct RunOutputs {
+  std::string requests_csv;  // "" = not written
+  std::string outputs_npz;   // functional runs only
+  std::string vcd_base;      // "" = no waveform; ".vcd" is appended
+  bool progress = false;     // a progress bar on stderr
+};
+
+// Throws InputError for inputs that turn out bad while setting up (weights, inputs files).
+RunStats run_experiment(const Experiment& experiment, const RunOutputs& outputs);
+
+std::string stats_json(const RunStats& stats, const Experiment& experiment);
+std::string stats_summary(const RunStats& stats);
+
+}  // namespace ebatch
