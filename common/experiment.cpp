@@ -338,6 +338,7 @@ PolicyConfig parse_policy(const ConfigSection& s) {
   only_for("batch_timeout", PolicyConfig::Kind::padded);
   only_for("window_steps", PolicyConfig::Kind::ebatch);
   only_for("refill", PolicyConfig::Kind::ebatch);
+  only_for("slot_queue_depth", PolicyConfig::Kind::ebatch);
   only_for("bidirectional", PolicyConfig::Kind::ebatch);
   only_for("tuner", PolicyConfig::Kind::ebatch);
   if (p.kind == PolicyConfig::Kind::padded) p.batch_timeout_s = s.time("batch_timeout", "10 ms");
@@ -345,11 +346,14 @@ PolicyConfig parse_policy(const ConfigSection& s) {
     const std::string n = s.has("window_steps") ? s.node()["window_steps"].Scalar() : "auto";
     p.window_steps = n == "auto" ? (s.string("window_steps", "auto"), 0) : int(s.integer("window_steps", 1, 1'000'000));
     p.refill = s.choice("refill", {"window_boundary", "immediate"}, "window_boundary");
+    const std::string depth = s.has("slot_queue_depth") ? s.node()["slot_queue_depth"].Scalar() : "auto";
+    p.queue_depth = depth == "auto" ? (s.string("slot_queue_depth", "auto"), 0)
+                                    : int(s.integer("slot_queue_depth", 1, 64));
     p.bidirectional = s.choice("bidirectional", {"whole_sequence"}, "whole_sequence");
     YAML::Node self = s.node();
     if (!s.has("tuner")) self["tuner"] = YAML::Node(YAML::NodeType::Map);
     const ConfigSection t = s.section("tuner");
-    p.tuner.objective = t.choice("objective", {"min_energy_under_latency", "knee"}, "min_energy_under_latency");
+    p.tuner.objective = t.choice("objective", {"knee", "min_energy_under_latency"}, "knee");
     p.tuner.latency_target_s = t.time("latency_target", "0 s");
     if (!t.has("candidates")) {
       YAML::Node c(YAML::NodeType::Sequence);

@@ -57,7 +57,7 @@ struct HardwareConfig {
 };
 
 struct TunerConfig {
-  std::string objective = "min_energy_under_latency";  // | knee
+  std::string objective = "knee";  // | min_energy_under_latency
   double latency_target_s = 0;                          // 0: no target
   std::vector<int> candidates;                          // window sizes to try
 };
@@ -67,6 +67,7 @@ struct PolicyConfig {
   Kind kind = Kind::ebatch;
   int slots = 1;             // batch size B
   int window_steps = 0;      // N; 0 = auto (tuner)
+  int queue_depth = 0;       // sequences a slot holds back to back; 0 = auto
   std::string refill = "window_boundary";  // | immediate
   double host_reaction_latency_s = 0;
   double batch_timeout_s = 0;              // padded: wait at most this long to fill a batch

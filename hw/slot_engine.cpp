@@ -44,6 +44,23 @@ std::int64_t SlotEngine::available(int slot, int layer) const {
   return q.empty() ? 0 : available(q.front(), layer);
 }
 
+bool SlotEngine::can_advance(int slot, int layer) const {
+  const auto l = std::size_t(layer);
+  const auto& q = slots_.at(std::size_t(slot));
+  // Each direction works on its first unfinished sequence, as run_layer() does.
+  for (const auto& s : q) {
+    if (s.forward_done[l] == s.descriptor.padded_length) continue;
+    if (available(s, layer - 1) > s.forward_done[l]) return true;
+    break;
+  }
+  for (const auto& s : q) {
+    if (s.backward_done[l] == s.descriptor.padded_length) continue;
+    if (available(s, layer - 1) == s.descriptor.padded_length) return true;
+    break;
+  }
+  return false;
+}
+
 void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
   pass = LayerPass{};
   pass.layer = layer;

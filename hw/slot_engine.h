@@ -75,6 +75,8 @@ class SlotEngine {
 
   // Steps of layer `layer` output available for the slot's front sequence (tests, checks).
   std::int64_t available(int slot, int layer) const;
+  // Whether a command on this slot and layer would compute at least one step.
+  bool can_advance(int slot, int layer) const;
 
  private:
   struct InFlight {

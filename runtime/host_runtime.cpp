@@ -224,14 +224,18 @@ void HostRuntime::main() {
     for (const auto& p : policy_.place(view())) place(p);
     const auto cmd = policy_.next_command(view());
     if (!cmd) {
-      if (next_arrival_ >= requests_.size()) {
+      // Nothing to run: sleep until the next arrival or the policy's own deadline.
+      double wake = policy_.wake_at(view());
+      if (next_arrival_ < requests_.size())
+        wake = wake < 0 ? requests_[next_arrival_].arrival_s : std::min(wake, requests_[next_arrival_].arrival_s);
+      if (wake < 0) {
         error_ = "policy '" + policy_.name() + "' stopped with " + std::to_string(requests_.size() - completed_) +
                  " requests unfinished";
         break;
       }
       sync();
-      const sc_time at(requests_[next_arrival_].arrival_s, SC_SEC);
-      if (at > sc_core::sc_time_stamp()) wait(at - sc_core::sc_time_stamp());
+      const sc_time at(wake, SC_SEC);
+      wait(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::sc_time(1, sc_core::SC_NS));
       continue;
     }
     for (int w = 0; w < int(regs::kMaxSlots / 32); ++w) {
@@ -253,6 +257,12 @@ void HostRuntime::main() {
       qk_.inc(reaction);
       handle_interrupt(command_done_seen);
       if (command_done_seen && read_reg(kDoneCount) == 0) break;
+      if (policy_.refill_during_command()) {
+        const double now = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+        while (next_arrival_ < requests_.size() && requests_[next_arrival_].arrival_s <= now)
+          waiting_.push_back(requests_[next_arrival_++]);
+        for (const auto& p : policy_.place(view())) place(p);
+      }
     }
   }
   sync();

@@ -1,8 +1,26 @@
 #include "runtime/policy.h"
 
+#include <algorithm>
+
 #include "common/errors.h"
+#include "hw/slot_engine.h"
 
 namespace ebatch {
+namespace {
+
+std::vector<std::uint8_t> occupied_mask(const RuntimeView& view) {
+  std::vector<std::uint8_t> mask(view.queued.size());
+  for (std::size_t s = 0; s < mask.size(); ++s) mask[s] = view.queued[s] > 0;
+  return mask;
+}
+
+bool any(const std::vector<std::uint8_t>& mask) {
+  return std::any_of(mask.begin(), mask.end(), [](std::uint8_t m) { return m != 0; });
+}
+
+}  // namespace
+
+// --- none ---------------------------------------------------------------------------
 
 std::vector<Placement> NoBatchingPolicy::place(const RuntimeView& view) {
   if (view.queued[0] == 0 && !view.waiting->empty()) return {{0, 0, view.waiting->front().length}};
@@ -14,13 +32,149 @@ std::optional<AcceleratorCommand> NoBatchingPolicy::next_command(const RuntimeVi
   return AcceleratorCommand{{1}, 0, 0, layers_ - 1};
 }
 
-std::unique_ptr<BatchingPolicy> make_policy(const Experiment& experiment) {
-  switch (experiment.policy.kind) {
-    case PolicyConfig::Kind::none: return std::make_unique<NoBatchingPolicy>(experiment.network);
-    default:
-      throw InputError(experiment.source_file + ": key 'policy.kind': policy '" +
-                       to_string(experiment.policy.kind) + "' is not available in this version");
+// --- padded ---------------------------------------------------------------------------
+
+bool PaddedBatchingPolicy::batch_ready(const RuntimeView& view) const {
+  if (view.waiting->empty()) return false;
+  if (int(view.waiting->size()) >= slots_ || !view.more_arrivals) return true;
+  return view.now_s >= view.waiting->front().arrival_s + timeout_s_;
+}
+
+std::vector<Placement> PaddedBatchingPolicy::place(const RuntimeView& view) {
+  const bool idle = std::all_of(view.queued.begin(), view.queued.end(), [](int q) { return q == 0; });
+  if (!idle || !batch_ready(view)) return {};
+  const std::size_t n = std::min<std::size_t>(std::size_t(slots_), view.waiting->size());
+  std::int64_t longest = 0;
+  for (std::size_t i = 0; i < n; ++i) longest = std::max(longest, (*view.waiting)[i].length);
+  std::vector<Placement> out;
+  // Indices shift as placed requests leave the waiting queue: always take the front.
+  for (std::size_t i = 0; i < n; ++i) out.push_back({int(i), 0, longest});
+  return out;
+}
+
+std::optional<AcceleratorCommand> PaddedBatchingPolicy::next_command(const RuntimeView& view) {
+  auto mask = occupied_mask(view);
+  if (!any(mask)) return std::nullopt;
+  return AcceleratorCommand{mask, 0, 0, layers_ - 1};
+}
+
+double PaddedBatchingPolicy::wake_at(const RuntimeView& view) const {
+  if (view.waiting->empty() || batch_ready(view)) return -1;
+  return view.waiting->front().arrival_s + timeout_s_;
+}
+
+// --- cellular ---------------------------------------------------------------------------
+
+struct CellularBatchingPolicy::Shadow {
+  Shadow(const NetworkSpec& net, int slots) : engine(net, slots, 1), arrival(std::size_t(slots), -1.0) {}
+  SlotEngine engine;
+  std::vector<double> arrival;  // per slot: arrival of its request, -1 when empty
+  std::vector<std::int64_t> order;
+  LayerPass scratch;
+};
+
+CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots)
+    : layers_(net.num_layers), slots_(slots), shadow_(std::make_unique<Shadow>(net, slots)) {}
+
+CellularBatchingPolicy::~CellularBatchingPolicy() = default;
+
+std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
+  std::vector<Placement> out;
+  std::size_t next = 0;
+  for (int s = 0; s < slots_ && next < view.waiting->size(); ++s) {
+    if (view.queued[std::size_t(s)] > 0 || shadow_->arrival[std::size_t(s)] >= 0) continue;
+    const Request& r = (*view.waiting)[next++];
+    out.push_back({s, 0, r.length});
+    SequenceDescriptor d;
+    d.id = r.id;
+    d.length = d.padded_length = r.length;
+    shadow_->engine.enqueue(s, d);
+    shadow_->arrival[std::size_t(s)] = r.arrival_s;
   }
+  return out;
+}
+
+std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
+  // The oldest request with a ready cell picks the cell type: its deepest ready layer.
+  std::vector<int> by_age;
+  for (int s = 0; s < slots_; ++s)
+    if (shadow_->arrival[std::size_t(s)] >= 0 && shadow_->engine.queued(s) > 0) by_age.push_back(s);
+  std::stable_sort(by_age.begin(), by_age.end(), [&](int a, int b) {
+    return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)];
+  });
+  for (int s : by_age) {
+    for (int layer = layers_ - 1; layer >= 0; --layer) {
+      if (!shadow_->engine.can_advance(s, layer)) continue;
+      AcceleratorCommand cmd{std::vector<std::uint8_t>(std::size_t(slots_), 0), 1, layer, layer};
+      for (int t = 0; t < slots_; ++t) cmd.slot_mask[std::size_t(t)] = shadow_->engine.can_advance(t, layer);
+      SlotEngine::Command shadow_cmd{cmd.slot_mask, 1, layer, layer};
+      shadow_->engine.run_layer(shadow_cmd, layer, shadow_->scratch);
+      shadow_->engine.take_completions();
+      return cmd;
+    }
+  }
+  return std::nullopt;
+}
+
+void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }
+
+// --- E-BATCH ---------------------------------------------------------------------------
+
+int auto_queue_depth(const NetworkSpec& net) { return net.bidirectional ? net.num_layers + 1 : 2; }
+
+EbatchPolicy::EbatchPolicy(const NetworkSpec& net, const PolicyConfig& config, int window_steps,
+                           std::string window_reason)
+    : layers_(net.num_layers),
+      slots_(config.slots),
+      depth_(config.queue_depth > 0 ? config.queue_depth : auto_queue_depth(net)),
+      window_(window_steps),
+      immediate_(config.refill == "immediate"),
+      reason_(std::move(window_reason)) {}
+
+std::vector<Placement> EbatchPolicy::place(const RuntimeView& view) {
+  std::vector<Placement> out;
+  std::vector<int> queued = view.queued;
+  std::size_t taken = 0;
+  // Emptiest slot first, so the batch stays as full as the waiting requests allow.
+  while (taken < view.waiting->size()) {
+    const auto it = std::min_element(queued.begin(), queued.end());
+    if (*it >= depth_) break;
+    const int slot = int(it - queued.begin());
+    out.push_back({slot, 0, (*view.waiting)[taken].length});
+    ++taken;
+    ++*it;
+  }
+  return out;
+}
+
+std::optional<AcceleratorCommand> EbatchPolicy::next_command(const RuntimeView& view) {
+  auto mask = occupied_mask(view);
+  if (!any(mask)) return std::nullopt;
+  return AcceleratorCommand{mask, window_, 0, layers_ - 1};
+}
+
+std::string EbatchPolicy::describe() const {
+  return "ebatch: " + std::to_string(slots_) + " slots, queue depth " + std::to_string(depth_) + ", window N = " +
+         std::to_string(window_) + (reason_.empty() ? "" : " (" + reason_ + ")") +
+         (immediate_ ? ", refill at once" : ", refill at window boundaries");
+}
+
+// --- factory ---------------------------------------------------------------------------
+
+std::unique_ptr<BatchingPolicy> make_policy(const Experiment& e, int window_steps, const std::string& reason) {
+  const auto& p = e.policy;
+  switch (p.kind) {
+    case PolicyConfig::Kind::none: return std::make_unique<NoBatchingPolicy>(e.network);
+    case PolicyConfig::Kind::padded:
+      return std::make_unique<PaddedBatchingPolicy>(e.network, p.slots, p.batch_timeout_s);
+    case PolicyConfig::Kind::cellular: return std::make_unique<CellularBatchingPolicy>(e.network, p.slots);
+    case PolicyConfig::Kind::ebatch: {
+      const int n = p.window_steps > 0 ? p.window_steps : window_steps;
+      if (n <= 0) throw std::logic_error("make_policy: window_steps: auto needs the tuner's choice");
+      return std::make_unique<EbatchPolicy>(e.network, p, n, p.window_steps > 0 ? "configured" : reason);
+    }
+  }
+  throw std::logic_error("make_policy: unknown policy");
 }
 
 }  // namespace ebatch

@@ -48,6 +48,12 @@ class BatchingPolicy {
   virtual std::optional<AcceleratorCommand> next_command(const RuntimeView& view) = 0;
   // A sequence left `slot` (its result is back on the host).
   virtual void on_completion(int slot, const Request& request) { (void)slot, (void)request; }
+  // Whether place() may also run while a command executes (right after a completion).
+  virtual bool refill_during_command() const { return false; }
+  // A time (s) to consult the policy again even if nothing arrives; < 0: none.
+  virtual double wake_at(const RuntimeView& view) const { return (void)view, -1.0; }
+  // One line on how the policy was configured (e.g. how the window was chosen).
+  virtual std::string describe() const { return name(); }
 };
 
 // One sequence at a time through the whole network (E-PUR's own dataflow).
@@ -64,7 +70,77 @@ class NoBatchingPolicy : public BatchingPolicy {
   int layers_;
 };
 
-// Builds the policy an experiment asks for; InputError for kinds not yet available.
-std::unique_ptr<BatchingPolicy> make_policy(const Experiment& experiment);
+// Static batching: gather up to B requests (or until the batch timeout), pad every
+// sequence to the longest, run the batch to its end, then the next.
+class PaddedBatchingPolicy : public BatchingPolicy {
+ public:
+  PaddedBatchingPolicy(const NetworkSpec& net, int slots, double timeout_s)
+      : layers_(net.num_layers), slots_(slots), timeout_s_(timeout_s) {}
+  std::string name() const override { return "padded"; }
+  int slots() const override { return slots_; }
+  int queue_depth() const override { return 1; }
+  std::vector<Placement> place(const RuntimeView& view) override;
+  std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
+  double wake_at(const RuntimeView& view) const override;
+
+ private:
+  bool batch_ready(const RuntimeView& view) const;
+  int layers_, slots_;
+  double timeout_s_;
+};
+
+// Cellular batching (BatchMaker): each step, one cell type (layer) runs one step for
+// every slot whose request has a ready cell there; requests join and leave at cell
+// granularity. The layer is the deepest ready one of the oldest request, so layers
+// interleave step by step. The policy tracks slot progress in a shadow of the
+// hardware's slot state, updated by the commands it issues.
+class CellularBatchingPolicy : public BatchingPolicy {
+ public:
+  CellularBatchingPolicy(const NetworkSpec& net, int slots);
+  ~CellularBatchingPolicy() override;
+  std::string name() const override { return "cellular"; }
+  int slots() const override { return slots_; }
+  int queue_depth() const override { return 1; }
+  std::vector<Placement> place(const RuntimeView& view) override;
+  std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
+  void on_completion(int slot, const Request& request) override;
+
+ private:
+  struct Shadow;
+  int layers_, slots_;
+  std::unique_ptr<Shadow> shadow_;
+};
+
+// E-BATCH: B slots, each a queue of sequences back to back; every command runs a
+// window of N steps of every layer, layer-major; a completed sequence's slot is
+// refilled from the waiting requests (between windows, or at once).
+class EbatchPolicy : public BatchingPolicy {
+ public:
+  EbatchPolicy(const NetworkSpec& net, const PolicyConfig& config, int window_steps, std::string window_reason);
+  std::string name() const override { return "ebatch"; }
+  int slots() const override { return slots_; }
+  int queue_depth() const override { return depth_; }
+  std::vector<Placement> place(const RuntimeView& view) override;
+  std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
+  bool refill_during_command() const override { return immediate_; }
+  std::string describe() const override;
+  int window_steps() const { return window_; }
+
+ private:
+  int layers_, slots_, depth_, window_;
+  bool immediate_;
+  std::string reason_;
+};
+
+// Slot queue depth E-BATCH uses when the config says auto: unidirectional layers all
+// advance within a window, so one sequence behind the current one keeps a slot full;
+// a bidirectional layer holds a sequence until its whole input exists, so each layer
+// may hold a different sequence of the slot.
+int auto_queue_depth(const NetworkSpec& net);
+
+// Builds the policy an experiment asks for. `window_steps` resolves window_steps: auto
+// (the caller runs the tuner); `window_reason` says why that N.
+std::unique_ptr<BatchingPolicy> make_policy(const Experiment& experiment, int window_steps = 0,
+                                            const std::string& window_reason = "");
 
 }  // namespace ebatch

@@ -16,9 +16,11 @@
 #include "common/units.h"
 #include "hw/dram.h"
 #include "hw/epur/epur_accelerator.h"
+#include "hw/epur/epur_estimator.h"
 #include "hw/functional_engine.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
+#include "runtime/window_tuner.h"
 #include "tb/golden_reference.h"
 #include "tb/npz_stream.h"
 #include "tb/stimulus.h"
@@ -38,9 +40,10 @@ struct SystemTop : sc_core::sc_module {
   HostRuntime runtime;
   sc_core::sc_signal<bool> irq;
 
-  SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vector<Request> requests)
+  SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vector<Request> requests, int window,
+            const std::string& window_reason)
       : sc_module(name),
-        policy(make_policy(e)),
+        policy(make_policy(e, window, window_reason)),
         dram("dram", e.hardware.dram, energy, false),
         accelerator(make_accelerator(e)),
         runtime("runtime", e, std::move(requests), *policy),
@@ -131,7 +134,21 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
                                               : std::make_unique<InputSource>(e.network, e.simulation.inputs_path, requests);
   }
 
-  SystemTop top("top", e, requests);
+  // window_steps: auto is resolved before elaboration, by the tuner on a pilot.
+  int window = e.policy.window_steps;
+  std::string window_reason;
+  if (e.policy.kind == PolicyConfig::Kind::ebatch && window == 0) {
+    if (e.hardware.platform != Platform::epur)
+      throw InputError(e.source_file + ": key 'policy.window_steps': auto needs the E-PUR estimator");
+    EpurEstimator estimator(e.hardware, e.network, e.energy);
+    const TunerChoice choice = tune_window(e, pilot_requests(requests), estimator);
+    window = choice.window;
+    window_reason = choice.reason;
+    st.tuner_points = choice.points;
+  }
+  SystemTop top("top", e, requests, window, window_reason);
+  st.policy_description = top.policy->describe();
+  st.window_steps = window;
   std::unique_ptr<FunctionalEngine> functional;
   if (e.simulation.functional) {
     functional = std::make_unique<FunctionalEngine>(
@@ -252,6 +269,20 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
   j.begin_object();
   j.value("experiment", s.experiment).value("platform", s.platform).value("policy", s.policy);
   j.value("network", s.network).value("seed", static_cast<unsigned long long>(e.seed));
+  j.value("policy_description", s.policy_description);
+  if (s.window_steps > 0) j.value("window_steps", s.window_steps);
+  if (!s.tuner_points.empty()) {
+    j.begin_array("tuner");
+    for (const auto& p : s.tuner_points)
+      j.begin_object()
+          .value("window", p.window)
+          .value("energy_per_sequence_j", p.energy_per_sequence_j)
+          .value("p99_latency_s", p.p99_latency_s)
+          .value("mean_latency_s", p.mean_latency_s)
+          .value("throughput_per_s", p.throughput_per_s)
+          .end_object();
+    j.end_array();
+  }
   j.value("complete", s.error.empty() && s.completed == s.submitted);
   if (!s.error.empty()) j.value("error", s.error);
   j.value("requests_submitted", static_cast<long long>(s.submitted));
@@ -328,6 +359,7 @@ std::string stats_summary(const RunStats& s) {
   }
   std::snprintf(buf, sizeof buf,
                 "%s: %s on %s, policy %s\n"
+                "  policy         %s\n"
                 "  requests       %lld / %lld completed\n"
                 "  simulated time %s\n"
                 "  throughput     %.4g sequences/s\n"
@@ -336,7 +368,8 @@ std::string stats_summary(const RunStats& s) {
                 "%s"
                 "  DRAM           %s read, %s written (busy %.1f%%)\n"
                 "  compute        %.1f%% utilisation, padding %.1f%% of step-slots\n",
-                s.experiment.c_str(), s.network.c_str(), s.platform.c_str(), s.policy.c_str(), (long long)s.completed,
+                s.experiment.c_str(), s.network.c_str(), s.platform.c_str(), s.policy.c_str(),
+                s.policy_description.c_str(), (long long)s.completed,
                 (long long)s.submitted, units::format_time(s.sim_time_s).c_str(), s.throughput_per_s,
                 units::format_time(s.latency_s.mean).c_str(), units::format_time(s.latency_s.p50).c_str(),
                 units::format_time(s.latency_s.p95).c_str(), units::format_time(s.latency_s.p99).c_str(),

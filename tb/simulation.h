@@ -16,6 +16,7 @@
 
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
+#include "runtime/window_tuner.h"
 
 namespace ebatch {
 
@@ -25,6 +26,9 @@ struct LatencySummary {
 
 struct RunStats {
   std::string experiment, platform, policy, network;
+  std::string policy_description;  // e.g. how the window was chosen
+  int window_steps = 0;            // E-BATCH's N (0 for other policies)
+  std::vector<TunerPoint> tuner_points;
   std::int64_t submitted = 0, completed = 0;
   double sim_time_s = 0, wall_s = 0;
   double throughput_per_s = 0;

@@ -20,5 +20,6 @@ CommonArgs parse_common_args(const std::string& command, const std::vector<std::
 std::string default_experiment();
 
 int command_run(const std::vector<std::string>& args);
+int command_compare(const std::vector<std::string>& args);
 
 }  // namespace ebatch::cli

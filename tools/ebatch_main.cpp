@@ -32,6 +32,10 @@ Commands:
   run EXPERIMENT.yaml [--set key=value]... [--out DIR]
       Simulate an experiment; write stats.json, requests.csv, resolved.yaml
       (and outputs.npz, trace.vcd when asked) to DIR.
+  compare EXPERIMENT.yaml [--policies none,padded,cellular,ebatch] [--baseline cellular]
+          [--slots B] [--set key=value]... [--out DIR]
+      Run the same requests under each policy; print one table with ratios to the
+      baseline; write compare.csv and compare.json to DIR.
 
 Options:
   -h, --help       this help (also: ebatch <command> --help)
@@ -103,7 +107,8 @@ int main_with_args(const std::vector<std::string>& argv) {
   try {
     if (command == "validate") return command_validate(rest);
     if (command == "run") return command_run(rest);
-    throw InputError("ebatch: unknown command '" + command + "' (commands: validate, run; see ebatch --help)");
+    if (command == "compare") return command_compare(rest);
+    throw InputError("ebatch: unknown command '" + command + "' (commands: validate, run, compare; see ebatch --help)");
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -8,17 +8,8 @@ EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment&
                                  int slots, int queue_depth)
     : Accelerator(name, experiment, energy, slots, queue_depth),
       cu_busy("cu_busy", std::size_t(experiment.hardware.epur.compute_units)),
-      cost_(experiment.hardware, experiment.network) {
-  const std::string p = to_string(experiment.hardware.precision);
-  mac_ = energy.action("dpu", "mac_" + p);
-  op_ = energy.action("mfu", "op_" + p);
-  act_ = energy.action("mfu", "activation_" + p);
-  wb_r_ = energy.action("weight_buffer", "read_byte");
-  wb_w_ = energy.action("weight_buffer", "write_byte");
-  ib_r_ = energy.action("input_buffer", "read_byte");
-  ib_w_ = energy.action("input_buffer", "write_byte");
-  im_r_ = energy.action("intermediate_memory", "read_byte");
-  im_w_ = energy.action("intermediate_memory", "write_byte");
+      cost_(experiment.hardware, experiment.network),
+      actions_(energy, experiment.hardware.precision) {
   const auto& e = experiment.hardware.epur;
   energy.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
   energy.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
@@ -57,15 +48,7 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
     qk.sync();
     for (auto& s : cu_busy) s.write(false);
   }
-  energy_.add(mac_, c.macs);
-  energy_.add(op_, c.mfu_ops);
-  energy_.add(act_, c.mfu_activations);
-  energy_.add(wb_r_, c.wb_read_bytes);
-  energy_.add(wb_w_, c.wb_write_bytes);
-  energy_.add(ib_r_, c.ib_read_bytes);
-  energy_.add(ib_w_, c.ib_write_bytes);
-  energy_.add(im_r_, c.im_read_bytes);
-  energy_.add(im_w_, c.im_write_bytes);
+  actions_.record(c);
   stats_.compute_cycles += c.compute_cycles();
   stats_.weight_load_bytes += c.weight_load_bytes;
   stats_.weight_stream_bytes += c.weight_stream_bytes;

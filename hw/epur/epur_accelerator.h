@@ -11,6 +11,7 @@
 
 #include "hw/accelerator.h"
 #include "hw/epur/epur_cost.h"
+#include "hw/epur/epur_estimator.h"
 
 namespace ebatch {
 
@@ -29,8 +30,7 @@ class EpurAccelerator : public Accelerator {
 
  private:
   EpurCostModel cost_;
-  std::string mac_action_, op_action_, act_action_;
-  EnergyCounters::ActionId mac_, op_, act_, wb_r_, wb_w_, ib_r_, ib_w_, im_r_, im_w_;
+  EpurActionRecorder actions_;
   std::uint64_t weights_base_ = 0;
 };
 

@@ -1,0 +1,208 @@
+// `ebatch compare`: the same requests under several batching policies, one
+// `ebatch run` process each (SystemC elaborates once per process), and one
+// table of the results with ratios to a baseline policy.
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/errors.h"
+#include "common/json_writer.h"
+#include "common/units.h"
+#include "tools/cli.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace ebatch::cli {
+namespace {
+
+struct Row {
+  std::string policy, description;
+  double throughput = 0, p50 = 0, p99 = 0, energy_per_seq = 0, padding = 0, dram_per_seq = 0, sim_time = 0;
+  long long completed = 0;
+};
+
+std::string self_path() {
+  std::error_code ec;
+  const auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "ebatch" : p.string();
+}
+
+int run_child(const std::vector<std::string>& args) {
+  std::cout.flush();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (!freopen("/dev/null", "w", stdout)) _exit(127);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+Row read_row(const std::string& policy, const std::string& stats_path) {
+  const YAML::Node s = YAML::LoadFile(stats_path);
+  Row r;
+  r.policy = policy;
+  r.description = s["policy_description"].as<std::string>();
+  r.throughput = s["throughput_sequences_per_s"].as<double>();
+  r.p50 = s["latency_s"]["p50"].as<double>();
+  r.p99 = s["latency_s"]["p99"].as<double>();
+  r.energy_per_seq = s["energy_j"]["per_sequence"].as<double>();
+  r.padding = s["step_slots"]["padding_fraction"].as<double>();
+  r.dram_per_seq = s["dram"]["bytes_per_sequence"].as<double>();
+  r.sim_time = s["simulated_time_s"].as<double>();
+  r.completed = s["requests_completed"].as<long long>();
+  return r;
+}
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+
+}  // namespace
+
+int command_compare(const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")(
+      "experiment", po::value<std::string>(), "")("out", po::value<std::string>(), "")(
+      "policies", po::value<std::string>()->default_value("none,padded,cellular,ebatch"), "")(
+      "baseline", po::value<std::string>()->default_value("cellular"), "")("slots", po::value<int>(), "");
+  po::positional_options_description pos;
+  pos.add("experiment", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& err) {
+    throw InputError(std::string("ebatch compare: ") + err.what() + " (see ebatch compare --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: ebatch compare [EXPERIMENT.yaml] [--policies none,padded,cellular,ebatch]\n"
+                 "                      [--baseline cellular] [--slots B] [--set key=value]... [--out DIR]\n"
+                 "Runs the experiment once per policy on the same requests (batching policies with B slots:\n"
+                 "--slots, else the experiment's policy.slots if above 1, else 8) and prints throughput,\n"
+                 "latency p50/p99, energy per sequence, padding and DRAM bytes per sequence, with ratios to\n"
+                 "the baseline (energy efficiency = baseline energy / energy). Writes DIR/compare.csv,\n"
+                 "DIR/compare.json and one run folder per policy.\n";
+    return 0;
+  }
+  const std::string experiment = vm.count("experiment") ? vm["experiment"].as<std::string>() : default_experiment();
+  std::vector<Override> overrides;
+  std::vector<std::string> set_args;
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) {
+      overrides.push_back(parse_override(s));
+      set_args.push_back(s);
+    }
+  const Experiment base = load_experiment(experiment, overrides);
+  std::vector<std::string> policies;
+  {
+    std::stringstream ss(vm["policies"].as<std::string>());
+    std::string p;
+    while (std::getline(ss, p, ','))
+      if (!p.empty()) policies.push_back(p);
+  }
+  for (const auto& p : policies)
+    if (p != "none" && p != "padded" && p != "cellular" && p != "ebatch")
+      throw InputError("ebatch compare: --policies: unknown policy '" + p + "' (none, padded, cellular, ebatch)");
+  const std::string baseline = vm["baseline"].as<std::string>();
+  if (std::find(policies.begin(), policies.end(), baseline) == policies.end())
+    throw InputError("ebatch compare: --baseline '" + baseline + "' is not among --policies");
+  const int slots = vm.count("slots") ? vm["slots"].as<int>() : (base.policy.slots > 1 ? base.policy.slots : 8);
+  if (slots < 1) throw InputError("ebatch compare: --slots must be at least 1");
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>() : base.output.dir + "_compare";
+  // Every policy runs the same experiment; only the policy section changes (the
+  // experiment's own section for its own kind; otherwise B slots and the same host latency).
+  const std::string base_kind = to_string(base.policy.kind);
+  auto policy_section = [&](const std::string& p) {
+    if (p == base_kind) {
+      YAML::Emitter e;
+      e << YAML::Flow << base.resolved["policy"];
+      return std::string(e.c_str());
+    }
+    std::string section = "{kind: " + p + ", host_reaction_latency: '" +
+                          base.resolved["policy"]["host_reaction_latency"].as<std::string>() + "'";
+    if (p != "none") section += ", slots: " + std::to_string(slots);
+    return section + "}";
+  };
+  for (const auto& p : policies) {
+    std::vector<Override> o = overrides;
+    o.push_back({"policy", policy_section(p)});
+    load_experiment(experiment, o);  // bad combinations fail here, before anything is written
+  }
+  fs::create_directories(out);
+  std::vector<Row> rows;
+  const std::string exe = self_path();
+  for (const auto& p : policies) {
+    std::vector<std::string> argv = {exe, "run", experiment, "--out", out + "/" + p};
+    for (const auto& s : set_args) argv.insert(argv.end(), {"--set", s});
+    argv.insert(argv.end(), {"--set", "policy=" + policy_section(p)});
+    argv.insert(argv.end(), {"--set", "output.progress=off"});
+    std::cerr << "compare: running " << p << "...\n";
+    const int rc = run_child(argv);
+    if (rc != 0) {
+      std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << "); see " << out << "/" << p << "\n";
+      return rc == 2 ? 2 : 1;
+    }
+    rows.push_back(read_row(p, out + "/" + p + "/stats.json"));
+  }
+  const Row& b = *std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.policy == baseline; });
+  // Table.
+  std::printf("%s: %s on %s, %lld requests, baseline %s\n", base.name.c_str(), base.network.name.c_str(),
+              to_string(base.hardware.platform), b.completed, baseline.c_str());
+  std::printf("%-9s %12s %10s %10s %12s %8s %12s | %8s %8s %8s\n", "policy", "seq/s", "p50", "p99", "energy/seq",
+              "padding", "DRAM/seq", "thr x", "eff x", "p99 x");
+  JsonWriter j;
+  j.begin_object().value("experiment", base.name).value("baseline", baseline).begin_array("policies");
+  std::ofstream csv(out + "/compare.csv.tmp");
+  csv << "policy,throughput_per_s,latency_p50_s,latency_p99_s,energy_per_sequence_j,padding_fraction,"
+         "dram_bytes_per_sequence,throughput_ratio,energy_efficiency_ratio,p99_latency_ratio,description\n";
+  for (const auto& r : rows) {
+    const double thr_x = ratio(r.throughput, b.throughput), eff_x = ratio(b.energy_per_seq, r.energy_per_seq),
+                 p99_x = ratio(r.p99, b.p99);
+    std::printf("%-9s %12.4g %10s %10s %12s %7.1f%% %12s | %8.3f %8.3f %8.3f\n", r.policy.c_str(), r.throughput,
+                units::format_time(r.p50).c_str(), units::format_time(r.p99).c_str(),
+                units::format_energy(r.energy_per_seq).c_str(), 100 * r.padding,
+                units::format_size(r.dram_per_seq).c_str(), thr_x, eff_x, p99_x);
+    char line[512];
+    std::snprintf(line, sizeof line, "%s,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,", r.policy.c_str(), r.throughput,
+                  r.p50, r.p99, r.energy_per_seq, r.padding, r.dram_per_seq, thr_x, eff_x, p99_x);
+    csv << line << JsonWriter::escape(r.description) << "\n";
+    j.begin_object()
+        .value("policy", r.policy)
+        .value("description", r.description)
+        .value("throughput_per_s", r.throughput)
+        .value("latency_p50_s", r.p50)
+        .value("latency_p99_s", r.p99)
+        .value("energy_per_sequence_j", r.energy_per_seq)
+        .value("padding_fraction", r.padding)
+        .value("dram_bytes_per_sequence", r.dram_per_seq)
+        .value("throughput_ratio", thr_x)
+        .value("energy_efficiency_ratio", eff_x)
+        .value("p99_latency_ratio", p99_x)
+        .end_object();
+  }
+  j.end_array().end_object();
+  csv.close();
+  fs::rename(out + "/compare.csv.tmp", out + "/compare.csv");
+  {
+    std::ofstream js(out + "/compare.json.tmp");
+    js << j.str();
+  }
+  fs::rename(out + "/compare.json.tmp", out + "/compare.json");
+  for (const auto& r : rows) std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
+  std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
+  return 0;
+}
+
+}  // namespace ebatch::cli
