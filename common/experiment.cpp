@@ -325,7 +325,8 @@ PolicyConfig parse_policy(const ConfigSection& s) {
                                 : PolicyConfig::Kind::ebatch;
   auto only_for = [&](const char* key, PolicyConfig::Kind k) {
     if (p.kind != k && s.has(key))
-      s.fail(key, std::string("only used by policy '") + to_string(k) + "', not '" + kind + "'");
+      s.fail(key, std::string("only used by policy '") + to_string(k) + "', not '" + kind + "' (remove it, or --set " +
+                      s.key_path(key) + "=~)");
   };
   if (p.kind == PolicyConfig::Kind::none) {
     if (s.has("slots") && s.integer("slots", 0, 4096) != 1)

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "ebatch_version.h"
 
@@ -24,12 +25,28 @@ std::string repo_root() {
 
 std::string repo_path(const std::string& relative) { return repo_root() + "/" + relative; }
 
+namespace {
+// Scratch folders are removed when the test process exits.
+struct ScratchRegistry {
+  std::vector<fs::path> dirs;
+  ~ScratchRegistry() {
+    std::error_code ec;
+    for (const auto& d : dirs) fs::remove_all(d, ec);
+  }
+};
+ScratchRegistry& scratch_registry() {
+  static ScratchRegistry registry;
+  return registry;
+}
+}  // namespace
+
 std::string scratch_dir(const std::string& tag) {
   static std::atomic<int> counter{0};
   const fs::path dir = fs::path(::testing::TempDir()) /
                        ("ebatch_" + tag + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  scratch_registry().dirs.push_back(dir);
   return dir.string();
 }
 

@@ -126,8 +126,10 @@ int command_compare(const std::vector<std::string>& args) {
   const std::string base_kind = to_string(base.policy.kind);
   auto policy_section = [&](const std::string& p) {
     if (p == base_kind) {
+      YAML::Node section = YAML::Clone(base.resolved["policy"]);
+      if (vm.count("slots") && p != "none") section["slots"] = slots;
       YAML::Emitter e;
-      e << YAML::Flow << base.resolved["policy"];
+      e << YAML::Flow << section;
       return std::string(e.c_str());
     }
     std::string section = "{kind: " + p + ", host_reaction_latency: '" +
