@@ -492,6 +492,23 @@ Override parse_override(const std::string& text) {
   return o;
 }
 
+HardwareConfig load_hardware_config(const std::string& path, const std::vector<Override>& overrides) {
+  auto origins = std::make_shared<ConfigOrigins>();
+  origins->add("", path, true);
+  YAML::Node root = load_yaml_file(path);
+  if (!root.IsMap()) throw ConfigError(path + ": expected a mapping of keys at the top level");
+  for (const auto& o : overrides) apply_override(root, o, *origins);
+  return parse_hardware(ConfigSection(root, "", origins));
+}
+
+EnergyTable load_energy_table(const std::string& path, Platform platform) {
+  auto origins = std::make_shared<ConfigOrigins>();
+  origins->add("", path, true);
+  YAML::Node root = load_yaml_file(path);
+  if (!root.IsMap()) throw ConfigError(path + ": expected a mapping of keys at the top level");
+  return parse_energy(ConfigSection(root, "", origins), platform);
+}
+
 Experiment load_experiment(const std::string& path, const std::vector<Override>& overrides) {
   auto origins = std::make_shared<ConfigOrigins>();
   origins->add("", path, true);

@@ -120,4 +120,9 @@ Experiment load_experiment_text(const std::string& yaml_text, const std::string&
 
 std::string emit_resolved(const Experiment& e);  // YAML text of e.resolved
 
+// A hardware config or energy table on its own (e.g. for `ebatch gemm`); keys of
+// overrides are relative to the file ("array.rows").
+HardwareConfig load_hardware_config(const std::string& path, const std::vector<Override>& overrides = {});
+EnergyTable load_energy_table(const std::string& path, Platform platform);
+
 }  // namespace ebatch

@@ -190,7 +190,7 @@ void Accelerator::fail(std::uint32_t code) {
 }
 
 bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes,
-                                tlm_utils::tlm_quantumkeeper& qk) {
+                                tlm_utils::tlm_quantumkeeper& qk, bool timed) {
   tlm::tlm_generic_payload trans;
   while (bytes > 0) {
     const std::uint64_t n = std::min(bytes, kMaxBurst);
@@ -205,8 +205,10 @@ bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t
     trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_time delay = qk.get_local_time();
     mem->b_transport(trans, delay);
-    qk.set(delay);
-    if (qk.need_sync()) qk.sync();
+    if (timed) {
+      qk.set(delay);
+      if (qk.need_sync()) qk.sync();
+    }
     if (trans.is_response_error()) {
       fail(regs::kErrDram);
       return false;

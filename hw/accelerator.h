@@ -70,9 +70,12 @@ class Accelerator : public sc_core::sc_module {
   // Adds the time of one layer pass to `qk` (and issues its DRAM transfers).
   virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) = 0;
   virtual std::uint32_t platform_id() const = 0;
-  // A timed DRAM transfer, split in bursts of at most kMaxBurst bytes (data is not moved:
+  // A DRAM transfer, split in bursts of at most kMaxBurst bytes (data is not moved:
   // functional values travel by debug transport). Returns false on an error response.
-  bool dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk);
+  // `timed` false: the DRAM sees and counts it, but its delay is not added to `qk`
+  // (for traffic whose time a platform's closed form already includes).
+  bool dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk,
+                     bool timed = true);
   // Raises the error interrupt; the current command stops.
   void fail(std::uint32_t code);
   void sync_for_trace(tlm_utils::tlm_quantumkeeper& qk) {

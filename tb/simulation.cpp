@@ -17,6 +17,8 @@
 #include "hw/dram.h"
 #include "hw/epur/epur_accelerator.h"
 #include "hw/epur/epur_estimator.h"
+#include "hw/tpu/tpu_accelerator.h"
+#include "hw/tpu/tpu_estimator.h"
 #include "hw/functional_engine.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
@@ -61,12 +63,16 @@ struct SystemTop : sc_core::sc_module {
   }
 
   std::unique_ptr<Accelerator> make_accelerator(const Experiment& e) {
-    if (e.hardware.platform != Platform::epur)
-      throw InputError(e.source_file + ": key 'hardware.platform': the " + std::string(to_string(e.hardware.platform)) +
-                       " model is not available in this version");
+    if (e.hardware.platform == Platform::tpu)
+      return std::make_unique<TpuAccelerator>("accelerator", e, energy, policy->slots(), policy->queue_depth());
     return std::make_unique<EpurAccelerator>("accelerator", e, energy, policy->slots(), policy->queue_depth());
   }
 };
+
+std::unique_ptr<PassEstimator> make_estimator(const Experiment& e) {
+  if (e.hardware.platform == Platform::tpu) return std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
+  return std::make_unique<EpurEstimator>(e.hardware, e.network, e.energy);
+}
 
 LatencySummary summarize_latency(std::vector<double> v) {
   LatencySummary s;
@@ -138,10 +144,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   int window = e.policy.window_steps;
   std::string window_reason;
   if (e.policy.kind == PolicyConfig::Kind::ebatch && window == 0) {
-    if (e.hardware.platform != Platform::epur)
-      throw InputError(e.source_file + ": key 'policy.window_steps': auto needs the E-PUR estimator");
-    EpurEstimator estimator(e.hardware, e.network, e.energy);
-    const TunerChoice choice = tune_window(e, pilot_requests(requests), estimator);
+    const auto estimator = make_estimator(e);
+    const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator);
     window = choice.window;
     window_reason = choice.reason;
     st.tuner_points = choice.points;
@@ -222,6 +226,10 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
       if (auto* epur = dynamic_cast<EpurAccelerator*>(top.accelerator.get()))
         for (std::size_t i = 0; i < epur->cu_busy.size(); ++i)
           sc_core::sc_trace(vcd, epur->cu_busy[i], "accelerator.cu" + std::to_string(i) + ".busy");
+      if (auto* tpu = dynamic_cast<TpuAccelerator*>(top.accelerator.get())) {
+        sc_core::sc_trace(vcd, tpu->array_busy, "accelerator.array.busy");
+        sc_core::sc_trace(vcd, tpu->weight_fifo_bytes, "accelerator.weight_fifo.bytes");
+      }
       sc_core::sc_trace(vcd, top.dram.traffic_bytes, "dram.traffic_bytes");
     }
     top.accelerator->set_tracing(true);

@@ -36,6 +36,9 @@ Commands:
           [--slots B] [--set key=value]... [--out DIR]
       Run the same requests under each policy; print one table with ratios to the
       baseline; write compare.csv and compare.json to DIR.
+  gemm [--hardware HW.yaml] [--energy ENERGY.yaml] --m M --k K --n N [--set key=value]... [--json]
+      Cycles (SCALE-Sim convention and with overlap/DRAM stalls), folds, utilisation,
+      DRAM bytes and energy of one GEMM on the systolic array.
 
 Options:
   -h, --help       this help (also: ebatch <command> --help)
@@ -108,7 +111,8 @@ int main_with_args(const std::vector<std::string>& argv) {
     if (command == "validate") return command_validate(rest);
     if (command == "run") return command_run(rest);
     if (command == "compare") return command_compare(rest);
-    throw InputError("ebatch: unknown command '" + command + "' (commands: validate, run, compare; see ebatch --help)");
+    if (command == "gemm") return command_gemm(rest);
+    throw InputError("ebatch: unknown command '" + command + "' (commands: validate, run, compare, gemm; see ebatch --help)");
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

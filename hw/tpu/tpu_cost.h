@@ -1,0 +1,68 @@
+// Closed-form cycles and action counts of a TPU v1-like weight-stationary
+// systolic array (untimed core).
+//
+// GEMM (M x K) * (K x N) on an R x C array: K maps to rows, N to columns, the
+// M rows stream through. Folds = ceil(K/R) * ceil(N/C).
+// - compute_cycles: SCALE-Sim's weight-stationary convention (REFERENCE.md
+//   section 5): folds * (2R + C + M - 2), no overlap, no DRAM.
+// - total_cycles: our model. Every weight tile comes from DRAM through the
+//   weight FIFO (depth F tiles; a tile enters the FIFO when a slot is free and
+//   the previous tile has arrived), shifts into the array in R cycles while the
+//   previous fold computes (double-buffered weights), and computes in
+//   R + C + M - 2 cycles (stream M rows, skew and drain). The first tile also
+//   waits the DRAM latency. Stall cycles = total - (R + sum of fold compute).
+// An LSTM/GRU layer pass maps to GEMMs: the input half as one GEMM over all
+// (slot, step) rows of the pass, the recurrent half as one GEMM per lockstep
+// step over the active slots, then element-wise gate math in the activation
+// unit (activation_width elements per cycle) after each recurrent GEMM.
+// Weights never stay on chip between GEMMs (TPU v1 has only the FIFO).
+// Ignores: unified-buffer bank conflicts, host PCIe transfers, instruction issue.
+#pragma once
+
+#include <cstdint>
+
+#include "common/experiment.h"
+#include "hw/slot_engine.h"
+
+namespace ebatch {
+
+struct GemmCost {
+  std::uint64_t folds = 0;
+  std::uint64_t compute_cycles = 0;  // SCALE-Sim convention
+  std::uint64_t total_cycles = 0;    // with overlap and DRAM stalls
+  std::uint64_t stall_cycles = 0;
+  std::uint64_t weight_bytes = 0;    // DRAM reads through the weight FIFO
+  double macs = 0;                   // useful MACs (M*K*N)
+  double ub_read_bytes = 0, acc_read_bytes = 0, acc_write_bytes = 0;
+  double utilisation() const;        // useful MACs / (R*C*total_cycles)
+  std::uint64_t rows = 0, cols = 0;  // array size, for utilisation
+};
+
+GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n);
+
+struct TpuPassCost {
+  std::uint64_t cycles = 0;
+  std::uint64_t weight_bytes = 0, input_dram_bytes = 0, output_dram_bytes = 0;
+  std::uint64_t stall_cycles = 0;
+  double macs = 0;
+  double ub_read_bytes = 0, ub_write_bytes = 0, acc_read_bytes = 0, acc_write_bytes = 0;
+  double fifo_bytes = 0;  // written into and read out of the weight FIFO
+  double act_ops = 0, activations = 0;
+};
+
+class TpuCostModel {
+ public:
+  TpuCostModel(const HardwareConfig& hw, const NetworkSpec& net);
+  TpuPassCost cost(const LayerPass& pass) const;
+  std::uint64_t elementwise_cycles(std::uint64_t active_slots) const;
+
+ private:
+  void add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n) const;
+  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
+                     TpuPassCost& c) const;
+  HardwareConfig hw_;
+  NetworkSpec net_;
+  int bytes_, cell_ops_;
+};
+
+}  // namespace ebatch

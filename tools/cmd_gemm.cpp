@@ -1,0 +1,117 @@
+// `ebatch gemm`: cycles, utilisation, DRAM traffic and energy of one
+// (M x K) * (K x N) product on the systolic array, from the closed form alone
+// (no simulation kernel), for validation against SCALE-Sim and the like.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "common/errors.h"
+#include "common/json_writer.h"
+#include "common/units.h"
+#include "ebatch_version.h"
+#include "hw/energy_counters.h"
+#include "hw/tpu/tpu_cost.h"
+#include "hw/tpu/tpu_estimator.h"
+#include "tools/cli.h"
+
+namespace po = boost::program_options;
+
+namespace ebatch::cli {
+
+int command_gemm(const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add_options()("help,h", "")("hardware", po::value<std::string>(), "")("energy", po::value<std::string>(), "")(
+      "m", po::value<long long>(), "")("k", po::value<long long>(), "")("n", po::value<long long>(), "")(
+      "set", po::value<std::vector<std::string>>(), "")("json", "");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& err) {
+    throw InputError(std::string("ebatch gemm: ") + err.what() + " (see ebatch gemm --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: ebatch gemm [--hardware HW.yaml] [--energy ENERGY.yaml] --m M --k K --n N\n"
+                 "                   [--set key=value]... [--json]\n"
+                 "Cycles of (M x K) * (K x N) on the systolic array (default configs/hw/tpu_v1.yaml):\n"
+                 "  compute_cycles  SCALE-Sim weight-stationary convention: folds * (2R + C + M - 2)\n"
+                 "  total_cycles    with weight loads overlapped through the FIFO and DRAM stalls\n"
+                 "plus folds, utilisation, DRAM bytes and energy. --set keys are relative to the\n"
+                 "hardware file (e.g. --set array.rows=128).\n";
+    return 0;
+  }
+  for (const char* dim : {"m", "k", "n"}) {
+    if (!vm.count(dim)) throw InputError(std::string("ebatch gemm: --") + dim + " is required (see ebatch gemm --help)");
+    if (vm[dim].as<long long>() < 1) throw InputError(std::string("ebatch gemm: --") + dim + " must be at least 1");
+  }
+  const std::string root = EBATCH_SOURCE_DIR;
+  const std::string hw_path = vm.count("hardware") ? vm["hardware"].as<std::string>() : root + "/configs/hw/tpu_v1.yaml";
+  std::vector<Override> overrides;
+  if (vm.count("set"))
+    for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
+  const auto wall_start = std::chrono::steady_clock::now();
+  const HardwareConfig hw = load_hardware_config(hw_path, overrides);
+  if (hw.platform != Platform::tpu)
+    throw InputError(hw_path + ": key 'platform': ebatch gemm needs a systolic array (platform: tpu)");
+  const std::string energy_path =
+      vm.count("energy") ? vm["energy"].as<std::string>() : root + "/configs/energy/tpu_28nm.yaml";
+  const EnergyTable table = load_energy_table(energy_path, hw.platform);
+  const auto m = std::uint64_t(vm["m"].as<long long>()), k = std::uint64_t(vm["k"].as<long long>()),
+             n = std::uint64_t(vm["n"].as<long long>());
+  const GemmCost g = tpu_gemm(hw, m, k, n);
+  // Energy: the array's actions, the weights from DRAM, leakage over the product's time.
+  EnergyCounters counters;
+  set_tpu_capacities(counters, hw);
+  TpuPassCost pc;
+  pc.macs = g.macs;
+  pc.fifo_bytes = double(g.weight_bytes);
+  pc.ub_read_bytes = g.ub_read_bytes;
+  pc.acc_read_bytes = g.acc_read_bytes;
+  pc.acc_write_bytes = g.acc_write_bytes;
+  TpuActionRecorder(counters, hw.precision).record(pc);
+  counters.add(counters.action("dram", "read_byte"), double(g.weight_bytes));
+  const double seconds = double(g.total_cycles) / hw.frequency_hz;
+  const auto report = counters.report(table, seconds);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (vm.count("json")) {
+    JsonWriter j;
+    j.begin_object()
+        .value("m", static_cast<unsigned long long>(m))
+        .value("k", static_cast<unsigned long long>(k))
+        .value("n", static_cast<unsigned long long>(n))
+        .value("rows", hw.tpu.rows)
+        .value("cols", hw.tpu.cols)
+        .value("precision", to_string(hw.precision))
+        .value("folds", static_cast<unsigned long long>(g.folds))
+        .value("compute_cycles", static_cast<unsigned long long>(g.compute_cycles))
+        .value("total_cycles", static_cast<unsigned long long>(g.total_cycles))
+        .value("stall_cycles", static_cast<unsigned long long>(g.stall_cycles))
+        .value("seconds", seconds)
+        .value("utilisation", g.utilisation())
+        .value("macs", g.macs)
+        .value("dram_bytes", static_cast<unsigned long long>(g.weight_bytes))
+        .value("energy_j", report.total_j())
+        .value("dynamic_energy_j", report.dynamic_j)
+        .value("leakage_energy_j", report.leakage_j)
+        .value("wall_clock_s", wall)
+        .end_object();
+    std::cout << j.str();
+    return 0;
+  }
+  std::printf("GEMM (%llu x %llu) * (%llu x %llu) on a %d x %d %s array at %s\n", (unsigned long long)m,
+              (unsigned long long)k, (unsigned long long)k, (unsigned long long)n, hw.tpu.rows, hw.tpu.cols,
+              to_string(hw.precision), units::format_frequency(hw.frequency_hz).c_str());
+  std::printf("  folds           %llu\n", (unsigned long long)g.folds);
+  std::printf("  compute_cycles  %llu  (SCALE-Sim weight-stationary, no overlap, no DRAM)\n",
+              (unsigned long long)g.compute_cycles);
+  std::printf("  total_cycles    %llu  (%s; %llu stall cycles)\n", (unsigned long long)g.total_cycles,
+              units::format_time(seconds).c_str(), (unsigned long long)g.stall_cycles);
+  std::printf("  utilisation     %.4f%%\n", 100 * g.utilisation());
+  std::printf("  DRAM            %s of weights\n", units::format_size(double(g.weight_bytes)).c_str());
+  std::printf("  energy          %s (dynamic %s, leakage %s)\n", units::format_energy(report.total_j()).c_str(),
+              units::format_energy(report.dynamic_j).c_str(), units::format_energy(report.leakage_j).c_str());
+  return 0;
+}
+
+}  // namespace ebatch::cli
