@@ -9,6 +9,8 @@
 // it completes. Inputs and outputs are FP32 in DRAM, moved by debug access.
 // Weights are taken from the RnnWeights given at construction: the hardware
 // loads the same values from DRAM each time (those loads are timed elsewhere).
+// Padding steps are computed; a bidirectional layer's backward direction resets its
+// state at the sequence's real last step, as masked (packed) padding does.
 // Ignores: the output layer's values (its cost is modelled; outputs.npz holds
 // the recurrent outputs).
 #pragma once

@@ -69,6 +69,13 @@ Row read_row(const std::string& policy, const std::string& stats_path) {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
+// A CSV field in double quotes, inner quotes doubled (RFC 4180).
+std::string csv_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 }  // namespace
 
 int command_compare(const std::vector<std::string>& args) {
@@ -179,7 +186,7 @@ int command_compare(const std::vector<std::string>& args) {
     char line[512];
     std::snprintf(line, sizeof line, "%s,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,", r.policy.c_str(), r.throughput,
                   r.p50, r.p99, r.energy_per_seq, r.padding, r.dram_per_seq, thr_x, eff_x, p99_x);
-    csv << line << JsonWriter::escape(r.description) << "\n";
+    csv << line << csv_quote(r.description) << "\n";
     j.begin_object()
         .value("policy", r.policy)
         .value("description", r.description)

@@ -60,7 +60,10 @@ std::uint64_t EpurCostModel::make_resident(int id, std::uint64_t bytes) {
       return 0;
     }
   }
-  if (bytes > capacity_) return bytes;  // streamed, never resident
+  if (bytes > capacity_) {
+    resident_.clear();  // streaming uses the whole buffer
+    return bytes;
+  }
   std::uint64_t used = 0;
   for (const auto& r : resident_) used += r.second;
   while (!resident_.empty() && used + bytes > capacity_) {
