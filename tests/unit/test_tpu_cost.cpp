@@ -1,0 +1,108 @@
+// The systolic array's closed forms (hw/tpu/tpu_cost.h): SCALE-Sim's weight-stationary
+// cycle count on odd shapes, the model's own pipeline worked out by hand on a tiny array,
+// and the mapping of a layer pass onto GEMMs.
+#include <gtest/gtest.h>
+
+#include "common/experiment.h"
+#include "hw/slot_engine.h"
+#include "hw/tpu/tpu_cost.h"
+#include "tests/test_support.h"
+
+using namespace ebatch;
+using ebatch::test::repo_path;
+
+namespace {
+
+HardwareConfig tpu(const std::vector<Override>& overrides = {}) {
+  return load_hardware_config(repo_path("configs/hw/tpu_v1.yaml"), overrides);
+}
+
+std::uint64_t scalesim(std::uint64_t r, std::uint64_t c, std::uint64_t m, std::uint64_t k, std::uint64_t n) {
+  const std::uint64_t folds = ((k + r - 1) / r) * ((n + c - 1) / c);
+  return folds * (2 * r + c + m - 2);
+}
+
+}  // namespace
+
+TEST(TpuGemm, ScaleSimConventionOnOddShapes) {
+  const HardwareConfig hw = tpu();
+  struct Shape {
+    std::uint64_t m, k, n, folds;
+  };
+  for (const Shape s : {Shape{1, 1, 1, 1}, Shape{1, 256, 256, 1}, Shape{1, 257, 256, 2}, Shape{7, 300, 513, 6},
+                        Shape{100000, 640, 1280, 15}, Shape{3, 1, 1000, 4}}) {
+    SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n));
+    const GemmCost g = tpu_gemm(hw, s.m, s.k, s.n);
+    EXPECT_EQ(g.folds, s.folds);
+    EXPECT_EQ(g.compute_cycles, scalesim(256, 256, s.m, s.k, s.n));
+    EXPECT_DOUBLE_EQ(g.macs, double(s.m) * double(s.k) * double(s.n));
+    EXPECT_EQ(g.weight_bytes, s.k * s.n);  // int8
+    EXPECT_LE(g.utilisation(), 1.0);
+    EXPECT_GT(g.total_cycles, 0u);
+  }
+  EXPECT_EQ(tpu_gemm(hw, 1, 1, 1).compute_cycles, 767u);  // 2*256 + 256 + 1 - 2
+  EXPECT_EQ(tpu_gemm(hw, 0, 5, 5).total_cycles, 0u);
+}
+
+TEST(TpuGemm, PipelineWorkedOutByHandOnAFourByFourArray) {
+  // 4x4 array, 1 GHz, 1 GB/s: one weight byte per cycle, no DRAM latency.
+  const HardwareConfig hw = tpu({{"array.rows", "4"}, {"array.cols", "4"}, {"frequency", "1 GHz"},
+                                 {"dram.bandwidth", "1 GB/s"}, {"dram.latency", "0 ns"}, {"activation_width", "4"}});
+  // (3 x 5) * (5 x 6): tiles 4x4 (16 B), 4x2 (8 B), 1x4 (4 B), 1x2 (2 B); a fold computes in
+  // R + C + M - 2 = 9 cycles after its weights shift in for R = 4 cycles.
+  // fold 0: fetched 0-16, shifted 16-20, computes 20-29
+  // fold 1: fetched 16-24, shifts from 24 (fold 0 computing), computes 29-38
+  // fold 2: fetched 24-28, shifts from 29, computes 38-47
+  // fold 3: fetched 28-30, shifts from 38, computes 47-56
+  const GemmCost g = tpu_gemm(hw, 3, 5, 6);
+  EXPECT_EQ(g.folds, 4u);
+  EXPECT_EQ(g.total_cycles, 56u);
+  EXPECT_EQ(g.compute_cycles, 4u * (8 + 4 + 3 - 2));
+  EXPECT_EQ(g.stall_cycles, 56u - (4 + 4 * 9));
+  EXPECT_EQ(g.weight_bytes, 30u);
+}
+
+TEST(TpuGemm, SlowDramStallsAndFastDramDoesNot) {
+  const HardwareConfig slow = tpu({{"dram.bandwidth", "1 GB/s"}});
+  const HardwareConfig fast = tpu({{"dram.bandwidth", "10 TB/s"}, {"dram.latency", "0 ns"}});
+  const GemmCost s = tpu_gemm(slow, 8, 1024, 1024), f = tpu_gemm(fast, 8, 1024, 1024);
+  EXPECT_GT(s.stall_cycles, 10 * f.stall_cycles + 1000);
+  // Fast DRAM: only the first tile's fetch is exposed: 64 KiB at 10 TB/s / 700 MHz
+  // (14286 B per cycle) = 5 cycles, then the shift-in and 16 folds back to back.
+  const std::uint64_t fold = 256 + 256 + 8 - 2;
+  EXPECT_EQ(f.total_cycles, 5 + 256 + 16 * fold);
+  // M much larger than the array: near-full utilisation when compute dominates.
+  EXPECT_GT(tpu_gemm(fast, 1'000'000, 256, 256).utilisation(), 0.99);
+}
+
+TEST(TpuGemm, DeeperFifoNeverSlower) {
+  std::uint64_t previous = ~0ull;
+  for (const char* depth : {"1", "2", "4", "8"}) {
+    const GemmCost g = tpu_gemm(tpu({{"weight_fifo_tiles", depth}}), 64, 2048, 2048);
+    EXPECT_LE(g.total_cycles, previous) << "depth " << depth;
+    previous = g.total_cycles;
+  }
+}
+
+TEST(TpuCost, LayerPassIsInputHalfGemmPlusOneGemmPerStep) {
+  const Experiment e = load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"));
+  const HardwareConfig& hw = e.hardware;
+  const NetworkSpec& net = e.network;
+  TpuCostModel model(hw, net);
+  // Layer 1, forward only: two slots, 5 and 3 steps in lockstep from offset 0.
+  LayerPass pass;
+  pass.layer = 1;
+  Segment a, b;
+  a.slot = 0, a.begin = 0, a.end = 5, a.window_offset = 0;
+  b.slot = 1, b.begin = 0, b.end = 3, b.window_offset = 0;
+  pass.forward = {a, b};
+  pass.forward_span = 5;
+  const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
+  const TpuPassCost c = model.cost(pass);
+  std::uint64_t cycles = tpu_gemm(hw, 8, in, g4).total_cycles;
+  for (std::uint64_t active : {2, 2, 2, 1, 1}) cycles += tpu_gemm(hw, active, h, g4).total_cycles + model.elementwise_cycles(active);
+  EXPECT_EQ(c.cycles, cycles);
+  EXPECT_EQ(c.weight_bytes, in * g4 + 5 * h * g4);  // W once, U every step
+  EXPECT_DOUBLE_EQ(c.macs, 8.0 * double(g4) * double(in + h));
+  EXPECT_EQ(c.input_dram_bytes, 0u);  // layer 1 reads the unified buffer
+}
