@@ -3,8 +3,8 @@
 // Models IEEE binary16 and bfloat16 storage: a float is rounded to the nearest value of the
 // format (ties to even, overflow to +-inf, fp16 subnormals kept, NaN stays NaN) and held in a
 // float again; results equal Eigen::half / Eigen::bfloat16 conversions (checked for all 2^32
-// floats once, and on edge cases in the unit tests). Ignores int8 (quantisation is out of
-// scope) and rounding modes other than round-to-nearest-even. Needs strict IEEE float
+// floats once, and on edge cases in the unit tests). Ignores int8 (quantised separately, in
+// hw/rnn_datapath) and rounding modes other than round-to-nearest-even. Needs strict IEEE float
 // arithmetic (no -ffast-math).
 #pragma once
 

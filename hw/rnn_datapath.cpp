@@ -1,6 +1,8 @@
 #include "hw/rnn_datapath.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,6 +21,13 @@ constexpr Index kPanel = 4;
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
+}
+
+// Every Precision value is supported (int8 by quantisation); rejects out-of-range values.
+void check_precision(Precision p) {
+  require(p == Precision::fp32 || p == Precision::fp16 || p == Precision::bf16 ||
+              p == Precision::int8,
+          "unknown datapath precision " + std::to_string(static_cast<int>(p)));
 }
 
 // A rows x cols row-major matrix from a flat vector, rounded to the precision.
@@ -76,6 +85,96 @@ void RowGemm::run(Index n) {
   out_t.noalias() = w_ * in_.topRows(p).transpose();
 }
 
+// ---------------------------------------------------------------------------------------
+float quantise_int8(const float* v, Index n, float* q) {
+  Eigen::Map<const Eigen::ArrayXf> in(v, n);
+  Eigen::Map<Eigen::ArrayXf> out(q, n);
+  const float max = n > 0 ? in.abs().template maxCoeff<Eigen::PropagateNaN>() : 0.0f;
+  if (!(max <= std::numeric_limits<float>::max())) {  // inf or NaN in the row
+    out.setZero();
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  const float scale = max / 127.0f;
+  if (!(scale > 0.0f)) {  // all-zero row (or a scale that underflows)
+    out.setZero();
+    return 1.0f;
+  }
+  // Nearest-even rounding of |t| <= 2^22 by adding and removing 1.5 * 2^23 (vectorises
+  // under SSE2, unlike std::nearbyint); |v / scale| is about 127 at most here.
+  constexpr float kMagic = 12582912.0f;
+  out = (((in / scale) + kMagic) - kMagic).max(-127.0f).min(127.0f);
+  return scale;
+}
+
+Int8RowGemm::Int8RowGemm(const RowMatrix& w) {
+  require(w.cols() <= kMaxCols, "int8 product over " + std::to_string(w.cols()) +
+                                    " columns would overflow the int32 accumulator (max " +
+                                    std::to_string(kMaxCols) + ")");
+  codes_.resize(w.rows(), w.cols());
+  scales_.resize(w.rows());
+  for (Index r = 0; r < w.rows(); ++r) {
+    scales_(r) = quantise_int8(w.row(r).data(), w.cols(), codes_.row(r).data());
+  }
+}
+
+void Int8RowGemm::prepare(Index n) {
+  n = std::max<Index>(n, 1);
+  if (in_.rows() < n || in_.cols() != codes_.cols()) in_.resize(n, codes_.cols());
+  if (out_.rows() < n || out_.cols() != codes_.rows()) out_.resize(n, codes_.rows());
+  if (in_scales_.size() < std::size_t(n)) in_scales_.resize(std::size_t(n));
+  if (codes_.cols() > kBlockCols && (acc_.rows() < n || acc_.cols() != codes_.rows())) {
+    acc_.resize(n, codes_.rows());
+  }
+}
+
+void Int8RowGemm::run(Index n) {
+  if (n <= 0) return;
+  if (in_.rows() < n || out_.rows() < n || in_scales_.size() < std::size_t(n)) {
+    throw std::logic_error("Int8RowGemm::run before prepare");
+  }
+  const Index k = codes_.cols(), r = codes_.rows();
+  for (Index i = 0; i < n; ++i) {
+    in_scales_[std::size_t(i)] = quantise_int8(in_.row(i).data(), k, in_.row(i).data());
+  }
+  // The first n rows of the row-major output are a column-major R x n matrix. Integer
+  // codes: every partial sum over <= kBlockCols columns is exact in FP32.
+  Eigen::Map<ColMatrix> out_t(out_.data(), r, n);
+  if (k <= kBlockCols) {
+    out_t.noalias() = codes_ * in_.topRows(n).transpose();
+  } else {
+    auto acc = acc_.topRows(n);
+    acc.setZero();
+    for (Index k0 = 0; k0 < k; k0 += kBlockCols) {
+      const Index kb = std::min(kBlockCols, k - k0);
+      out_t.noalias() = codes_.middleCols(k0, kb) * in_.block(0, k0, n, kb).transpose();
+      acc += out_.topRows(n).cast<std::int32_t>();
+    }
+    out_.topRows(n) = acc.cast<float>();
+  }
+  for (Index i = 0; i < n; ++i) {
+    out_.row(i).array() *= scales_.array() * in_scales_[std::size_t(i)];
+  }
+}
+
+void Int8RowGemm::run_vector(const Eigen::Ref<const RowVector>& x, Eigen::VectorXf& y) const {
+  const Index k = codes_.cols(), r = codes_.rows();
+  if (x.size() != k || y.size() != r) throw std::logic_error("Int8RowGemm::run_vector: bad shape");
+  if (vec_codes_.size() != k) vec_codes_.resize(k);
+  const float scale = quantise_int8(x.data(), k, vec_codes_.data());
+  if (k <= kBlockCols) {
+    y.noalias() = codes_ * vec_codes_.transpose();
+  } else {
+    vec_acc_.setZero(r);
+    for (Index k0 = 0; k0 < k; k0 += kBlockCols) {
+      const Index kb = std::min(kBlockCols, k - k0);
+      vec_block_.noalias() = codes_.middleCols(k0, kb) * vec_codes_.segment(k0, kb).transpose();
+      vec_acc_ += vec_block_.cast<std::int32_t>();
+    }
+    y = vec_acc_.cast<float>();
+  }
+  y.array() *= scales_.transpose().array() * scale;
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------
@@ -93,7 +192,7 @@ void SlotState::reset_all() {
 LayerDatapath::LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights,
                              int layer, Precision precision)
     : cell_(spec.cell), precision_(precision) {
-  check_float_precision(precision);
+  check_precision(precision);
   require(layer >= 0 && layer < spec.num_layers,
           "layer " + std::to_string(layer) + " out of range for " +
               std::to_string(spec.num_layers) + " layers");
@@ -103,9 +202,16 @@ LayerDatapath::LayerDatapath(const NetworkSpec& spec, const DirectionWeights& we
   input_size_ = spec.layer_input_size(layer);
   const Index g = Index(gates_) * hidden_;
   const std::string where = "layer " + std::to_string(layer) + " ";
-  input_gemm_ = detail::RowGemm(
-      rounded_matrix(weights.w_ih, g, input_size_, precision, where + "w_ih"));
-  w_hh_ = rounded_matrix(weights.w_hh, g, hidden_, precision, where + "w_hh");
+  // (int8: rounded_matrix leaves the FP32 values, quantised here per row.)
+  RowMatrix w_ih = rounded_matrix(weights.w_ih, g, input_size_, precision, where + "w_ih");
+  RowMatrix w_hh = rounded_matrix(weights.w_hh, g, hidden_, precision, where + "w_hh");
+  if (precision == Precision::int8) {
+    input_q_ = detail::Int8RowGemm(w_ih);
+    hh_q_ = detail::Int8RowGemm(w_hh);
+  } else {
+    input_gemm_ = detail::RowGemm(std::move(w_ih));
+    w_hh_ = std::move(w_hh);
+  }
   b_ih_ = rounded_vector(weights.b_ih, g, precision, where + "b_ih");
   b_hh_ = rounded_vector(weights.b_hh, g, precision, where + "b_hh");
   h_in_.setZero(hidden_);
@@ -124,8 +230,25 @@ SlotState LayerDatapath::make_state(int slots) const {
   return s;
 }
 
+const RowMatrix& LayerDatapath::w_ih() const {
+  return precision_ == Precision::int8 ? input_q_.codes() : input_gemm_.weights();
+}
+
+const RowMatrix& LayerDatapath::w_hh() const {
+  return precision_ == Precision::int8 ? hh_q_.codes() : w_hh_;
+}
+
 void LayerDatapath::round(RowVector& v) const {
   round_in_place(precision_, v.data(), static_cast<std::size_t>(v.size()));
+}
+
+void LayerDatapath::recurrent_product(int slot, const SlotState& state) const {
+  if (precision_ == Precision::int8) {
+    hh_q_.run_vector(state.h.row(slot), rec_);
+    return;
+  }
+  h_in_ = state.h.row(slot).transpose();
+  rec_.noalias() = w_hh_ * h_in_;
 }
 
 void LayerDatapath::input_half(const Eigen::Ref<const RowMatrix>& x,
@@ -135,6 +258,13 @@ void LayerDatapath::input_half(const Eigen::Ref<const RowMatrix>& x,
                                        " columns, expected " + std::to_string(input_size_));
   require(gx.rows() == rows && gx.cols() == gate_width(), "input_half: gx has the wrong shape");
   if (rows == 0) return;
+  if (precision_ == Precision::int8) {
+    input_q_.prepare(rows);
+    input_q_.input().topRows(rows) = x;
+    input_q_.run(rows);
+    gx.noalias() = input_q_.output().topRows(rows).rowwise() + b_ih_;
+    return;
+  }
   input_gemm_.prepare(rows);
   RowMatrix& in = input_gemm_.input();
   in.topRows(rows) = x;
@@ -176,8 +306,7 @@ void LayerDatapath::step(const Eigen::Ref<const RowMatrix>& gx_step,
 void LayerDatapath::step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_step,
                               SlotState& state, Eigen::Ref<RowMatrix>& h_out) const {
   const Index h = hidden_;
-  h_in_ = state.h.row(slot).transpose();
-  rec_.noalias() = w_hh_ * h_in_;
+  recurrent_product(slot, state);
   pre_.noalias() = gx_step.row(slot) + (rec_.transpose() + b_hh_);
   round(pre_);
   act_.segment(0, 2 * h) = pre_.segment(0, 2 * h).array().logistic();  // i, f
@@ -202,8 +331,7 @@ void LayerDatapath::step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_st
 void LayerDatapath::step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_step,
                              SlotState& state, Eigen::Ref<RowMatrix>& h_out) const {
   const Index h = hidden_;
-  h_in_ = state.h.row(slot).transpose();
-  rec_.noalias() = w_hh_ * h_in_;
+  recurrent_product(slot, state);
   // pre_ = [r,z pre-activations | W_hn h + b_hn]
   pre_.noalias() = rec_.transpose() + b_hh_;
   pre_.segment(0, 2 * h) += gx_step.row(slot).segment(0, 2 * h);
@@ -236,10 +364,17 @@ OutputActivation parse_output_activation(const std::string& name) {
 OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w,
                                const std::vector<float>& fc_b, Precision precision)
     : precision_(precision), activation_(parse_output_activation(spec.output.activation)) {
-  check_float_precision(precision);
+  check_precision(precision);
   require(spec.output.size > 0, "network " + spec.name + " has no output layer");
   const Index in = spec.layer_output_size();
-  gemm_ = detail::RowGemm(rounded_matrix(fc_w, spec.output.size, in, precision, "fc_w"));
+  in_cols_ = static_cast<int>(in);
+  out_cols_ = spec.output.size;
+  RowMatrix w = rounded_matrix(fc_w, spec.output.size, in, precision, "fc_w");
+  if (precision == Precision::int8) {
+    gemm_q_ = detail::Int8RowGemm(w);
+  } else {
+    gemm_ = detail::RowGemm(std::move(w));
+  }
   b_ = rounded_vector(fc_b, spec.output.size, precision, "fc_b");
   row_.setZero(spec.output.size);
 }
@@ -250,16 +385,25 @@ void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x,
   require(x.cols() == input_size(), "output layer: x has the wrong number of columns");
   require(y.rows() == rows && y.cols() == size, "output layer: y has the wrong shape");
   if (rows == 0) return;
-  gemm_.prepare(rows);
-  RowMatrix& in = gemm_.input();
-  in.topRows(rows) = x;
-  for (Index r = 0; r < rows; ++r) {
-    round_in_place(precision_, in.row(r).data(), static_cast<std::size_t>(x.cols()));
+  const RowMatrix* product;
+  if (precision_ == Precision::int8) {
+    gemm_q_.prepare(rows);
+    gemm_q_.input().topRows(rows) = x;
+    gemm_q_.run(rows);
+    product = &gemm_q_.output();
+  } else {
+    gemm_.prepare(rows);
+    RowMatrix& in = gemm_.input();
+    in.topRows(rows) = x;
+    for (Index r = 0; r < rows; ++r) {
+      round_in_place(precision_, in.row(r).data(), static_cast<std::size_t>(x.cols()));
+    }
+    gemm_.run(rows);
+    product = &gemm_.output();
   }
-  gemm_.run(rows);
   const auto n = static_cast<std::size_t>(size);
   for (Index r = 0; r < rows; ++r) {
-    row_.noalias() = gemm_.output().row(r).head(size) + b_;
+    row_.noalias() = product->row(r).head(size) + b_;
     round_in_place(precision_, row_.data(), n);
     if (activation_ == OutputActivation::sigmoid) {
       row_.array() = row_.array().logistic();
@@ -276,7 +420,7 @@ void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x,
 // ---------------------------------------------------------------------------------------
 NetworkDatapath::NetworkDatapath(const RnnWeights& weights, Precision precision)
     : spec_(weights.spec), precision_(precision) {
-  check_float_precision(precision);
+  check_precision(precision);
   require(spec_.num_layers > 0, "network " + spec_.name + " has no recurrent layer");
   require(weights.layers.size() == std::size_t(spec_.num_layers),
           "weights have " + std::to_string(weights.layers.size()) + " layers, spec has " +

@@ -129,12 +129,24 @@ GoldenSequence golden_run_sequence(const RnnWeights& weights, const GoldenSequen
 //   k=2, 100 steps:                fp32 1.2e-6, fp16 2.7e-3, bf16 2.2e-2
 // (k=4 networks are chaotic and amplify any rounding, fp32 up to 1e-5: not covered.)
 // Tolerances leave a margin of >= 8x (fp32) and >= 3.5x (fp16, bf16) over the k=2 figures.
+//
+// int8 (hw/rnn_datapath's scheme: per-row symmetric weights and operands, exact int32
+// accumulation, FP32 biases, activations and states), measured the same way, max |err| over
+// the last recurrent layer and the output layer (logits with "none": as large as hidden):
+//   I=40, 3 layers, H=64/256/512, 2-3 seeds each (102 networks):
+//     k=1, 30 steps:   int8 6.2e-3 (bf16 6.2e-3);  k=2, 100 steps: int8 5.3e-2 (bf16 2.5e-2)
+//   EESEN-like I=120, 4 layers, H=320, 72 outputs, and I=40, 2 bidirectional layers, H=1024
+//   (K = 2048: two accumulation blocks), 1 seed each (10 networks):
+//     k=1, 30 steps:   int8 4.4e-3 (bf16 3.4e-3);  k=2, 100 steps: int8 5.3e-2 (bf16 3.9e-2)
+// The worst cases are GRU with sum merge (|h| up to 2); the largest relative error at
+// |reference| > 0.5 was 9.6e-2. The largest err / (abs + rel |reference|) over all 112
+// networks is 0.27 for the tolerance below: a margin of >= 3.7x.
 Tolerance tolerance_for(Precision precision) {
   switch (precision) {
     case Precision::fp32: return {1e-5, 1e-5};
     case Precision::fp16: return {1e-2, 1e-2};
     case Precision::bf16: return {8e-2, 5e-2};
-    case Precision::int8: break;
+    case Precision::int8: return {2e-1, 1e-1};
   }
   throw std::invalid_argument(std::string("no golden tolerance for ") + to_string(precision));
 }

@@ -35,7 +35,7 @@ struct Tolerance {
   double rel;
 };
 // Tolerance of a datapath precision against the golden model; values and their measurement
-// are documented in golden_reference.cpp. Throws std::invalid_argument for int8.
+// are documented in golden_reference.cpp (int8: the TPU scheme of hw/rnn_datapath.h).
 Tolerance tolerance_for(Precision precision);
 
 struct Comparison {
