@@ -48,15 +48,26 @@ int command_run(const std::vector<std::string>& args) {
   const Experiment e = load_experiment(a.experiment, overrides);
   const std::string dir = e.output.dir;
   std::error_code ec;
+  const bool dir_existed = fs::exists(dir, ec);
   fs::create_directories(dir, ec);
   if (ec) throw InputError(dir + ": cannot create the output folder: " + ec.message());
-  write_atomically(dir + "/resolved.yaml", emit_resolved(e));
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
-  if (e.output.trace != "off") outputs.vcd_base = dir + "/trace";
+  if (e.output.trace != "off") outputs.vcd_base = dir + "/trace.tmp";  // renamed when complete
   outputs.progress = e.output.progress == "on" || (e.output.progress == "auto" && isatty(STDERR_FILENO));
-  const RunStats stats = run_experiment(e, outputs);
+  RunStats stats;
+  try {
+    stats = run_experiment(e, outputs);
+  } catch (const InputError&) {
+    // Bad input found while setting up (weights, inputs, DRAM size): leave nothing behind.
+    fs::remove(dir + "/trace.tmp.vcd", ec);
+    fs::remove(dir + "/requests.csv.tmp", ec);
+    if (!dir_existed) fs::remove_all(dir, ec);
+    throw;
+  }
+  if (!outputs.vcd_base.empty()) fs::rename(dir + "/trace.tmp.vcd", dir + "/trace.vcd", ec);
+  write_atomically(dir + "/resolved.yaml", emit_resolved(e));
   write_atomically(dir + "/stats.json", stats_json(stats, e));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.error.empty()) return 1;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "common/npy.h"
 #include "tests/test_support.h"
 
 using ebatch::test::repo_path;
@@ -85,5 +86,29 @@ TEST(Cli, RunWithBadConfigWritesNothing) {
                           "--out", out});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_CONTAINS(r.err, "hardware.weight_buffer");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Cli, BadWeightsFileFoundAtSetUpWritesNothing) {
+  const std::string dir = scratch_dir("cli");
+  // A readable .npz whose first array has the wrong shape for EESEN.
+  ebatch::write_npz(dir + "/weights.npz", {{"weight_ih_l0", {{4, 4}, std::vector<float>(16, 0.5f)}}});
+  const std::string out = dir + "/results";
+  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "simulation.functional=true",
+                          "--set", "simulation.weights=" + dir + "/weights.npz", "--set", "workload.requests=2",
+                          "--out", out});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("weights.npz"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("weight_ih_l0"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Cli, TooSmallDramFoundAtSetUpWritesNothing) {
+  const std::string dir = scratch_dir("cli");
+  const std::string out = dir + "/results";
+  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.dram.capacity=1 MiB",
+                          "--out", out});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("hardware.dram.capacity"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
 }
