@@ -19,6 +19,18 @@ double EnergyCounters::count(const std::string& component, const std::string& ac
   return total;
 }
 
+std::vector<double> EnergyCounters::joules_per_action(const EnergyTable& table) const {
+  std::vector<double> out(keys_.size());
+  for (std::size_t i = 0; i < keys_.size(); ++i) out[i] = table.action(keys_[i].component, keys_[i].action);
+  return out;
+}
+
+double EnergyCounters::dynamic_joules(const std::vector<double>& joules_per_action) const {
+  double sum = 0;
+  for (std::size_t i = 0; i < counts_.size(); ++i) sum += counts_[i] * joules_per_action[i];
+  return sum;
+}
+
 EnergyCounters::Report EnergyCounters::report(const EnergyTable& table, double seconds) const {
   Report r;
   for (const auto& [name, comp] : table.components) {

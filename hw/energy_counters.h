@@ -6,6 +6,7 @@
 // from the EnergyTable loaded from configs/energy/*.yaml.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -40,6 +41,12 @@ class EnergyCounters {
   };
   // Every component of `table` gets leakage for `seconds`; counted actions must exist in it.
   Report report(const EnergyTable& table, double seconds) const;
+
+  // Fast path for estimators: joules per action, in ActionId order, looked up once;
+  // then dynamic energy = sum of counts x those, and clear() for the next estimate.
+  std::vector<double> joules_per_action(const EnergyTable& table) const;
+  double dynamic_joules(const std::vector<double>& joules_per_action) const;
+  void clear() { std::fill(counts_.begin(), counts_.end(), 0.0); }
 
  private:
   struct Key {

@@ -42,7 +42,12 @@ double epur_pass_seconds(const PassCost& c, const HardwareConfig& hw) {
 }
 
 EpurEstimator::EpurEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
-    : hw_(hw), cost_(hw, net), table_(table) {
+    : hw_(hw),
+      cost_(hw, net),
+      recorder_(counters_, hw.precision),
+      dram_read_(counters_.action("dram", "read_byte")),
+      dram_write_(counters_.action("dram", "write_byte")),
+      joules_(counters_.joules_per_action(table)) {
   const auto& e = hw.epur;
   for (const auto& [name, comp] : table.components) {
     double capacity = 0;
@@ -55,14 +60,13 @@ EpurEstimator::EpurEstimator(const HardwareConfig& hw, const NetworkSpec& net, c
 
 PassEstimate EpurEstimator::estimate(const LayerPass& pass) {
   const PassCost c = cost_.cost(pass);
-  EnergyCounters counters;
-  EpurActionRecorder(counters, hw_.precision).record(c);
-  const auto dram_r = counters.action("dram", "read_byte"), dram_w = counters.action("dram", "write_byte");
-  counters.add(dram_r, double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes));
-  counters.add(dram_w, double(c.output_dram_bytes));
+  counters_.clear();
+  recorder_.record(c);
+  counters_.add(dram_read_, double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes));
+  counters_.add(dram_write_, double(c.output_dram_bytes));
   PassEstimate out;
   out.seconds = epur_pass_seconds(c, hw_);
-  out.dynamic_joules = counters.report(table_, 0.0).dynamic_j;
+  out.dynamic_joules = counters_.dynamic_joules(joules_);
   return out;
 }
 

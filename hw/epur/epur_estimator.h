@@ -34,7 +34,10 @@ class EpurEstimator : public PassEstimator {
  private:
   HardwareConfig hw_;
   EpurCostModel cost_;
-  const EnergyTable& table_;
+  EnergyCounters counters_;
+  EpurActionRecorder recorder_;
+  EnergyCounters::ActionId dram_read_, dram_write_;
+  std::vector<double> joules_;  // per action, in counters_' order
   double leakage_w_ = 0;
 };
 

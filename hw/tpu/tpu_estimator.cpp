@@ -42,7 +42,12 @@ void set_tpu_capacities(EnergyCounters& counters, const HardwareConfig& hw) {
 }
 
 TpuEstimator::TpuEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
-    : hw_(hw), cost_(hw, net), table_(table) {
+    : hw_(hw),
+      cost_(hw, net),
+      recorder_(counters_, hw.precision),
+      dram_read_(counters_.action("dram", "read_byte")),
+      dram_write_(counters_.action("dram", "write_byte")),
+      joules_(counters_.joules_per_action(table)) {
   EnergyCounters counters;
   set_tpu_capacities(counters, hw);
   leakage_w_ = counters.report(table, 1.0).leakage_j;
@@ -50,13 +55,13 @@ TpuEstimator::TpuEstimator(const HardwareConfig& hw, const NetworkSpec& net, con
 
 PassEstimate TpuEstimator::estimate(const LayerPass& pass) {
   const TpuPassCost c = cost_.cost(pass);
-  EnergyCounters counters;
-  TpuActionRecorder(counters, hw_.precision).record(c);
-  counters.add(counters.action("dram", "read_byte"), double(c.weight_bytes + c.input_dram_bytes));
-  counters.add(counters.action("dram", "write_byte"), double(c.output_dram_bytes));
+  counters_.clear();
+  recorder_.record(c);
+  counters_.add(dram_read_, double(c.weight_bytes + c.input_dram_bytes));
+  counters_.add(dram_write_, double(c.output_dram_bytes));
   PassEstimate out;
   out.seconds = tpu_pass_seconds(c, hw_);
-  out.dynamic_joules = counters.report(table_, 0.0).dynamic_j;
+  out.dynamic_joules = counters_.dynamic_joules(joules_);
   return out;
 }
 

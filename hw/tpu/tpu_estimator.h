@@ -35,7 +35,10 @@ class TpuEstimator : public PassEstimator {
  private:
   HardwareConfig hw_;
   TpuCostModel cost_;
-  const EnergyTable& table_;
+  EnergyCounters counters_;
+  TpuActionRecorder recorder_;
+  EnergyCounters::ActionId dram_read_, dram_write_;
+  std::vector<double> joules_;  // per action, in counters_' order
   double leakage_w_ = 0;
 };
 
