@@ -386,6 +386,7 @@ SimulationConfig parse_simulation(const ConfigSection& s) {
   sim.functional = s.boolean("functional", false);
   sim.quantum_s = s.time("quantum", "1 us");
   if (sim.quantum_s <= 0) s.fail("quantum", "must be positive");
+  sim.waveform_accurate = s.boolean("waveform_accurate", false);
   sim.weights_path = s.optional_existing_file("weights").value_or("");
   sim.inputs_path = s.optional_existing_file("inputs").value_or("");
   sim.check_golden = s.boolean("check_golden", true);
@@ -397,6 +398,11 @@ OutputConfig parse_output(const ConfigSection& s, const std::string& name) {
   OutputConfig out;
   out.dir = s.string("dir", "results/" + name);
   out.trace = s.choice("trace", {"off", "control", "full"}, "off");
+  out.timeline = s.boolean("timeline", false);
+  out.trace_from_s = s.time("trace_from", "0 s");
+  out.trace_to_s = s.time("trace_to", "0 s");
+  if (out.trace_to_s != 0 && out.trace_to_s <= out.trace_from_s)
+    s.fail("trace_to", "must be after trace_from (or 0 for the end of the run)");
   out.requests_csv = s.boolean("requests_csv", true);
   out.progress = s.choice("progress", {"auto", "on", "off"}, "auto");
   s.finish();

@@ -80,6 +80,7 @@ struct SimulationConfig {
   bool functional = false;
   Precision precision = Precision::fp32;  // numerics in functional mode
   double quantum_s = 0;                   // temporal-decoupling quantum
+  bool waveform_accurate = false;         // quantum of one accelerator cycle
   std::string weights_path;               // .npz; empty: seeded random weights
   std::string inputs_path;                // .npz; empty: seeded random inputs
   bool check_golden = true;               // compare against the golden reference
@@ -88,6 +89,8 @@ struct SimulationConfig {
 struct OutputConfig {
   std::string dir;
   std::string trace = "off";  // off | control | full
+  bool timeline = false;      // timeline.json (Chrome/Perfetto trace events)
+  double trace_from_s = 0, trace_to_s = 0;  // window kept in trace.vcd and timeline.json; to = 0: the end
   bool requests_csv = true;
   std::string progress = "auto";  // auto | on | off
 };

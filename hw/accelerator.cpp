@@ -17,8 +17,12 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       regs("regs"),
       mem("mem"),
       irq("irq"),
-      current_layer("current_layer"),
+      current_layer("layer"),
       commands_done("commands_done"),
+      window_index("window"),
+      pass_steps("pass_steps"),
+      slot_sequence("slot_sequence", std::size_t(slots)),
+      slot_remaining("slot_remaining", std::size_t(slots)),
       experiment_(experiment),
       energy_(energy),
       cycle_(1.0 / experiment.hardware.frequency_hz, SC_SEC),
@@ -28,6 +32,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       reg_access_id_(energy.action("control", "register_access")),
       interrupt_id_(energy.action("control", "interrupt")) {
   regs.register_b_transport(this, &Accelerator::b_transport);
+  for (auto& sig : slot_sequence) sig.write(-1);
   SC_THREAD(sequencer);
   SC_METHOD(irq_driver);
   sensitive << irq_event_;
@@ -252,8 +257,31 @@ void Accelerator::sequencer() {
         if (tracing_) {
           qk.sync();
           current_layer.write(layer);
+          window_index.write(stats_.commands);
         }
+        const double pass_start = now_s(qk);
         execute_pass(pass, qk);
+        if (timeline_) {
+          const std::int64_t rows = [&] {
+            std::int64_t n = 0;
+            for (const auto* dir : {&pass.forward, &pass.backward})
+              for (const auto& seg : *dir) n += seg.end - seg.begin;
+            return n;
+          }();
+          timeline_->complete("accelerator", "layer passes", "layer " + std::to_string(layer), pass_start, now_s(qk),
+                              {{"window", std::to_string(stats_.commands)}, {"layer", std::to_string(layer)},
+                               {"slot_steps", std::to_string(rows)},
+                               {"lockstep_steps", std::to_string(std::max(pass.forward_span, pass.backward_span))}});
+        }
+        if (tracing_) {
+          qk.sync();
+          pass_steps.write(std::max(pass.forward_span, pass.backward_span));
+          for (int s = 0; s < engine_.slots(); ++s) {
+            const int last = layers - 1;
+            slot_remaining[std::size_t(s)].write(engine_.queued(s) ? engine_.head_remaining(s, last) : 0);
+            slot_sequence[std::size_t(s)].write(engine_.queued(s) ? engine_.head_id(s) : -1);
+          }
+        }
         if (functional_ && !failed_) functional_->run_pass(pass);
         if (layer == layers - 1) {
           auto completions = engine_.take_completions();
@@ -262,6 +290,9 @@ void Accelerator::sequencer() {
             for (auto& c : completions) {
               if (functional_) functional_->finish_sequence(c);
               done_.push_back(c);
+              if (timeline_)
+                timeline_->instant("accelerator", "interrupts", "sequence done", now_s(qk),
+                                   {{"slot", std::to_string(c.slot)}, {"request", std::to_string(c.descriptor.id)}});
             }
             raise(regs::kIrqSeqDone);
           }

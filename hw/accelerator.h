@@ -28,6 +28,7 @@
 #include "hw/energy_counters.h"
 #include "hw/register_map.h"
 #include "hw/slot_engine.h"
+#include "hw/timeline.h"
 
 namespace ebatch {
 
@@ -51,9 +52,15 @@ class Accelerator : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Accelerator> regs;
   tlm_utils::simple_initiator_socket<Accelerator> mem;
   sc_core::sc_out<bool> irq;
-  // Waveforms: the layer and window being computed, steps done in it.
+  // Waveforms (written when tracing): the window (command) and layer being computed,
+  // lockstep steps of the last layer pass, and per slot the head sequence and the steps
+  // its last layer still has to produce. Updated per layer pass (one time annotation each).
   sc_core::sc_signal<int> current_layer;
   sc_core::sc_signal<std::uint64_t> commands_done;
+  sc_core::sc_signal<std::uint64_t> window_index;
+  sc_core::sc_signal<std::int64_t> pass_steps;
+  sc_core::sc_vector<sc_core::sc_signal<std::int64_t>> slot_sequence;
+  sc_core::sc_vector<sc_core::sc_signal<std::int64_t>> slot_remaining;
 
   SC_HAS_PROCESS(Accelerator);
   Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
@@ -62,6 +69,7 @@ class Accelerator : public sc_core::sc_module {
 
   void set_functional(FunctionalEngine* engine) { functional_ = engine; }
   void set_tracing(bool on) { tracing_ = on; }
+  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   const AcceleratorStats& stats() const { return stats_; }
   double cycle_seconds() const { return cycle_.to_seconds(); }
   std::uint32_t error_code() const { return error_code_; }
@@ -88,6 +96,10 @@ class Accelerator : public sc_core::sc_module {
   sc_core::sc_time cycle_;
   bool tracing_ = false;
   bool failed_ = false;
+  Timeline* timeline_ = nullptr;
+  double now_s(const tlm_utils::tlm_quantumkeeper& qk) const {
+    return (sc_core::sc_time_stamp() + qk.get_local_time()).to_seconds();
+  }
 
  private:
   static constexpr std::uint64_t kMaxBurst = 1 << 20;

@@ -12,6 +12,7 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounter
     : sc_module(name),
       socket("socket"),
       traffic_bytes("traffic_bytes"),
+      busy("busy"),
       config_(config),
       store_data_(store_data),
       busy_until_(sc_core::SC_ZERO_TIME),
@@ -20,6 +21,15 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounter
       energy_(energy) {
   socket.register_b_transport(this, &Dram::b_transport);
   socket.register_transport_dbg(this, &Dram::transport_dbg);
+  SC_METHOD(update_busy);
+  sensitive << busy_on_ << busy_off_;
+  dont_initialize();
+}
+
+void Dram::update_busy() {
+  if (busy_on_.default_event().triggered()) ++active_;
+  if (busy_off_.default_event().triggered()) --active_;
+  busy.write(active_ > 0);
 }
 
 sc_time Dram::transfer_time(std::uint64_t bytes) const {
@@ -84,7 +94,14 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     bytes_read_ += bytes;
     energy_.add(read_id_, double(bytes));
   }
-  traffic_bytes.write(bytes_read_ + bytes_written_);
+  if (tracing_) {
+    traffic_bytes.write(bytes_read_ + bytes_written_);
+    busy_on_.notify(start - sc_core::sc_time_stamp());
+    busy_off_.notify(busy_until_ - sc_core::sc_time_stamp());
+  }
+  if (timeline_)
+    timeline_->complete("dram", "channel", write ? "write" : "read", start.to_seconds(), busy_until_.to_seconds(),
+                        {{"bytes", std::to_string(bytes)}, {"address", std::to_string(address)}});
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

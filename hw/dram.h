@@ -20,16 +20,21 @@
 
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
+#include "hw/timeline.h"
 
 namespace ebatch {
 
 class Dram : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<Dram> socket;
-  // Bytes moved so far, updated per transfer (for waveforms).
+  // Waveforms (when tracing): bytes moved so far, and high while the channel transfers.
   sc_core::sc_signal<std::uint64_t, sc_core::SC_MANY_WRITERS> traffic_bytes;
+  sc_core::sc_signal<bool> busy;
 
+  SC_HAS_PROCESS(Dram);
   Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounters& energy, bool store_data);
+  void set_tracing(bool on) { tracing_ = on; }
+  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
 
   // Untimed access for set-up and checks (no time, no energy).
   void debug_write(std::uint64_t address, const void* data, std::uint64_t bytes);
@@ -47,6 +52,7 @@ class Dram : public sc_core::sc_module {
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& trans);
   void copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write);
+  void update_busy();
 
   DramConfig config_;
   bool store_data_;
@@ -55,6 +61,10 @@ class Dram : public sc_core::sc_module {
   double busy_seconds_ = 0;
   EnergyCounters::ActionId read_id_, write_id_;
   EnergyCounters& energy_;
+  bool tracing_ = false;
+  Timeline* timeline_ = nullptr;
+  sc_core::sc_event_queue busy_on_, busy_off_;
+  int active_ = 0;
   static constexpr std::uint64_t kPageBytes = 64 * 1024;
   std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
 };

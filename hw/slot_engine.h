@@ -75,6 +75,12 @@ class SlotEngine {
 
   // Steps of layer `layer` output available for the slot's front sequence (tests, checks).
   std::int64_t available(int slot, int layer) const;
+  // The slot's oldest sequence: its id and the steps `layer` still has to produce.
+  std::int64_t head_id(int slot) const { return slots_.at(std::size_t(slot)).front().descriptor.id; }
+  std::int64_t head_remaining(int slot, int layer) const {
+    const auto& s = slots_.at(std::size_t(slot)).front();
+    return s.descriptor.padded_length - available(s, layer);
+  }
   // Whether a command on this slot and layer would compute at least one step.
   bool can_advance(int slot, int layer) const;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/json_writer.h"
 #include "hw/register_map.h"
 
 namespace ebatch {
@@ -181,6 +182,11 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   }
   rec.finish_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
   completed_++;
+  if (timeline_)
+    timeline_->add_lifetime("requests", "request " + std::to_string(rec.request.id), rec.request.arrival_s,
+                            rec.finish_s,
+                            {{"id", std::to_string(rec.request.id)}, {"length", std::to_string(rec.request.length)},
+                             {"slot", std::to_string(slot)}, {"start_s", JsonWriter::number(rec.start_s)}});
   policy_.on_completion(slot, rec.request);
   if (sink_) sink_(rec, inputs_ ? &outputs : nullptr);
   if (tracing_) {

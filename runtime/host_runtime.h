@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/timeline.h"
 #include "runtime/policy.h"
 
 namespace ebatch {
@@ -56,6 +57,7 @@ class HostRuntime : public sc_core::sc_module {
   void set_functional(InputProvider inputs) { inputs_ = std::move(inputs); }
   void set_completion_sink(CompletionSink sink) { sink_ = std::move(sink); }
   void set_tracing(bool on) { tracing_ = on; }
+  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
 
   std::size_t completed() const { return completed_; }
   std::size_t total() const { return requests_.size(); }
@@ -90,6 +92,7 @@ class HostRuntime : public sc_core::sc_module {
   std::uint64_t buffers_base_ = 0, input_entry_bytes_ = 0, output_entry_bytes_ = 0;
   std::int64_t max_length_ = 1;
   bool finished_ = false, tracing_ = false;
+  Timeline* timeline_ = nullptr;
   std::string error_;
   double finish_time_s_ = 0;
   std::vector<float> staging_;

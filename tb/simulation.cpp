@@ -26,6 +26,7 @@
 #include "tb/golden_reference.h"
 #include "tb/npz_stream.h"
 #include "tb/stimulus.h"
+#include "tb/waveform_files.h"
 #include "tb/workload.h"
 
 namespace ebatch {
@@ -127,7 +128,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
 
   sc_core::sc_get_curr_simcontext()->reset();
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(e.simulation.quantum_s, sc_core::SC_SEC));
+  // Waveform-accurate runs synchronise every accelerator cycle; the default runs ahead by a quantum.
+  const double quantum_s = e.simulation.waveform_accurate ? 1.0 / e.hardware.frequency_hz : e.simulation.quantum_s;
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(quantum_s, sc_core::SC_SEC));
 
   // Functional pieces (weights, inputs, golden reference) only when asked.
   std::unique_ptr<RnnWeights> weights;
@@ -212,32 +215,69 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     progress.update(top.runtime.completed(), rec.finish_s);
   });
 
+  // Waveforms: every traced signal is named after its place in the module tree and
+  // grouped the same way in the GTKWave save file.
   sc_core::sc_trace_file* vcd = nullptr;
+  std::vector<WaveGroup> groups;
   if (!outputs.vcd_base.empty() && e.output.trace != "off") {
     vcd = sc_core::sc_create_vcd_trace_file(outputs.vcd_base.c_str());
     vcd->set_time_unit(1, sc_core::SC_NS);
-    sc_core::sc_trace(vcd, top.irq, "irq");
-    sc_core::sc_trace(vcd, top.accelerator->current_layer, "accelerator.layer");
-    sc_core::sc_trace(vcd, top.accelerator->commands_done, "accelerator.commands_done");
-    for (std::size_t s = 0; s < top.runtime.slot_request.size(); ++s)
-      sc_core::sc_trace(vcd, top.runtime.slot_request[s], "runtime.slot" + std::to_string(s) + ".request");
-    sc_core::sc_trace(vcd, top.runtime.waiting_requests, "runtime.waiting");
+    auto trace = [&](WaveGroup& g, const auto& signal, const std::string& name, int width) {
+      sc_core::sc_trace(vcd, signal, name);
+      g.signals.emplace_back("SystemC." + name, width);
+    };
+    WaveGroup control{"control", {}}, host{"host runtime", {}}, slots{"accelerator slots", {}};
+    trace(control, top.irq, "irq", 1);
+    trace(control, top.accelerator->window_index, "accelerator.window", 64);
+    trace(control, top.accelerator->current_layer, "accelerator.layer", 32);
+    trace(control, top.accelerator->pass_steps, "accelerator.pass_steps", 64);
+    trace(control, top.accelerator->commands_done, "accelerator.commands_done", 64);
+    trace(host, top.runtime.waiting_requests, "runtime.waiting", 64);
+    for (std::size_t i = 0; i < top.runtime.slot_request.size(); ++i)
+      trace(host, top.runtime.slot_request[i], "runtime.slot" + std::to_string(i) + ".request", 64);
+    for (std::size_t i = 0; i < top.accelerator->slot_sequence.size(); ++i) {
+      trace(slots, top.accelerator->slot_sequence[i], "accelerator.slot" + std::to_string(i) + ".request", 64);
+      trace(slots, top.accelerator->slot_remaining[i], "accelerator.slot" + std::to_string(i) + ".remaining", 64);
+    }
+    groups = {control, host, slots};
     if (e.output.trace == "full") {
-      if (auto* epur = dynamic_cast<EpurAccelerator*>(top.accelerator.get()))
+      WaveGroup compute{"compute", {}}, memory{"memory", {}};
+      if (auto* epur = dynamic_cast<EpurAccelerator*>(top.accelerator.get())) {
         for (std::size_t i = 0; i < epur->cu_busy.size(); ++i)
-          sc_core::sc_trace(vcd, epur->cu_busy[i], "accelerator.cu" + std::to_string(i) + ".busy");
-      if (auto* tpu = dynamic_cast<TpuAccelerator*>(top.accelerator.get())) {
-        sc_core::sc_trace(vcd, tpu->array_busy, "accelerator.array.busy");
-        sc_core::sc_trace(vcd, tpu->weight_fifo_bytes, "accelerator.weight_fifo.bytes");
+          trace(compute, epur->cu_busy[i], "accelerator.cu" + std::to_string(i) + ".busy", 1);
+        trace(memory, epur->weight_buffer_bytes, "accelerator.weight_buffer.bytes", 64);
       }
-      sc_core::sc_trace(vcd, top.dram.traffic_bytes, "dram.traffic_bytes");
+      if (auto* tpu = dynamic_cast<TpuAccelerator*>(top.accelerator.get())) {
+        trace(compute, tpu->array_busy, "accelerator.array.busy", 1);
+        trace(memory, tpu->weight_fifo_bytes, "accelerator.weight_fifo.bytes", 64);
+      }
+      trace(memory, top.dram.busy, "dram.busy", 1);
+      trace(memory, top.dram.traffic_bytes, "dram.traffic_bytes", 64);
+      groups.push_back(compute);
+      groups.push_back(memory);
+      top.dram.set_tracing(true);
     }
     top.accelerator->set_tracing(true);
     top.runtime.set_tracing(true);
   }
+  std::unique_ptr<Timeline> timeline;
+  if (!outputs.timeline_json.empty()) {
+    timeline = std::make_unique<Timeline>(outputs.timeline_json, e.output.trace_from_s, e.output.trace_to_s);
+    top.accelerator->set_timeline(timeline.get());
+    top.dram.set_timeline(timeline.get());
+    top.runtime.set_timeline(timeline.get());
+  }
 
   sc_core::sc_start();
-  if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+  if (vcd) {
+    sc_core::sc_close_vcd_trace_file(vcd);
+    const std::string vcd_path = outputs.vcd_base + ".vcd";
+    if ((e.output.trace_from_s > 0 || e.output.trace_to_s > 0) &&
+        !window_vcd(vcd_path, e.output.trace_from_s, e.output.trace_to_s))
+      throw std::runtime_error(vcd_path + ": could not cut the trace window");
+    if (!outputs.gtkw.empty()) write_gtkw(outputs.gtkw, outputs.gtkw_vcd_name, groups);
+  }
+  if (timeline) timeline->close();
   progress.update(top.runtime.completed(), sc_core::sc_time_stamp().to_seconds(), true);
 
   st.error = top.runtime.error();

@@ -58,6 +58,9 @@ struct RunOutputs {
   std::string requests_csv;  // "" = not written
   std::string outputs_npz;   // functional runs only
   std::string vcd_base;      // "" = no waveform; ".vcd" is appended
+  std::string gtkw;          // GTKWave save file beside the VCD ("" = none)
+  std::string gtkw_vcd_name; // the VCD's name as the save file refers to it
+  std::string timeline_json; // Chrome/Perfetto trace events ("" = none)
   bool progress = false;     // a progress bar on stderr
 };
 

@@ -40,7 +40,8 @@ int command_run(const std::vector<std::string>& args) {
                  "  stats.json     throughput, latency percentiles, energy per component, DRAM, utilisation\n"
                  "  requests.csv   one row per request: id,length,arrival_s,start_s,finish_s,latency_s,slot\n"
                  "  outputs.npz    seq_<id> arrays of the last recurrent layer (simulation.functional: true)\n"
-                 "  trace.vcd      waveforms (output.trace: control | full)\n";
+                 "  trace.vcd      waveforms (output.trace: control | full), trace.gtkw: gtkwave DIR/trace.gtkw\n"
+                 "  timeline.json  trace events for ui.perfetto.dev or chrome://tracing (output.timeline: true)\n";
     return 0;
   }
   std::vector<Override> overrides = a.overrides;
@@ -54,7 +55,12 @@ int command_run(const std::vector<std::string>& args) {
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
-  if (e.output.trace != "off") outputs.vcd_base = dir + "/trace.tmp";  // renamed when complete
+  if (e.output.trace != "off") {
+    outputs.vcd_base = dir + "/trace.tmp";  // renamed when complete
+    outputs.gtkw = dir + "/trace.gtkw";
+    outputs.gtkw_vcd_name = "trace.vcd";
+  }
+  if (e.output.timeline) outputs.timeline_json = dir + "/timeline.json";
   outputs.progress = e.output.progress == "on" || (e.output.progress == "auto" && isatty(STDERR_FILENO));
   RunStats stats;
   try {

@@ -7,7 +7,8 @@ namespace ebatch {
 EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy,
                                  int slots, int queue_depth)
     : Accelerator(name, experiment, energy, slots, queue_depth),
-      cu_busy("cu_busy", std::size_t(experiment.hardware.epur.compute_units)),
+      cu_busy("cu", std::size_t(experiment.hardware.epur.compute_units)),
+      weight_buffer_bytes("weight_buffer_bytes"),
       cost_(experiment.hardware, experiment.network),
       actions_(energy, experiment.hardware.precision) {
   const auto& e = experiment.hardware.epur;
@@ -20,7 +21,11 @@ EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment&
 void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {
   const PassCost c = cost_.cost(pass);
   // Weights (and layer-0 inputs) arrive before compute starts.
+  const double load_start = now_s(qk);
   if (c.weight_load_bytes && !dram_transfer(false, weights_base_, c.weight_load_bytes, qk)) return;
+  if (timeline_ && c.weight_load_bytes)
+    timeline_->complete("accelerator", "weight loads", "layer " + std::to_string(pass.layer) + " weights", load_start,
+                        now_s(qk), {{"bytes", std::to_string(c.weight_load_bytes)}});
   if (c.input_dram_bytes) {
     const std::uint64_t address = pass.forward.empty() ? pass.backward.front().sequence.input_address
                                                        : pass.forward.front().sequence.input_address;
@@ -47,6 +52,7 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
   if (tracing_) {
     qk.sync();
     for (auto& s : cu_busy) s.write(false);
+    weight_buffer_bytes.write(cost_.resident_bytes());
   }
   actions_.record(c);
   stats_.compute_cycles += c.compute_cycles();

@@ -18,6 +18,7 @@ namespace ebatch {
 class EpurAccelerator : public Accelerator {
  public:
   sc_core::sc_vector<sc_core::sc_signal<bool>> cu_busy;
+  sc_core::sc_signal<std::uint64_t> weight_buffer_bytes;  // resident weights per compute unit
 
   EpurAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                   int queue_depth);

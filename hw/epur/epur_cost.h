@@ -61,6 +61,11 @@ class EpurCostModel {
   // Cost of a pass; updates which layers are resident in the weight buffers.
   PassCost cost(const LayerPass& pass);
   void reset_residency() { resident_.clear(); }
+  std::uint64_t resident_bytes() const {
+    std::uint64_t total = 0;
+    for (const auto& r : resident_) total += r.second;
+    return total;
+  }
 
  private:
   // Makes `id` (layer, or num_layers for the output layer) resident; returns bytes loaded per CU.

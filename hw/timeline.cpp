@@ -1,0 +1,108 @@
+#include "hw/timeline.h"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "common/json_writer.h"
+
+namespace ebatch {
+
+Timeline::Timeline(const std::string& path, double from_s, double to_s)
+    : path_(path), tmp_path_(path + ".tmp." + std::to_string(getpid())), from_s_(from_s), to_s_(to_s) {
+  file_ = std::fopen(tmp_path_.c_str(), "wb");
+  if (!file_) throw std::runtime_error(path + ": cannot be written");
+  std::fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", file_);
+}
+
+Timeline::~Timeline() {
+  if (file_) {
+    std::fclose(file_);
+    std::remove(tmp_path_.c_str());
+  }
+}
+
+bool Timeline::in_window(double start_s, double end_s) const {
+  return end_s >= from_s_ && (to_s_ <= 0 || start_s <= to_s_);
+}
+
+int Timeline::track_id(const std::string& group, const std::string& track, int& pid) {
+  auto p = pids_.find(group);
+  if (p == pids_.end()) p = pids_.emplace(group, int(pids_.size()) + 1).first;
+  pid = p->second;
+  const auto key = std::make_pair(pid, track);
+  auto t = tids_.find(key);
+  if (t == tids_.end()) t = tids_.emplace(key, int(tids_.size()) + 1).first;
+  return t->second;
+}
+
+void Timeline::write_event(const std::string& body) {
+  std::fputs(events_ ? ",\n" : "", file_);
+  std::fputs(body.c_str(), file_);
+  ++events_;
+}
+
+namespace {
+
+std::string args_json(const Timeline::Args& args) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < args.size(); ++i)
+    out += (i ? ", " : "") + JsonWriter::escape(args[i].first) + ": " + args[i].second;
+  return out + "}";
+}
+
+std::string micros(double seconds) { return JsonWriter::number(seconds * 1e6); }
+
+}  // namespace
+
+void Timeline::complete(const std::string& group, const std::string& track, const std::string& name, double start_s,
+                        double end_s, const Args& args) {
+  if (!file_ || !in_window(start_s, end_s)) return;
+  int pid = 0;
+  const int tid = track_id(group, track, pid);
+  write_event("{\"name\": " + JsonWriter::escape(name) + ", \"ph\": \"X\", \"pid\": " + std::to_string(pid) +
+              ", \"tid\": " + std::to_string(tid) + ", \"ts\": " + micros(start_s) +
+              ", \"dur\": " + micros(end_s - start_s) + ", \"args\": " + args_json(args) + "}");
+}
+
+void Timeline::instant(const std::string& group, const std::string& track, const std::string& name, double at_s,
+                       const Args& args) {
+  if (!file_ || !in_window(at_s, at_s)) return;
+  int pid = 0;
+  const int tid = track_id(group, track, pid);
+  write_event("{\"name\": " + JsonWriter::escape(name) + ", \"ph\": \"i\", \"s\": \"t\", \"pid\": " +
+              std::to_string(pid) + ", \"tid\": " + std::to_string(tid) + ", \"ts\": " + micros(at_s) +
+              ", \"args\": " + args_json(args) + "}");
+}
+
+void Timeline::add_lifetime(const std::string& group, const std::string& name, double start_s, double end_s,
+                            const Args& args) {
+  auto& ends = lane_ends_[group];
+  std::size_t lane = 0;
+  while (lane < ends.size() && ends[lane] > start_s) ++lane;
+  if (lane == ends.size()) ends.push_back(end_s);
+  ends[lane] = end_s;
+  char track[32];
+  std::snprintf(track, sizeof track, "lane %03zu", lane);
+  complete(group, track, name, start_s, end_s, args);
+}
+
+void Timeline::close() {
+  if (!file_) return;
+  // Names of processes and threads, as metadata events.
+  for (const auto& [group, pid] : pids_)
+    write_event("{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " + std::to_string(pid) +
+                ", \"args\": {\"name\": " + JsonWriter::escape(group) + "}}");
+  for (const auto& [key, tid] : tids_)
+    write_event("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " + std::to_string(key.first) +
+                ", \"tid\": " + std::to_string(tid) + ", \"args\": {\"name\": " + JsonWriter::escape(key.second) + "}}");
+  std::fputs("\n]}\n", file_);
+  const bool ok = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!ok || std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp_path_.c_str());
+    throw std::runtime_error(path_ + ": write failed");
+  }
+}
+
+}  // namespace ebatch

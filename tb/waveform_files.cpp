@@ -1,0 +1,84 @@
+#include "tb/waveform_files.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace ebatch {
+
+bool window_vcd(const std::string& path, double from_s, double to_s) {
+  std::ifstream in(path);
+  if (!in) return false;
+  const std::string tmp = path + ".window";
+  std::ofstream out(tmp);
+  if (!out) return false;
+  const auto from_ns = static_cast<long long>(std::floor(from_s * 1e9));
+  const long long to_ns = to_s > 0 ? static_cast<long long>(std::ceil(to_s * 1e9)) : -1;
+  std::string line;
+  while (std::getline(in, line)) {  // header, copied as it is
+    out << line << "\n";
+    if (line.find("$enddefinitions") != std::string::npos) break;
+  }
+  std::map<std::string, std::string> value;  // identifier -> its last value change line
+  bool inside = false;
+  long long now = 0;
+  auto open_window = [&] {
+    out << "#" << from_ns << "\n$dumpvars\n";
+    for (const auto& [id, change] : value) out << change << "\n";
+    out << "$end\n";
+    inside = true;
+  };
+  bool in_comment = false;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (in_comment || line.rfind("$comment", 0) == 0) {  // comment blocks are dropped
+      in_comment = line.find("$end") == std::string::npos;
+      continue;
+    }
+    if (line[0] == '#') {
+      now = std::stoll(line.substr(1));
+      if (to_ns >= 0 && now > to_ns) break;
+      if (!inside && now >= from_ns) {
+        open_window();
+        if (now == from_ns) continue;  // "#from" is already written
+      }
+      if (inside) out << line << "\n";
+      continue;
+    }
+    if (line[0] == '$') {
+      if (inside) out << line << "\n";
+      continue;
+    }
+    // A value change: scalar "0!" or vector/real "b101 !" / "r1.5 !".
+    const char kind = line[0];
+    const std::string id = (kind == 'b' || kind == 'B' || kind == 'r' || kind == 'R')
+                               ? line.substr(line.find(' ') + 1)
+                               : line.substr(1);
+    value[id] = line;
+    if (inside) out << line << "\n";
+  }
+  if (!inside) open_window();
+  out.close();
+  in.close();
+  return out.good() && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+void write_gtkw(const std::string& path, const std::string& vcd_file, const std::vector<WaveGroup>& groups) {
+  std::ofstream out(path);
+  out << "[*] GTKWave save file written by ebatch: gtkwave " << path << "\n";
+  out << "[dumpfile] \"" << vcd_file << "\"\n";
+  out << "[timestart] 0\n[size] 1400 900\n[pos] -1 -1\n";
+  out << "[sst_width] 250\n[signals_width] 300\n[sst_expanded] 1\n[sst_vpaned_height] 300\n";
+  for (const auto& g : groups) {
+    out << "@800200\n-" << g.name << "\n";
+    for (const auto& [name, width] : g.signals) {
+      if (width == 1) out << "@28\n" << name << "\n";
+      else out << "@424\n" << name << "[" << width - 1 << ":0]\n";
+    }
+    out << "@1000200\n-" << g.name << "\n";
+  }
+}
+
+}  // namespace ebatch
