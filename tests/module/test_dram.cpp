@@ -147,6 +147,7 @@ TEST(DramModule, AddressPastCapacityIsAnAddressError) {
 TEST(DramModule, ByteAndEnergyCounters) {
   EnergyCounters energy;
   Dram dram("dram", config(), energy, false);
+  dram.set_tracing(true);  // waveform signals update only when traced
   Initiator init("init", [&](Initiator& me) {
     sc_time delay = SC_ZERO_TIME;
     EXPECT_EQ(me.transfer(false, 0, 100, delay), tlm::TLM_OK_RESPONSE);
