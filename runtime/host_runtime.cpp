@@ -46,10 +46,9 @@ std::uint64_t HostRuntime::dram_bytes_needed() const {
                              (input_entry_bytes_ + output_entry_bytes_);
 }
 
-std::uint32_t HostRuntime::read_reg(std::uint32_t address) {
-  std::uint32_t value = 0;
+std::uint32_t HostRuntime::access_reg(bool write, std::uint32_t address, std::uint32_t value) {
   tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_READ_COMMAND);
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(address);
   trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
   trans.set_data_length(4);
@@ -58,22 +57,9 @@ std::uint32_t HostRuntime::read_reg(std::uint32_t address) {
   sc_time delay = qk_.get_local_time();
   reg_socket->b_transport(trans, delay);
   qk_.set(delay);
-  if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", ("register read failed at " + std::to_string(address)).c_str());
+  if (trans.is_response_error())
+    SC_REPORT_ERROR("HostRuntime", ("register access failed at " + std::to_string(address)).c_str());
   return value;
-}
-
-void HostRuntime::write_reg(std::uint32_t address, std::uint32_t value) {
-  tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_WRITE_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  trans.set_data_length(4);
-  trans.set_streaming_width(4);
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time delay = qk_.get_local_time();
-  reg_socket->b_transport(trans, delay);
-  qk_.set(delay);
-  if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", ("register write failed at " + std::to_string(address)).c_str());
 }
 
 void HostRuntime::transfer(bool write, std::uint64_t address, std::uint64_t bytes) {

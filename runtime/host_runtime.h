@@ -68,8 +68,9 @@ class HostRuntime : public sc_core::sc_module {
 
  private:
   void main();
-  std::uint32_t read_reg(std::uint32_t address);
-  void write_reg(std::uint32_t address, std::uint32_t value);
+  std::uint32_t access_reg(bool write, std::uint32_t address, std::uint32_t value);
+  std::uint32_t read_reg(std::uint32_t address) { return access_reg(false, address, 0); }
+  void write_reg(std::uint32_t address, std::uint32_t value) { access_reg(true, address, value); }
   void transfer(bool write, std::uint64_t address, std::uint64_t bytes);
   void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
   void place(const Placement& p);

@@ -11,10 +11,8 @@ EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment&
       weight_buffer_bytes("weight_buffer_bytes"),
       cost_(experiment.hardware, experiment.network),
       actions_(energy, experiment.hardware.precision) {
+  set_epur_capacities(energy, experiment.hardware);
   const auto& e = experiment.hardware.epur;
-  energy.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
-  energy.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
-  energy.set_capacity("intermediate_memory", double(e.intermediate_memory_bytes));
   stats_.unit_cycle_capacity_per_cycle = double(e.compute_units) * e.dot_product_width;
 }
 

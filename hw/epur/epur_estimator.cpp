@@ -29,6 +29,13 @@ void EpurActionRecorder::record(const PassCost& c) {
   counters_.add(im_w_, c.im_write_bytes);
 }
 
+void set_epur_capacities(EnergyCounters& counters, const HardwareConfig& hw) {
+  const auto& e = hw.epur;
+  counters.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
+  counters.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
+  counters.set_capacity("intermediate_memory", double(e.intermediate_memory_bytes));
+}
+
 double epur_pass_seconds(const PassCost& c, const HardwareConfig& hw) {
   const double bw = hw.dram.bandwidth_bytes_per_s, lat = hw.dram.latency_s;
   double t = 0;
@@ -42,31 +49,19 @@ double epur_pass_seconds(const PassCost& c, const HardwareConfig& hw) {
 }
 
 EpurEstimator::EpurEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
-    : hw_(hw),
-      cost_(hw, net),
-      recorder_(counters_, hw.precision),
-      dram_read_(counters_.action("dram", "read_byte")),
-      dram_write_(counters_.action("dram", "write_byte")),
-      joules_(counters_.joules_per_action(table)) {
-  const auto& e = hw.epur;
-  for (const auto& [name, comp] : table.components) {
-    double capacity = 0;
-    if (name == "weight_buffer") capacity = double(e.weight_buffer_bytes) * e.compute_units;
-    if (name == "input_buffer") capacity = double(e.input_buffer_bytes) * e.compute_units;
-    if (name == "intermediate_memory") capacity = double(e.intermediate_memory_bytes);
-    leakage_w_ += table.leakage(name, capacity);
-  }
+    : hw_(hw), cost_(hw, net), recorder_(counters_, hw.precision) {
+  bind_table(table);
+  set_epur_capacities(counters_, hw);
+  leakage_w_ = counters_.report(table, 1.0).leakage_j;
 }
 
 PassEstimate EpurEstimator::estimate(const LayerPass& pass) {
   const PassCost c = cost_.cost(pass);
-  counters_.clear();
   recorder_.record(c);
-  counters_.add(dram_read_, double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes));
-  counters_.add(dram_write_, double(c.output_dram_bytes));
   PassEstimate out;
   out.seconds = epur_pass_seconds(c, hw_);
-  out.dynamic_joules = counters_.dynamic_joules(joules_);
+  out.dynamic_joules =
+      dynamic_joules(double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes), double(c.output_dram_bytes));
   return out;
 }
 

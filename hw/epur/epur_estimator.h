@@ -23,22 +23,19 @@ class EpurActionRecorder {
 // Untimed duration of a pass: DRAM transfers before compute, compute (overlapping
 // re-streamed weights), then the output write.
 double epur_pass_seconds(const PassCost& cost, const HardwareConfig& hw);
+// Storage behind each component's capacity-scaled leakage.
+void set_epur_capacities(EnergyCounters& counters, const HardwareConfig& hw);
 
-class EpurEstimator : public PassEstimator {
+class EpurEstimator : public TableEstimator {
  public:
   EpurEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table);
   PassEstimate estimate(const LayerPass& pass) override;
-  double leakage_watts() const override { return leakage_w_; }
   void reset() override { cost_.reset_residency(); }
 
  private:
   HardwareConfig hw_;
   EpurCostModel cost_;
-  EnergyCounters counters_;
   EpurActionRecorder recorder_;
-  EnergyCounters::ActionId dram_read_, dram_write_;
-  std::vector<double> joules_;  // per action, in counters_' order
-  double leakage_w_ = 0;
 };
 
 }  // namespace ebatch

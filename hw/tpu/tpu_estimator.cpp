@@ -42,26 +42,18 @@ void set_tpu_capacities(EnergyCounters& counters, const HardwareConfig& hw) {
 }
 
 TpuEstimator::TpuEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
-    : hw_(hw),
-      cost_(hw, net),
-      recorder_(counters_, hw.precision),
-      dram_read_(counters_.action("dram", "read_byte")),
-      dram_write_(counters_.action("dram", "write_byte")),
-      joules_(counters_.joules_per_action(table)) {
-  EnergyCounters counters;
-  set_tpu_capacities(counters, hw);
-  leakage_w_ = counters.report(table, 1.0).leakage_j;
+    : hw_(hw), cost_(hw, net), recorder_(counters_, hw.precision) {
+  bind_table(table);
+  set_tpu_capacities(counters_, hw);
+  leakage_w_ = counters_.report(table, 1.0).leakage_j;
 }
 
 PassEstimate TpuEstimator::estimate(const LayerPass& pass) {
   const TpuPassCost c = cost_.cost(pass);
-  counters_.clear();
   recorder_.record(c);
-  counters_.add(dram_read_, double(c.weight_bytes + c.input_dram_bytes));
-  counters_.add(dram_write_, double(c.output_dram_bytes));
   PassEstimate out;
   out.seconds = tpu_pass_seconds(c, hw_);
-  out.dynamic_joules = counters_.dynamic_joules(joules_);
+  out.dynamic_joules = dynamic_joules(double(c.weight_bytes + c.input_dram_bytes), double(c.output_dram_bytes));
   return out;
 }
 

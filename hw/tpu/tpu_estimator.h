@@ -25,21 +25,16 @@ double tpu_pass_seconds(const TpuPassCost& cost, const HardwareConfig& hw);
 // Storage behind each component's capacity-scaled leakage.
 void set_tpu_capacities(EnergyCounters& counters, const HardwareConfig& hw);
 
-class TpuEstimator : public PassEstimator {
+class TpuEstimator : public TableEstimator {
  public:
   TpuEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table);
   PassEstimate estimate(const LayerPass& pass) override;
-  double leakage_watts() const override { return leakage_w_; }
   void reset() override {}
 
  private:
   HardwareConfig hw_;
   TpuCostModel cost_;
-  EnergyCounters counters_;
   TpuActionRecorder recorder_;
-  EnergyCounters::ActionId dram_read_, dram_write_;
-  std::vector<double> joules_;  // per action, in counters_' order
-  double leakage_w_ = 0;
 };
 
 }  // namespace ebatch
