@@ -31,7 +31,7 @@ Commands:
       Check an experiment; print its resolved config and a workload summary.
   run EXPERIMENT.yaml [--set key=value]... [--out DIR]
       Simulate an experiment; write stats.json, requests.csv, resolved.yaml
-      (and outputs.npz, trace.vcd when asked) to DIR.
+      (and outputs.npz, trace.vcd + trace.gtkw, timeline.json when asked) to DIR.
   compare EXPERIMENT.yaml [--policies none,padded,cellular,ebatch] [--baseline cellular]
           [--slots B] [--set key=value]... [--out DIR]
       Run the same requests under each policy; print one table with ratios to the
