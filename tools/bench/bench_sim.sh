@@ -44,7 +44,8 @@ echo "cpu        $(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpui
 echo "nproc      $(nproc)"
 echo "load       $(load) (1, 5, 15 min)"
 echo "ebatch     $ebatch ($("$ebatch" --version))"
-echo "commit     $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' + local changes')"
+echo "built      $(date -u -r "$ebatch" '+%Y-%m-%d %H:%M UTC')"
+echo "tree       $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' + local changes') (the source tree now; the binary may be older)"
 
 run() {  # run NAME ARGS...: one ebatch run into $tmp/NAME, log kept for failures
   local name="$1"; shift
