@@ -22,5 +22,6 @@ std::string default_experiment();
 int command_run(const std::vector<std::string>& args);
 int command_compare(const std::vector<std::string>& args);
 int command_gemm(const std::vector<std::string>& args);
+int command_sweep(const std::vector<std::string>& args);
 
 }  // namespace ebatch::cli

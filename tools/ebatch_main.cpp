@@ -39,6 +39,9 @@ Commands:
   gemm [--hardware HW.yaml] [--energy ENERGY.yaml] --m M --k K --n N [--set key=value]... [--json]
       Cycles (SCALE-Sim convention and with overlap/DRAM stalls), folds, utilisation,
       DRAM bytes and energy of one GEMM on the systolic array.
+  sweep SWEEP.yaml [--jobs J] [--out DIR] [--emit-slurm FILE] [--dry-run] [--aggregate-only]
+      Run an experiment over a grid of overrides, one `ebatch run` per point, J at a time;
+      write one folder per point and DIR/sweep.csv (or a Slurm job array with --emit-slurm).
 
 Options:
   -h, --help       this help (also: ebatch <command> --help)
@@ -112,7 +115,9 @@ int main_with_args(const std::vector<std::string>& argv) {
     if (command == "run") return command_run(rest);
     if (command == "compare") return command_compare(rest);
     if (command == "gemm") return command_gemm(rest);
-    throw InputError("ebatch: unknown command '" + command + "' (commands: validate, run, compare, gemm; see ebatch --help)");
+    if (command == "sweep") return command_sweep(rest);
+    throw InputError("ebatch: unknown command '" + command +
+                     "' (commands: validate, run, compare, gemm, sweep; see ebatch --help)");
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -2,7 +2,7 @@
 # Installs what ebatch needs from Debian 12 with apt-get, only what is missing,
 # so re-runs take a second. Usage: tools/setup.sh [build|test|plots]...
 #   build  compiler toolchain and libraries (always)
-#   test   GoogleTest, Google Benchmark, GTKWave (vcd2fst checks VCD files)
+#   test   GoogleTest, Google Benchmark, GTKWave (vcd2fst checks VCD files), GNU parallel (sweeps)
 #   plots  Python 3 with matplotlib and NumPy
 set -euo pipefail
 
@@ -11,7 +11,7 @@ packages=(g++ cmake make pkg-config libsystemc-dev libyaml-cpp-dev libboost-dev
 for want in "$@"; do
   case "$want" in
     build) ;;
-    test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev gtkwave) ;;
+    test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev gtkwave parallel) ;;
     plots) packages+=(python3 python3-matplotlib python3-numpy) ;;
     *) echo "setup.sh: unknown component '$want' (build, test, plots)" >&2; exit 2 ;;
   esac
