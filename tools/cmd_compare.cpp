@@ -173,7 +173,7 @@ int command_compare(const std::vector<std::string>& args) {
               "padding", "DRAM/seq", "thr x", "eff x", "p99 x");
   JsonWriter j;
   j.begin_object().value("experiment", base.name).value("baseline", baseline).begin_array("policies");
-  std::ofstream csv(out + "/compare.csv.tmp");
+  std::ostringstream csv;
   csv << "policy,throughput_per_s,latency_p50_s,latency_p99_s,energy_per_sequence_j,padding_fraction,"
          "dram_bytes_per_sequence,throughput_ratio,energy_efficiency_ratio,p99_latency_ratio,description\n";
   for (const auto& r : rows) {
@@ -202,13 +202,8 @@ int command_compare(const std::vector<std::string>& args) {
         .end_object();
   }
   j.end_array().end_object();
-  csv.close();
-  fs::rename(out + "/compare.csv.tmp", out + "/compare.csv");
-  {
-    std::ofstream js(out + "/compare.json.tmp");
-    js << j.str();
-  }
-  fs::rename(out + "/compare.json.tmp", out + "/compare.json");
+  write_atomically(out + "/compare.csv", csv.str());
+  write_atomically(out + "/compare.json", j.str());
   for (const auto& r : rows) std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
   std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
   return 0;

@@ -17,7 +17,6 @@
 namespace fs = std::filesystem;
 
 namespace ebatch::cli {
-namespace {
 
 void write_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -28,8 +27,6 @@ void write_atomically(const std::string& path, const std::string& text) {
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
 }
-
-}  // namespace
 
 int command_run(const std::vector<std::string>& args) {
   const CommonArgs a = parse_common_args("run", args, true);

@@ -325,16 +325,6 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw InputError(path + ": cannot be written");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
-}
-
 // Done: stats.json exists, point.yaml matches and no failure was recorded.
 bool point_done(const Point& p) {
   std::error_code ec;
