@@ -275,7 +275,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     if ((e.output.trace_from_s > 0 || e.output.trace_to_s > 0) &&
         !window_vcd(vcd_path, e.output.trace_from_s, e.output.trace_to_s))
       throw std::runtime_error(vcd_path + ": could not cut the trace window");
-    if (!outputs.gtkw.empty()) write_gtkw(outputs.gtkw, outputs.gtkw_vcd_name, groups);
+    if (!outputs.gtkw.empty())
+      write_gtkw(outputs.gtkw, outputs.gtkw_vcd_name, groups, sc_core::sc_time_stamp().to_seconds());
   }
   if (timeline) timeline->close();
   progress.update(top.runtime.completed(), sc_core::sc_time_stamp().to_seconds(), true);

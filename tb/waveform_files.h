@@ -17,7 +17,9 @@ struct WaveGroup {
   std::string name;
   std::vector<std::pair<std::string, int>> signals;  // full VCD name (SystemC.a.b) and bit width
 };
-// Writes a GTKWave save file opening `vcd_file` (relative to the save file) with the groups.
-void write_gtkw(const std::string& path, const std::string& vcd_file, const std::vector<WaveGroup>& groups);
+// Writes a GTKWave save file opening `vcd_file` (relative to the save file) with the groups,
+// zoomed to show [0, end_s].
+void write_gtkw(const std::string& path, const std::string& vcd_file, const std::vector<WaveGroup>& groups,
+                double end_s);
 
 }  // namespace ebatch
