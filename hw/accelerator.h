@@ -7,7 +7,8 @@
 // sequence is pushed to the completion FIFO and SEQ_DONE is raised; at the end
 // of the command CMD_DONE. The interrupt line is high while an enabled status
 // bit is set; popping a completion while more are waiting drops the line for
-// one cycle, so it rises once per completed sequence. Register accesses take
+// one cycle, so it rises once per completed sequence (and once per command that
+// ends with none waiting). Register accesses take
 // two accelerator cycles. Loosely timed: the sequencer runs ahead of kernel
 // time within the global quantum and synchronises before every interrupt.
 // Ignores: bus contention on the register interface, interrupt controllers.
