@@ -536,9 +536,11 @@ Experiment load_experiment_text(const std::string& yaml_text, const std::string&
   return parse_experiment(root, origins, name_for_messages, overrides);
 }
 
-std::string emit_resolved(const Experiment& e) {
+std::string emit_resolved(const Experiment& e) { return emit_resolved(e, e.resolved); }
+
+std::string emit_resolved(const Experiment& e, const YAML::Node& tree) {
   YAML::Emitter out;
-  out << e.resolved;
+  out << tree;
   return "# Resolved by ebatch " EBATCH_VERSION " from " + e.source_file +
          ": every include inlined, every default written.\n# Rerun with: ebatch run resolved.yaml\n" +
          out.c_str() + "\n";

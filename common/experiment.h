@@ -122,6 +122,8 @@ Experiment load_experiment_text(const std::string& yaml_text, const std::string&
                                 const std::vector<Override>& overrides = {});
 
 std::string emit_resolved(const Experiment& e);  // YAML text of e.resolved
+// The same header over another tree (e.g. with data-file paths made local to an output folder).
+std::string emit_resolved(const Experiment& e, const YAML::Node& tree);
 
 // A hardware config or energy table on its own (e.g. for `ebatch gemm`); keys of
 // overrides are relative to the file ("array.rows").

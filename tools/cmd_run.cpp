@@ -3,8 +3,10 @@
 // Writes into the output folder: resolved.yaml (the full config, enough to
 // rerun), stats.json, requests.csv, outputs.npz (functional runs) and
 // trace.vcd (when tracing). Every file is written under a temporary name and
-// renamed when complete. A config error writes nothing.
+// renamed when complete. A config error writes nothing. Data files the run reads
+// (trace, weights, inputs) are copied to DIR/inputs/ so DIR reproduces the run alone.
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,6 +29,29 @@ void write_atomically(const std::string& path, const std::string& text) {
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
 }
+
+namespace {
+
+// The resolved tree with its data files (trace, weights, inputs) copied to DIR/inputs/ and
+// referred to relatively, so the output folder alone reproduces the run.
+YAML::Node localised_config(const Experiment& e, const std::string& dir) {
+  YAML::Node tree = YAML::Clone(e.resolved);
+  auto localise = [&](const char* section, const char* key, const std::string& path) {
+    if (path.empty()) return;
+    std::error_code ec;
+    fs::create_directories(dir + "/inputs", ec);
+    const std::string name = std::string(key) + "-" + fs::path(path).filename().string();
+    fs::copy_file(path, dir + "/inputs/" + name, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw InputError(dir + "/inputs/" + name + ": cannot copy " + path + ": " + ec.message());
+    tree[section][key] = "inputs/" + name;
+  };
+  localise("workload", "trace", e.workload.trace_path);
+  localise("simulation", "weights", e.simulation.weights_path);
+  localise("simulation", "inputs", e.simulation.inputs_path);
+  return tree;
+}
+
+}  // namespace
 
 int command_run(const std::vector<std::string>& args) {
   const CommonArgs a = parse_common_args("run", args, true);
@@ -70,7 +95,7 @@ int command_run(const std::vector<std::string>& args) {
     throw;
   }
   if (!outputs.vcd_base.empty()) fs::rename(dir + "/trace.tmp.vcd", dir + "/trace.vcd", ec);
-  write_atomically(dir + "/resolved.yaml", emit_resolved(e));
+  write_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
   write_atomically(dir + "/stats.json", stats_json(stats, e));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.error.empty()) return 1;

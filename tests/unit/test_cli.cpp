@@ -112,3 +112,20 @@ TEST(Cli, TooSmallDramFoundAtSetUpWritesNothing) {
   EXPECT_NE(r.err.find("hardware.dram.capacity"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
 }
+
+TEST(Cli, OutputFolderAloneReproducesARunWithATrace) {
+  const std::string dir = scratch_dir("cli");
+  write_file(dir + "/trace.csv", "id,arrival_s,length\n0,0,12\n1,0.001,30\n2,0.002,7\n");
+  const std::string out = dir + "/results";
+  auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set",
+                    "workload={lengths: {distribution: trace}, arrivals: {process: trace}, trace: " + dir + "/trace.csv}",
+                    "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/inputs/trace-trace.csv"));
+  // Move the folder away from the trace and rerun from it alone.
+  fs::rename(out, dir + "/moved");
+  fs::remove(dir + "/trace.csv");
+  r = run_cli({"run", dir + "/moved/resolved.yaml", "--out", dir + "/again"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ebatch::test::read_file(dir + "/moved/requests.csv"), ebatch::test::read_file(dir + "/again/requests.csv"));
+}
