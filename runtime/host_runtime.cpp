@@ -236,10 +236,11 @@ void HostRuntime::main() {
         const int s = w * 32 + b;
         if (s < slots && s < int(cmd->slot_mask.size()) && cmd->slot_mask[std::size_t(s)]) bits |= 1u << b;
       }
-      if (w * 32 < slots) write_reg(kSlotMask0 + 4 * std::uint32_t(w), bits);
+      if (w * 32 < slots) write_reg_if_changed(kSlotMask0 + 4 * std::uint32_t(w), bits);
     }
-    write_reg(kCmdSteps, std::uint32_t(cmd->steps));
-    write_reg(kCmdLayers, std::uint32_t(cmd->first_layer) | (std::uint32_t(std::min(cmd->last_layer, last_layer)) << 8));
+    write_reg_if_changed(kCmdSteps, std::uint32_t(cmd->steps));
+    write_reg_if_changed(kCmdLayers,
+                         std::uint32_t(cmd->first_layer) | (std::uint32_t(std::min(cmd->last_layer, last_layer)) << 8));
     write_reg(kCtrl, 1);
     // Serve interrupts until the command is done and every completion is collected.
     bool command_done_seen = false;

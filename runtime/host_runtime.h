@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -71,6 +72,14 @@ class HostRuntime : public sc_core::sc_module {
   std::uint32_t access_reg(bool write, std::uint32_t address, std::uint32_t value);
   std::uint32_t read_reg(std::uint32_t address) { return access_reg(false, address, 0); }
   void write_reg(std::uint32_t address, std::uint32_t value) { access_reg(true, address, value); }
+  // Command registers keep their value between commands: write only what changes, as a driver
+  // with a shadow copy would.
+  void write_reg_if_changed(std::uint32_t address, std::uint32_t value) {
+    auto it = written_.find(address);
+    if (it != written_.end() && it->second == value) return;
+    written_[address] = value;
+    write_reg(address, value);
+  }
   void transfer(bool write, std::uint64_t address, std::uint64_t bytes);
   void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
   void place(const Placement& p);
@@ -97,6 +106,7 @@ class HostRuntime : public sc_core::sc_module {
   std::string error_;
   double finish_time_s_ = 0;
   std::vector<float> staging_;
+  std::map<std::uint32_t, std::uint32_t> written_;  // shadow of the command registers
 };
 
 }  // namespace ebatch
