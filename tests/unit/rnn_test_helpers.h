@@ -1,8 +1,10 @@
 // Helpers shared by the RNN datapath tests: small specs, seeded weights and inputs
-// (std:: random: only the tests use them), bitwise and numeric comparisons.
+// (std:: random: only the tests use them), bitwise and numeric comparisons, and a
+// reference run of sequences through slots in layer-major windows.
 #pragma once
 
 #include <Eigen/Core>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
@@ -84,6 +86,75 @@ inline bool bitwise_equal(const Eigen::Ref<const RowMatrix>& a, const Eigen::Ref
 
 inline double max_abs_diff(const RowMatrix& a, const RowMatrix& b) {
   return (a.cast<double>() - b.cast<double>()).cwiseAbs().maxCoeff();
+}
+
+
+// One entry of a slot's timeline: a step of a sequence, or idle (seq = -1).
+struct SlotStep {
+  int seq = -1, t = 0;
+};
+
+// Runs sequences queued in slots, layer-major windows of `window` steps, with resets at the
+// sequence starts and idle slots masked; returns the last layer's output rows per sequence.
+inline std::vector<RowMatrix> run_batched(const RnnWeights& w, Precision prec,
+                                   const std::vector<RowMatrix>& seqs,
+                                   const std::vector<std::vector<SlotStep>>& timeline,
+                                   int window, float sentinel) {
+  const NetworkSpec& spec = w.spec;
+  const int slots = static_cast<int>(timeline.size());
+  const int steps = static_cast<int>(timeline[0].size());
+  std::vector<LayerDatapath> layers;
+  std::vector<SlotState> states;
+  // X[l]: input rows of layer l, row t*B + s; X[l+1] is layer l's output.
+  std::vector<RowMatrix> X;
+  X.push_back(RowMatrix::Zero(Index(steps) * slots, spec.input_size));
+  for (int l = 0; l < spec.num_layers; ++l) {
+    layers.emplace_back(spec, w.layers[l][0], l, prec);
+    states.push_back(layers.back().make_state(slots));
+    X.push_back(RowMatrix::Constant(Index(steps) * slots, spec.hidden_size, sentinel));
+  }
+  for (int t = 0; t < steps; ++t) {
+    for (int s = 0; s < slots; ++s) {
+      const SlotStep& e = timeline[s][t];
+      if (e.seq >= 0) X[0].row(Index(t) * slots + s) = seqs[e.seq].row(e.t);
+    }
+  }
+  RowMatrix gx;
+  for (int w0 = 0; w0 < steps; w0 += window) {
+    const int n = std::min(window, steps - w0);
+    for (int l = 0; l < spec.num_layers; ++l) {
+      const LayerDatapath& dp = layers[l];
+      gx.resize(Index(n) * slots, dp.gate_width());
+      dp.input_half(X[l].middleRows(Index(w0) * slots, Index(n) * slots), gx);
+      for (int k = 0; k < n; ++k) {
+        const int t = w0 + k;
+        std::vector<std::uint8_t> mask(slots), reset(slots);
+        for (int s = 0; s < slots; ++s) {
+          const SlotStep& e = timeline[s][t];
+          mask[s] = e.seq >= 0;
+          reset[s] = e.seq >= 0 && e.t == 0;
+        }
+        dp.step(gx.middleRows(Index(k) * slots, slots), mask, reset, states[l],
+                X[l + 1].middleRows(Index(t) * slots, slots));
+      }
+    }
+  }
+  std::vector<RowMatrix> result;
+  for (const RowMatrix& seq : seqs) result.emplace_back(seq.rows(), spec.hidden_size);
+  for (int t = 0; t < steps; ++t) {
+    for (int s = 0; s < slots; ++s) {
+      const SlotStep& e = timeline[s][t];
+      for (int l = 1; l <= spec.num_layers; ++l) {
+        const auto row = X[l].row(Index(t) * slots + s);
+        if (e.seq < 0) {
+          // Idle slots leave their output rows untouched.
+          EXPECT_TRUE((row.array() == sentinel).all()) << "slot " << s << " step " << t;
+        }
+      }
+      if (e.seq >= 0) result[e.seq].row(e.t) = X[spec.num_layers].row(Index(t) * slots + s);
+    }
+  }
+  return result;
 }
 
 }  // namespace ebatch::rnn_test
