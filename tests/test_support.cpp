@@ -63,6 +63,33 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::vector<RequestRow> read_requests_csv(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "id,length,arrival_s,start_s,finish_s,latency_s,slot");
+  std::vector<RequestRow> rows;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::stringstream ss(line);
+    std::vector<std::string> f;
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    EXPECT_EQ(f.size(), 7u) << line;
+    if (f.size() != 7) continue;
+    RequestRow r;
+    r.id = std::stoll(f[0]);
+    r.length = std::stoll(f[1]);
+    r.arrival = std::stod(f[2]);
+    r.start = std::stod(f[3]);
+    r.finish = std::stod(f[4]);
+    r.latency = std::stod(f[5]);
+    r.slot = std::stoi(f[6]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
 CliResult run_cli(const std::vector<std::string>& args, const std::string& cwd) {
   const char* env_bin = std::getenv("EBATCH_BIN");
   const char* bin = env_bin && *env_bin ? env_bin : EBATCH_BIN_PATH;

@@ -1,6 +1,7 @@
 // Helpers shared by the tests: repository paths, scratch folders, running the CLI.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@ std::string repo_path(const std::string& relative);
 std::string scratch_dir(const std::string& tag);
 void write_file(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
+
+// One row of a run's requests.csv.
+struct RequestRow {
+  std::int64_t id = 0, length = 0;
+  double arrival = 0, start = 0, finish = 0, latency = 0;
+  int slot = -1;
+};
+// Reads requests.csv, checking its header and the column count of every row.
+std::vector<RequestRow> read_requests_csv(const std::string& path);
 
 struct CliResult {
   int exit_code = -1;

@@ -34,36 +34,8 @@ Experiment experiment(std::vector<Override> overrides) {
   return load_experiment(repo_path("configs/experiments/default.yaml"), overrides);
 }
 
-struct CsvRow {
-  std::int64_t id = 0, length = 0;
-  double arrival = 0, start = 0, finish = 0, latency = 0;
-  int slot = -1;
-};
-
-std::vector<CsvRow> read_requests_csv(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << path;
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "id,length,arrival_s,start_s,finish_s,latency_s,slot");
-  std::vector<CsvRow> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::stringstream ss(line);
-    std::string f[7];
-    for (auto& x : f) std::getline(ss, x, ',');
-    CsvRow r;
-    r.id = std::stoll(f[0]);
-    r.length = std::stoll(f[1]);
-    r.arrival = std::stod(f[2]);
-    r.start = std::stod(f[3]);
-    r.finish = std::stod(f[4]);
-    r.latency = std::stod(f[5]);
-    r.slot = std::stoi(f[6]);
-    rows.push_back(r);
-  }
-  return rows;
-}
+using CsvRow = test::RequestRow;
+using test::read_requests_csv;
 
 void expect_energy_adds_up(const RunStats& st) {
   double total = 0, dynamic = 0, leakage = 0;

@@ -64,34 +64,8 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-struct Row {
-  std::int64_t id = 0, length = 0;
-  double arrival = 0, start = 0, finish = 0, latency = 0;
-  int slot = 0;
-};
-
-std::vector<Row> read_requests_csv(const std::string& path) {
-  const auto lines = lines_of(read_file(path));
-  EXPECT_FALSE(lines.empty()) << path;
-  if (lines.empty()) return {};
-  EXPECT_EQ(lines[0], "id,length,arrival_s,start_s,finish_s,latency_s,slot");
-  std::vector<Row> rows;
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto f = split_csv(lines[i]);
-    EXPECT_EQ(f.size(), 7u) << lines[i];
-    if (f.size() != 7) continue;
-    Row r;
-    r.id = std::stoll(f[0]);
-    r.length = std::stoll(f[1]);
-    r.arrival = std::stod(f[2]);
-    r.start = std::stod(f[3]);
-    r.finish = std::stod(f[4]);
-    r.latency = std::stod(f[5]);
-    r.slot = std::stoi(f[6]);
-    rows.push_back(r);
-  }
-  return rows;
-}
+using Row = test::RequestRow;
+using test::read_requests_csv;
 
 // Every submitted request completes exactly once, with its generated length.
 void expect_each_request_once(const std::vector<Row>& rows, const Experiment& e) {
