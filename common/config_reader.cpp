@@ -22,8 +22,7 @@ std::pair<std::string, bool> ConfigOrigins::lookup(const std::string& key_path) 
   const Entry* best = nullptr;
   for (const auto& e : entries_) {
     const bool matches = e.prefix.empty() || key_path == e.prefix ||
-                         (key_path.size() > e.prefix.size() &&
-                          key_path.compare(0, e.prefix.size(), e.prefix) == 0 &&
+                         (key_path.size() > e.prefix.size() && key_path.compare(0, e.prefix.size(), e.prefix) == 0 &&
                           key_path[e.prefix.size()] == '.');
     // Later entries win over earlier ones of the same length (a --set replaces a file's value).
     if (matches && (!best || e.prefix.size() >= best->prefix.size())) best = &e;
@@ -32,8 +31,8 @@ std::pair<std::string, bool> ConfigOrigins::lookup(const std::string& key_path) 
   return {best->origin, best->is_file};
 }
 
-std::string config_message(const ConfigOrigins& origins, const std::string& key_path,
-                           const YAML::Node& node, const std::string& reason) {
+std::string config_message(const ConfigOrigins& origins, const std::string& key_path, const YAML::Node& node,
+                           const std::string& reason) {
   const auto [origin, is_file] = origins.lookup(key_path);
   std::string where = origin;
   if (is_file && node.IsDefined() && !node.Mark().is_null()) where += ":" + std::to_string(node.Mark().line + 1);
@@ -48,8 +47,7 @@ void check_duplicate_keys(const YAML::Node& node, const std::string& file) {
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
       if (!seen.insert(key).second)
-        throw ConfigError(file + ":" + std::to_string(kv.first.Mark().line + 1) + ": duplicate key '" +
-                          key + "'");
+        throw ConfigError(file + ":" + std::to_string(kv.first.Mark().line + 1) + ": duplicate key '" + key + "'");
       check_duplicate_keys(kv.second, file);
     }
   } else if (node.IsSequence()) {
@@ -84,8 +82,8 @@ std::string nearest_name(const std::string& word, const std::vector<std::string>
       row[0] = i;
       for (size_t j = 1; j <= b.size(); ++j) {
         const size_t up = row[j];
-        const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                          std::tolower(static_cast<unsigned char>(b[j - 1]));
+        const bool same =
+            std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
         row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
         diag = up;
       }
@@ -101,22 +99,18 @@ std::string nearest_name(const std::string& word, const std::vector<std::string>
   return best;
 }
 
-ConfigSection::ConfigSection(YAML::Node node, std::string key_path,
-                             std::shared_ptr<const ConfigOrigins> origins)
+ConfigSection::ConfigSection(YAML::Node node, std::string key_path, std::shared_ptr<const ConfigOrigins> origins)
     : node_(std::move(node)),
       path_(std::move(key_path)),
       origins_(std::move(origins)),
       used_(std::make_shared<std::set<std::string>>()) {
   if (!node_.IsMap()) {
     const char* kind = node_.IsSequence() ? "a list" : node_.IsScalar() ? "a single value" : "empty";
-    throw ConfigError(config_message(*origins_, path_, node_,
-                                     std::string("expected a mapping of keys, got ") + kind));
+    throw ConfigError(config_message(*origins_, path_, node_, std::string("expected a mapping of keys, got ") + kind));
   }
 }
 
-std::string ConfigSection::key_path(const std::string& key) const {
-  return path_.empty() ? key : path_ + "." + key;
-}
+std::string ConfigSection::key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 bool ConfigSection::has(const std::string& key) const {
   const YAML::Node& self = node_;
@@ -149,7 +143,8 @@ void ConfigSection::finish() const {
     std::vector<std::string> known(used_->begin(), used_->end());
     const std::string near = nearest_name(key, known);
     std::string reason = "unknown key";
-    if (!near.empty()) reason += " (did you mean '" + near + "'?)";
+    if (!near.empty())
+      reason += " (did you mean '" + near + "'?)";
     else if (!known.empty()) {
       reason += " (known here: ";
       for (size_t i = 0; i < known.size(); ++i) reason += (i ? ", " : "") + known[i];
@@ -182,8 +177,7 @@ YAML::Node ConfigSection::scalar_node(const std::string& key) const {
     for (const auto& kv : node_)
       if (!used_->count(kv.first.Scalar())) unread.push_back(kv.first.Scalar());
     const std::string near = nearest_name(key, unread);
-    fail(key, near.empty() ? "missing (required)"
-                           : "missing (required; is '" + near + "' a misspelling of it?)");
+    fail(key, near.empty() ? "missing (required)" : "missing (required; is '" + near + "' a misspelling of it?)");
   }
   if (!value.IsScalar())
     fail(key, std::string("expected a single value, got ") + (value.IsMap() ? "a mapping" : "a list"));
@@ -236,11 +230,9 @@ std::int64_t ConfigSection::integer(const std::string& key, std::int64_t min, st
   errno = 0;
   char* end = nullptr;
   const long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    fail(key, "expected a whole number, got '" + text + "'");
+  if (text.empty() || *end != '\0' || errno == ERANGE) fail(key, "expected a whole number, got '" + text + "'");
   if (value < min || value > max)
-    fail(key, std::to_string(value) + " is out of range [" + std::to_string(min) + ", " +
-                  std::to_string(max) + "]");
+    fail(key, std::to_string(value) + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   return value;
 }
 
@@ -257,8 +249,7 @@ double ConfigSection::number(const std::string& key, double min, double max) con
   const std::string text = scalar_text(key);
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value))
-    fail(key, "expected a number, got '" + text + "'");
+  if (text.empty() || *end != '\0' || !std::isfinite(value)) fail(key, "expected a number, got '" + text + "'");
   if (value < min || value > max) {
     std::ostringstream os;
     os << value << " is out of range [" << min << ", " << max << "]";

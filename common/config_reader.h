@@ -45,8 +45,8 @@ class ConfigOrigins {
 };
 
 // "FILE:LINE: key 'path': reason" for a node (line from its YAML mark if any).
-std::string config_message(const ConfigOrigins& origins, const std::string& key_path,
-                           const YAML::Node& node, const std::string& reason);
+std::string config_message(const ConfigOrigins& origins, const std::string& key_path, const YAML::Node& node,
+                           const std::string& reason);
 
 // Loads a YAML file; malformed YAML, missing files and duplicate keys become
 // ConfigError naming the file and line.
@@ -75,8 +75,7 @@ class ConfigSection {
   std::string choice(const std::string& key, std::initializer_list<const char*> options,
                      const std::string& fallback) const;
   std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const;
-  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max,
-                       std::int64_t fallback) const;
+  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max, std::int64_t fallback) const;
   double number(const std::string& key, double min, double max) const;
   double number(const std::string& key, double min, double max, double fallback) const;
   bool boolean(const std::string& key) const;

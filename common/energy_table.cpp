@@ -23,7 +23,8 @@ const std::vector<VocabularyEntry>& energy_vocabulary(Platform platform) {
   // Memories count bytes moved; arithmetic counts operations.
   static const std::vector<VocabularyEntry> epur = {
       {"dpu", {"mac_fp16", "mac_fp32"}, "dot-product units: one multiply-accumulate per lane"},
-      {"mfu", {"op_fp16", "op_fp32", "activation_fp16", "activation_fp32"},
+      {"mfu",
+       {"op_fp16", "op_fp32", "activation_fp16", "activation_fp32"},
        "multifunctional units: element-wise add/multiply, sigmoid/tanh"},
       {"weight_buffer", {"read_byte", "write_byte"}, "per-unit weight buffers"},
       {"input_buffer", {"read_byte", "write_byte"}, "per-unit input buffers"},

@@ -16,10 +16,14 @@ const char* to_string(CellType cell) { return cell == CellType::lstm ? "lstm" : 
 const char* to_string(DirectionMerge merge) { return merge == DirectionMerge::concat ? "concat" : "sum"; }
 const char* to_string(PolicyConfig::Kind k) {
   switch (k) {
-    case PolicyConfig::Kind::none: return "none";
-    case PolicyConfig::Kind::padded: return "padded";
-    case PolicyConfig::Kind::cellular: return "cellular";
-    case PolicyConfig::Kind::ebatch: return "ebatch";
+    case PolicyConfig::Kind::none:
+      return "none";
+    case PolicyConfig::Kind::padded:
+      return "padded";
+    case PolicyConfig::Kind::cellular:
+      return "cellular";
+    case PolicyConfig::Kind::ebatch:
+      return "ebatch";
   }
   return "?";
 }
@@ -166,8 +170,8 @@ EnergyTable parse_energy(const ConfigSection& s, Platform platform) {
   const ConfigSection comps = s.section("components");
   for (const auto& entry : energy_vocabulary(platform)) {
     if (!comps.has(entry.component))
-      comps.fail(entry.component, std::string("missing: the ") + to_string(platform) +
-                                      " model needs this component (" + entry.meaning + ")");
+      comps.fail(entry.component, std::string("missing: the ") + to_string(platform) + " model needs this component (" +
+                                      entry.meaning + ")");
     const ConfigSection c = comps.section(entry.component);
     EnergyComponent comp;
     for (const auto& action : entry.actions) {
@@ -193,8 +197,7 @@ NetworkSpec parse_network(const ConfigSection& s) {
   n.hidden_size = int(s.integer("hidden_size", 1, 1 << 20));
   n.num_layers = int(s.integer("layers", 1, 64));
   n.bidirectional = s.boolean("bidirectional", false);
-  n.merge = s.choice("merge", {"concat", "sum"}, "concat") == "concat" ? DirectionMerge::concat
-                                                                         : DirectionMerge::sum;
+  n.merge = s.choice("merge", {"concat", "sum"}, "concat") == "concat" ? DirectionMerge::concat : DirectionMerge::sum;
   n.steps_per_second = s.number("steps_per_second", 0, 1e6, 0);
   if (auto out = s.optional_section("output")) {
     n.output.size = int(out->integer("size", 0, 1 << 22));
@@ -241,8 +244,7 @@ LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net)
         if (!std::isfinite(p) || !std::isfinite(v) || v < 0) s.fail("quantiles", at + "values must be finite and >= 0");
         if (!d.quantiles.empty() && p <= d.quantiles.back().first)
           s.fail("quantiles", at + "probabilities must increase strictly");
-        if (!d.quantiles.empty() && v < d.quantiles.back().second)
-          s.fail("quantiles", at + "values must not decrease");
+        if (!d.quantiles.empty() && v < d.quantiles.back().second) s.fail("quantiles", at + "values must not decrease");
         d.quantiles.emplace_back(p, v);
       }
       if (d.quantiles.front().first != 0.0 || d.quantiles.back().first != 1.0)
@@ -252,7 +254,8 @@ LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net)
     }
     case LengthDistribution::Kind::lognormal: {
       const double median = s.number("median", 1e-9, 1e12);
-      if (s.has("mean") == s.has("sigma")) s.fail_section("lognormal needs 'median' and exactly one of 'mean' or 'sigma'");
+      if (s.has("mean") == s.has("sigma"))
+        s.fail_section("lognormal needs 'median' and exactly one of 'mean' or 'sigma'");
       d.mu = std::log(median);
       if (s.has("mean")) {
         const double mean = s.number("mean", 1e-9, 1e12);
@@ -276,7 +279,8 @@ LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net)
     case LengthDistribution::Kind::fixed:
       d.value = s.number("value", 1e-9, 1e12);
       break;
-    case LengthDistribution::Kind::trace: break;
+    case LengthDistribution::Kind::trace:
+      break;
   }
   s.finish();
   return d;
@@ -302,8 +306,8 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
     YAML::Node self = s.node();
     self["arrivals"] = arrivals;
   }
-  const bool uses_trace = w.lengths.kind == LengthDistribution::Kind::trace ||
-                          w.arrivals.kind == ArrivalProcess::Kind::trace;
+  const bool uses_trace =
+      w.lengths.kind == LengthDistribution::Kind::trace || w.arrivals.kind == ArrivalProcess::Kind::trace;
   if (uses_trace) {
     if (!s.has("trace")) s.fail("trace", "missing: lengths or arrivals come from a trace, so give its CSV path");
     w.trace_path = s.existing_file("trace");
@@ -348,8 +352,8 @@ PolicyConfig parse_policy(const ConfigSection& s) {
     p.window_steps = n == "auto" ? (s.string("window_steps", "auto"), 0) : int(s.integer("window_steps", 1, 1'000'000));
     p.refill = s.choice("refill", {"window_boundary", "immediate"}, "window_boundary");
     const std::string depth = s.has("slot_queue_depth") ? s.node()["slot_queue_depth"].Scalar() : "auto";
-    p.queue_depth = depth == "auto" ? (s.string("slot_queue_depth", "auto"), 0)
-                                    : int(s.integer("slot_queue_depth", 1, 64));
+    p.queue_depth =
+        depth == "auto" ? (s.string("slot_queue_depth", "auto"), 0) : int(s.integer("slot_queue_depth", 1, 64));
     p.bidirectional = s.choice("bidirectional", {"whole_sequence"}, "whole_sequence");
     YAML::Node self = s.node();
     if (!s.has("tuner")) self["tuner"] = YAML::Node(YAML::NodeType::Map);
@@ -489,8 +493,7 @@ Experiment parse_experiment(YAML::Node root, std::shared_ptr<ConfigOrigins> orig
 
 Override parse_override(const std::string& text) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw InputError("--set " + text + ": expected dotted.key=value");
+  if (eq == std::string::npos || eq == 0) throw InputError("--set " + text + ": expected dotted.key=value");
   Override o{text.substr(0, eq), text.substr(eq + 1)};
   for (const auto& part : split_path(o.key))
     if (part.empty()) throw InputError("--set " + text + ": empty part in key '" + o.key + "'");
@@ -542,8 +545,8 @@ std::string emit_resolved(const Experiment& e, const YAML::Node& tree) {
   YAML::Emitter out;
   out << tree;
   return "# Resolved by ebatch " EBATCH_VERSION " from " + e.source_file +
-         ": every include inlined, every default written.\n# Rerun with: ebatch run resolved.yaml\n" +
-         out.c_str() + "\n";
+         ": every include inlined, every default written.\n# Rerun with: ebatch run resolved.yaml\n" + out.c_str() +
+         "\n";
 }
 
 }  // namespace ebatch

@@ -30,8 +30,8 @@ struct DramConfig {
 // E-PUR (Silfa et al., PACT 2018): one compute unit per gate.
 struct EpurConfig {
   int compute_units = 4;
-  int dot_product_width = 16;          // MACs per cycle per compute unit
-  int mfu_width = 1;                   // element-wise operations per cycle per compute unit
+  int dot_product_width = 16;             // MACs per cycle per compute unit
+  int mfu_width = 1;                      // element-wise operations per cycle per compute unit
   std::uint64_t weight_buffer_bytes = 0;  // per compute unit
   std::uint64_t input_buffer_bytes = 0;   // per compute unit
   std::uint64_t intermediate_memory_bytes = 0;
@@ -58,19 +58,19 @@ struct HardwareConfig {
 
 struct TunerConfig {
   std::string objective = "knee";  // | min_energy_under_latency
-  double latency_target_s = 0;                          // 0: no target
-  std::vector<int> candidates;                          // window sizes to try
+  double latency_target_s = 0;     // 0: no target
+  std::vector<int> candidates;     // window sizes to try
 };
 
 struct PolicyConfig {
   enum class Kind { none, padded, cellular, ebatch };
   Kind kind = Kind::ebatch;
-  int slots = 1;             // batch size B
-  int window_steps = 0;      // N; 0 = auto (tuner)
-  int queue_depth = 0;       // sequences a slot holds back to back; 0 = auto
+  int slots = 1;                           // batch size B
+  int window_steps = 0;                    // N; 0 = auto (tuner)
+  int queue_depth = 0;                     // sequences a slot holds back to back; 0 = auto
   std::string refill = "window_boundary";  // | immediate
   double host_reaction_latency_s = 0;
-  double batch_timeout_s = 0;              // padded: wait at most this long to fill a batch
+  double batch_timeout_s = 0;  // padded: wait at most this long to fill a batch
   std::string bidirectional = "whole_sequence";
   TunerConfig tuner;
 };
@@ -88,8 +88,8 @@ struct SimulationConfig {
 
 struct OutputConfig {
   std::string dir;
-  std::string trace = "off";  // off | control | full
-  bool timeline = false;      // timeline.json (Chrome/Perfetto trace events)
+  std::string trace = "off";                // off | control | full
+  bool timeline = false;                    // timeline.json (Chrome/Perfetto trace events)
   double trace_from_s = 0, trace_to_s = 0;  // window kept in trace.vcd and timeline.json; to = 0: the end
   bool requests_csv = true;
   std::string progress = "auto";  // auto | on | off

@@ -23,9 +23,7 @@ constexpr std::size_t kMaxDims = 64;
 constexpr std::uint64_t kZipLimit = 0xFFFFFFFFu;  // sizes/offsets at or above need zip64
 
 // `where` is "file" or "file: member 'x.npy'".
-[[noreturn]] void fail(const std::string& where, const std::string& why) {
-  throw InputError(where + ": " + why);
-}
+[[noreturn]] void fail(const std::string& where, const std::string& why) { throw InputError(where + ": " + why); }
 
 std::uint64_t get_le(const Byte* p, int n) {
   std::uint64_t v = 0;
@@ -195,9 +193,7 @@ class HeaderParser {
   }
 
  private:
-  [[noreturn]] void bad(const std::string& why) const {
-    fail(where_, "invalid .npy header: " + why);
-  }
+  [[noreturn]] void bad(const std::string& why) const { fail(where_, "invalid .npy header: " + why); }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   bool eat(char c) {
     if (peek() != c || pos_ >= s_.size()) return false;
@@ -208,8 +204,7 @@ class HeaderParser {
     if (!eat(c)) bad(std::string("expected '") + c + "' at offset " + std::to_string(pos_));
   }
   void skip_ws() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r')) {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -341,15 +336,14 @@ void check_array(const FloatArray& a, const std::string& where) {
   }
   if (a.shape.size() > kMaxDims) fail(where, "too many dimensions");
   if (n != a.data.size()) {
-    fail(where, "shape " + shape_text(a.shape) + " has " + std::to_string(n) +
-                    " elements but the data has " + std::to_string(a.data.size()));
+    fail(where, "shape " + shape_text(a.shape) + " has " + std::to_string(n) + " elements but the data has " +
+                    std::to_string(a.data.size()));
   }
 }
 
 // Magic, version, header length and the padded header dict.
 std::vector<Byte> npy_preamble(const std::vector<std::size_t>& shape) {
-  std::string dict =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
   // numpy aligns the data to 64 bytes; the header ends with '\n'.
   const bool v2 = dict.size() + 1 + 10 + 63 > 0xFFFF;
   const std::size_t pre = v2 ? 12 : 10;
@@ -400,8 +394,7 @@ struct ZipEntry {
   std::uint64_t csize = 0, usize = 0, offset = 0;
 };
 
-std::vector<Byte> inflate_raw(const Byte* in, std::uint64_t in_size, std::uint64_t out_size,
-                              const std::string& where) {
+std::vector<Byte> inflate_raw(const Byte* in, std::uint64_t in_size, std::uint64_t out_size, const std::string& where) {
   z_stream s{};
   if (inflateInit2(&s, -MAX_WBITS) != Z_OK) fail(where, "zlib initialisation failed");
   struct Guard {
@@ -422,8 +415,7 @@ std::vector<Byte> inflate_raw(const Byte* in, std::uint64_t in_size, std::uint64
     const int rc = inflate(&s, Z_NO_FLUSH);
     const std::size_t have = chunk.size() - s.avail_out;
     if (have > out_size - out.size()) {
-      fail(where,
-           "deflated data expands beyond the declared " + std::to_string(out_size) + " bytes");
+      fail(where, "deflated data expands beyond the declared " + std::to_string(out_size) + " bytes");
     }
     out.insert(out.end(), chunk.begin(), chunk.begin() + std::ptrdiff_t(have));
     if (rc == Z_STREAM_END) break;
@@ -432,8 +424,8 @@ std::vector<Byte> inflate_raw(const Byte* in, std::uint64_t in_size, std::uint64
     fail(where, std::string("corrupt deflate stream: ") + (s.msg ? s.msg : "zlib error"));
   }
   if (out.size() != out_size) {
-    fail(where, "deflated data has " + std::to_string(out.size()) +
-                    " bytes, the archive declares " + std::to_string(out_size));
+    fail(where, "deflated data has " + std::to_string(out.size()) + " bytes, the archive declares " +
+                    std::to_string(out_size));
   }
   return out;
 }
@@ -469,8 +461,8 @@ CentralDir find_central_dir(const Byte* p, std::size_t size, const std::string& 
     fail(where, "multi-disk zip archives are not supported");
   }
   if (cd.offset > e || cd.size > e - cd.offset) {
-    fail(where, "central directory (offset " + std::to_string(cd.offset) + ", " +
-                    std::to_string(cd.size) + " bytes) lies outside the file");
+    fail(where, "central directory (offset " + std::to_string(cd.offset) + ", " + std::to_string(cd.size) +
+                    " bytes) lies outside the file");
   }
   if (cd.entries > cd.size / 46) {
     fail(where, "central directory too small for " + std::to_string(cd.entries) + " entries");
@@ -478,8 +470,7 @@ CentralDir find_central_dir(const Byte* p, std::size_t size, const std::string& 
   return cd;
 }
 
-std::vector<ZipEntry> read_central_dir(const Byte* p, const CentralDir& cd,
-                                       const std::string& where) {
+std::vector<ZipEntry> read_central_dir(const Byte* p, const CentralDir& cd, const std::string& where) {
   std::vector<ZipEntry> entries;
   std::uint64_t pos = cd.offset;
   const std::uint64_t end = cd.offset + cd.size;
@@ -494,8 +485,7 @@ std::vector<ZipEntry> read_central_dir(const Byte* p, const CentralDir& cd,
     z.crc = std::uint32_t(get_le(h + 16, 4));
     z.csize = get_le(h + 20, 4);
     z.usize = get_le(h + 24, 4);
-    const std::uint64_t nlen = get_le(h + 28, 2), xlen = get_le(h + 30, 2),
-                        clen = get_le(h + 32, 2);
+    const std::uint64_t nlen = get_le(h + 28, 2), xlen = get_le(h + 30, 2), clen = get_le(h + 32, 2);
     z.disk = std::uint32_t(get_le(h + 34, 2));
     z.offset = get_le(h + 42, 4);
     if (46 + nlen + xlen + clen > end - pos) {
@@ -545,9 +535,7 @@ std::size_t NpyArray::itemsize() const {
   return n;
 }
 
-std::vector<float> NpyArray::to_float() const {
-  return std::vector<float>(data.begin(), data.end());
-}
+std::vector<float> NpyArray::to_float() const { return std::vector<float>(data.begin(), data.end()); }
 
 NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string& name) {
   const auto* p = static_cast<const Byte*>(bytes);
@@ -563,12 +551,11 @@ NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string&
     start = 12;
     hlen = get_le(p + 8, 4);
   } else {
-    fail(name,
-         "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
+    fail(name, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
   }
   if (hlen > size - start) {
-    fail(name, "truncated .npy header (declares " + std::to_string(hlen) + " bytes, " +
-                   std::to_string(size - start) + " present)");
+    fail(name, "truncated .npy header (declares " + std::to_string(hlen) + " bytes, " + std::to_string(size - start) +
+                   " present)");
   }
   const std::string text(reinterpret_cast<const char*>(p + start), hlen);
   const Header h = HeaderParser(text, name).parse();
@@ -587,8 +574,8 @@ NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string&
   const bool overflow = count > std::numeric_limits<std::size_t>::max() / t.size;
   if (overflow || count * t.size != have) {
     fail(name, "data size mismatch: shape " + shape_text(h.shape) + " of " + h.descr + " needs " +
-                   (overflow ? std::string("too many") : std::to_string(count * t.size)) +
-                   " bytes, found " + std::to_string(have));
+                   (overflow ? std::string("too many") : std::to_string(count * t.size)) + " bytes, found " +
+                   std::to_string(have));
   }
   NpyArray a;
   a.shape = h.shape;
@@ -604,16 +591,14 @@ NpyArray read_npy(const std::string& path) {
   return read_npy_buffer(buf.data(), buf.size(), path);
 }
 
-std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size,
-                                                const std::string& name) {
+std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name) {
   const auto* p = static_cast<const Byte*>(bytes);
   const CentralDir cd = find_central_dir(p, size, name);
   std::map<std::string, NpyArray> arrays;
   for (const ZipEntry& z : read_central_dir(p, cd, name)) {
     const std::string where = name + ": member '" + z.name + "'";
     const std::string suffix = ".npy";
-    if (z.name.size() < suffix.size() ||
-        z.name.compare(z.name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    if (z.name.size() < suffix.size() || z.name.compare(z.name.size() - suffix.size(), suffix.size(), suffix) != 0) {
       continue;  // directories and other files
     }
     const std::string key = z.name.substr(0, z.name.size() - suffix.size());
@@ -623,11 +608,10 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
     if (z.offset > size || size - z.offset < 30 || get_le(p + z.offset, 4) != 0x04034b50) {
       fail(where, "no local file header at offset " + std::to_string(z.offset));
     }
-    const std::uint64_t data_start =
-        z.offset + 30 + get_le(p + z.offset + 26, 2) + get_le(p + z.offset + 28, 2);
+    const std::uint64_t data_start = z.offset + 30 + get_le(p + z.offset + 26, 2) + get_le(p + z.offset + 28, 2);
     if (data_start > size || z.csize > size - data_start) {
-      fail(where, "member data (" + std::to_string(z.csize) + " bytes at offset " +
-                      std::to_string(data_start) + ") extends past the end of the file");
+      fail(where, "member data (" + std::to_string(z.csize) + " bytes at offset " + std::to_string(data_start) +
+                      ") extends past the end of the file");
     }
     std::vector<Byte> inflated;
     const Byte* data = p + data_start;
@@ -637,8 +621,7 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
       inflated = inflate_raw(data, z.csize, z.usize, where);
       data = inflated.data();
     } else {
-      fail(where, "unsupported compression method " + std::to_string(z.method) +
-                      " (only stored and deflate)");
+      fail(where, "unsupported compression method " + std::to_string(z.method) + " (only stored and deflate)");
     }
     const std::uint32_t crc = crc_update(0, data, z.usize);
     if (crc != z.crc) {
@@ -657,8 +640,7 @@ std::map<std::string, NpyArray> read_npz(const std::string& path) {
 std::vector<unsigned char> encode_npy(const FloatArray& array) {
   check_array(array, "encode_npy");
   std::vector<Byte> out = npy_preamble(array.shape);
-  for_each_data_chunk(array.data,
-                      [&](const Byte* b, std::size_t n) { out.insert(out.end(), b, b + n); });
+  for_each_data_chunk(array.data, [&](const Byte* b, std::size_t n) { out.insert(out.end(), b, b + n); });
   return out;
 }
 
@@ -697,13 +679,11 @@ void write_npz(const std::string& path, const std::map<std::string, FloatArray>&
   }
   for (Member& m : members) {
     m.crc = crc_update(0, m.preamble.data(), m.preamble.size());
-    for_each_data_chunk(m.array->data,
-                        [&](const Byte* b, std::size_t n) { m.crc = crc_update(m.crc, b, n); });
+    for_each_data_chunk(m.array->data, [&](const Byte* b, std::size_t n) { m.crc = crc_update(m.crc, b, n); });
   }
   // Fixed DOS timestamp 1980-01-01 00:00 keeps the output reproducible.
   auto header = [](std::vector<Byte>& h, const Member& m) {
-    const bool utf8 =
-        std::any_of(m.name.begin(), m.name.end(), [](char c) { return (c & 0x80) != 0; });
+    const bool utf8 = std::any_of(m.name.begin(), m.name.end(), [](char c) { return (c & 0x80) != 0; });
     put_le(h, 20, 2);                // version needed: 2.0
     put_le(h, utf8 ? 0x800 : 0, 2);  // flags
     put_le(h, 0, 2);                 // method: stored

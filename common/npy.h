@@ -47,8 +47,7 @@ NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string&
 
 // Keys are member names without ".npy" ("fc.weight.npy" -> "fc.weight").
 std::map<std::string, NpyArray> read_npz(const std::string& path);
-std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size,
-                                                const std::string& name);
+std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name);
 
 // Serialises one array as .npy (format 1.0, or 2.0 if the header needs it), '<f4'.
 std::vector<unsigned char> encode_npy(const FloatArray& array);

@@ -18,8 +18,8 @@ const char* to_string(CellType cell);
 const char* to_string(DirectionMerge merge);
 
 struct OutputLayerSpec {
-  int size = 0;                      // 0: no output layer
-  std::string activation = "none";   // none | softmax | sigmoid
+  int size = 0;                     // 0: no output layer
+  std::string activation = "none";  // none | softmax | sigmoid
 };
 
 struct NetworkSpec {
@@ -46,9 +46,7 @@ struct NetworkSpec {
   std::uint64_t input_weights(int layer) const {
     return std::uint64_t(gates()) * hidden_size * layer_input_size(layer);
   }
-  std::uint64_t recurrent_weights() const {
-    return std::uint64_t(gates()) * hidden_size * hidden_size;
-  }
+  std::uint64_t recurrent_weights() const { return std::uint64_t(gates()) * hidden_size * hidden_size; }
   // Two bias vectors per direction, as PyTorch stores them (b_ih, b_hh).
   std::uint64_t biases() const { return 2ull * gates() * hidden_size; }
   std::uint64_t layer_parameters(int layer) const {

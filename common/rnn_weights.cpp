@@ -30,10 +30,8 @@ std::string shape_text(const Shape& s) {
 }
 
 void check_spec(const NetworkSpec& spec) {
-  if (spec.input_size <= 0 || spec.hidden_size <= 0 || spec.num_layers <= 0 ||
-      spec.output.size < 0) {
-    throw InputError("network '" + spec.name +
-                     "': input_size, hidden_size and num_layers must be positive");
+  if (spec.input_size <= 0 || spec.hidden_size <= 0 || spec.num_layers <= 0 || spec.output.size < 0) {
+    throw InputError("network '" + spec.name + "': input_size, hidden_size and num_layers must be positive");
   }
 }
 
@@ -111,8 +109,7 @@ RnnWeights RnnWeights::load_npz(const std::string& path, const NetworkSpec& spec
       throw InputError(where + " has dtype '" + a.dtype + "', expected float32 or float64");
     }
     if (a.shape != slot.shape) {
-      throw InputError(where + " has shape " + shape_text(a.shape) + ", expected " +
-                       shape_text(slot.shape));
+      throw InputError(where + " has shape " + shape_text(a.shape) + ", expected " + shape_text(slot.shape));
     }
     *slot.data = a.to_float();
   }
@@ -125,8 +122,8 @@ void RnnWeights::save_npz(const std::string& path) const {
   sized.spec = spec;
   const std::vector<Slot> slots = layout(sized);
   if (layers.size() != sized.layers.size()) {
-    throw std::logic_error("RnnWeights::save_npz: " + std::to_string(layers.size()) +
-                           " layers, the spec has " + std::to_string(sized.layers.size()));
+    throw std::logic_error("RnnWeights::save_npz: " + std::to_string(layers.size()) + " layers, the spec has " +
+                           std::to_string(sized.layers.size()));
   }
   // Same traversal as layout(), over this object's (const) vectors.
   std::vector<const std::vector<float>*> mine;
@@ -142,9 +139,8 @@ void RnnWeights::save_npz(const std::string& path) const {
   std::map<std::string, FloatArray> out;
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (mine[i]->size() != slots[i].data->size()) {
-      throw std::logic_error("RnnWeights::save_npz: '" + slots[i].name + "' has " +
-                             std::to_string(mine[i]->size()) + " values, expected " +
-                             std::to_string(slots[i].data->size()));
+      throw std::logic_error("RnnWeights::save_npz: '" + slots[i].name + "' has " + std::to_string(mine[i]->size()) +
+                             " values, expected " + std::to_string(slots[i].data->size()));
     }
     out[slots[i].name] = FloatArray{slots[i].shape, *mine[i]};
   }

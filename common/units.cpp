@@ -28,9 +28,7 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-std::string with_article(const char* what) {
-  return std::string(std::strchr("aeiou", what[0]) ? "an " : "a ") + what;
-}
+std::string with_article(const char* what) { return std::string(std::strchr("aeiou", what[0]) ? "an " : "a ") + what; }
 
 Split split_number(const std::string& raw, const char* what) {
   const std::string text = trim(raw);
@@ -67,24 +65,20 @@ double parse_with(const std::string& text, const char* what, const std::vector<U
 }
 
 const std::vector<Unit> kSizeUnits = {
-    {"B", 1},          {"KiB", 1024.0},   {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-    {"kB", 1e3},       {"KB", 1e3},       {"MB", 1e6},        {"GB", 1e9},
-    {"bytes", 1},      {"byte", 1},
+    {"B", 1},    {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"kB", 1e3},
+    {"KB", 1e3}, {"MB", 1e6},     {"GB", 1e9},        {"bytes", 1},          {"byte", 1},
 };
 const std::vector<Unit> kFrequencyUnits = {{"MHz", 1e6}, {"Hz", 1}, {"kHz", 1e3}, {"GHz", 1e9}};
-const std::vector<Unit> kTimeUnits = {{"ns", 1e-9}, {"ps", 1e-12}, {"us", 1e-6},
-                                      {"ms", 1e-3}, {"s", 1},      {"min", 60}};
+const std::vector<Unit> kTimeUnits = {{"ns", 1e-9}, {"ps", 1e-12}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"min", 60}};
 const std::vector<Unit> kBandwidthUnits = {
-    {"GB/s", 1e9},          {"B/s", 1},          {"kB/s", 1e3},         {"KB/s", 1e3},
-    {"MB/s", 1e6},          {"TB/s", 1e12},      {"KiB/s", 1024.0},     {"MiB/s", 1048576.0},
-    {"GiB/s", 1073741824.0}, {"Gb/s", 1e9 / 8},  {"Gbit/s", 1e9 / 8},   {"Mb/s", 1e6 / 8},
-    {"Mbit/s", 1e6 / 8},
+    {"GB/s", 1e9},       {"B/s", 1},        {"kB/s", 1e3},        {"KB/s", 1e3},           {"MB/s", 1e6},
+    {"TB/s", 1e12},      {"KiB/s", 1024.0}, {"MiB/s", 1048576.0}, {"GiB/s", 1073741824.0}, {"Gb/s", 1e9 / 8},
+    {"Gbit/s", 1e9 / 8}, {"Mb/s", 1e6 / 8}, {"Mbit/s", 1e6 / 8},
 };
 const std::vector<Unit> kEnergyUnits = {{"pJ", 1e-12}, {"fJ", 1e-15}, {"nJ", 1e-9},
                                         {"uJ", 1e-6},  {"mJ", 1e-3},  {"J", 1}};
 const std::vector<Unit> kPowerUnits = {{"mW", 1e-3}, {"nW", 1e-9}, {"uW", 1e-6}, {"W", 1}};
-const std::vector<Unit> kRateUnits = {{"/s", 1},     {"/ms", 1e3}, {"/us", 1e6},
-                                      {"req/s", 1},  {"Hz", 1},    {"kHz", 1e3}};
+const std::vector<Unit> kRateUnits = {{"/s", 1}, {"/ms", 1e3}, {"/us", 1e6}, {"req/s", 1}, {"Hz", 1}, {"kHz", 1e3}};
 
 std::string format_scaled(double value, const std::vector<std::pair<double, const char*>>& scale) {
   for (const auto& [factor, name] : scale) {

@@ -38,7 +38,7 @@ struct WorkloadSpec {
   std::int64_t requests = 0;  // trace: 0 means every row of the trace
   LengthDistribution lengths;
   ArrivalProcess arrivals;
-  std::string trace_path;     // CSV with header id,arrival_s,length (when either kind is trace)
+  std::string trace_path;  // CSV with header id,arrival_s,length (when either kind is trace)
   std::uint64_t seed = 1;
 };
 

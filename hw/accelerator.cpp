@@ -7,12 +7,12 @@
 
 namespace ebatch {
 
-using sc_core::sc_time;
 using sc_core::SC_SEC;
+using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy,
-                         int slots, int queue_depth)
+Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
+                         int queue_depth)
     : sc_module(name),
       regs("regs"),
       mem("mem"),
@@ -47,8 +47,8 @@ void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     return;
   }
   const bool in_global = address < 0x100;
-  const bool in_slots = address >= regs::kSlotBase &&
-                        address < regs::kSlotBase + std::uint64_t(engine_.slots()) * regs::kSlotStride;
+  const bool in_slots =
+      address >= regs::kSlotBase && address < regs::kSlotBase + std::uint64_t(engine_.slots()) * regs::kSlotStride;
   if (!in_global && !in_slots) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
@@ -78,15 +78,21 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
     return 0;
   }
   switch (address) {
-    case kId: return kIdValue | platform_id();
+    case kId:
+      return kIdValue | platform_id();
     case kCaps:
       return std::uint32_t(engine_.slots()) | (std::uint32_t(engine_.queue_depth()) << 16) |
              (std::uint32_t(experiment_.network.num_layers) << 24);
-    case kStatus: return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ ? kStatusError : 0);
-    case kIrqStatus: return irq_status_;
-    case kIrqEnable: return irq_enable_;
-    case kCmdSteps: return cmd_steps_;
-    case kCmdLayers: return cmd_layers_;
+    case kStatus:
+      return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ ? kStatusError : 0);
+    case kIrqStatus:
+      return irq_status_;
+    case kIrqEnable:
+      return irq_enable_;
+    case kCmdSteps:
+      return cmd_steps_;
+    case kCmdLayers:
+      return cmd_layers_;
     case kDonePop: {
       if (done_.empty()) return 0;
       last_popped_ = done_.front();
@@ -99,10 +105,14 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       irq_event_.notify(SC_ZERO_TIME);
       return 0x80000000u | std::uint32_t(last_popped_.slot);
     }
-    case kDoneIdLo: return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) & 0xffffffffu);
-    case kDoneIdHi: return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
-    case kDoneCount: return std::uint32_t(done_.size());
-    case kErrorCode: return error_code_;
+    case kDoneIdLo:
+      return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) & 0xffffffffu);
+    case kDoneIdHi:
+      return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
+    case kDoneCount:
+      return std::uint32_t(done_.size());
+    case kErrorCode:
+      return error_code_;
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) return slot_mask_[(address - kSlotMask0) / 4];
       return 0;
@@ -120,14 +130,30 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
       field = (std::uint64_t(field) & 0xffffffffull) | (std::uint64_t(v) << 32);
     };
     switch (offset) {
-      case kSlotIdLo: set_lo(d.id, value); break;
-      case kSlotIdHi: set_hi(d.id, value); break;
-      case kSlotLength: d.length = value; break;
-      case kSlotPadded: d.padded_length = value; break;
-      case kSlotInLo: set_lo(d.input_address, value); break;
-      case kSlotInHi: set_hi(d.input_address, value); break;
-      case kSlotOutLo: set_lo(d.output_address, value); break;
-      case kSlotOutHi: set_hi(d.output_address, value); break;
+      case kSlotIdLo:
+        set_lo(d.id, value);
+        break;
+      case kSlotIdHi:
+        set_hi(d.id, value);
+        break;
+      case kSlotLength:
+        d.length = value;
+        break;
+      case kSlotPadded:
+        d.padded_length = value;
+        break;
+      case kSlotInLo:
+        set_lo(d.input_address, value);
+        break;
+      case kSlotInHi:
+        set_hi(d.input_address, value);
+        break;
+      case kSlotOutLo:
+        set_lo(d.output_address, value);
+        break;
+      case kSlotOutHi:
+        set_hi(d.output_address, value);
+        break;
       case kSlotPush: {
         if (!(value & 1)) break;
         SequenceDescriptor pushed = d;
@@ -139,7 +165,8 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return;
   }
@@ -163,8 +190,12 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
       irq_enable_ = value;
       irq_event_.notify(SC_ZERO_TIME);
       break;
-    case kCmdSteps: cmd_steps_ = value; break;
-    case kCmdLayers: cmd_layers_ = value; break;
+    case kCmdSteps:
+      cmd_steps_ = value;
+      break;
+    case kCmdLayers:
+      cmd_layers_ = value;
+      break;
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) slot_mask_[(address - kSlotMask0) / 4] = value;
       break;
@@ -269,7 +300,8 @@ void Accelerator::sequencer() {
             return n;
           }();
           timeline_->complete("accelerator", "layer passes", "layer " + std::to_string(layer), pass_start, now_s(qk),
-                              {{"window", std::to_string(stats_.commands)}, {"layer", std::to_string(layer)},
+                              {{"window", std::to_string(stats_.commands)},
+                               {"layer", std::to_string(layer)},
                                {"slot_steps", std::to_string(rows)},
                                {"lockstep_steps", std::to_string(std::max(pass.forward_span, pass.backward_span))}});
         }

@@ -43,7 +43,7 @@ struct AcceleratorStats {
   std::uint64_t input_bytes = 0, output_bytes = 0;
   double step_slots_useful = 0, step_slots_padding = 0;  // (slot, step) pairs computed, per layer and direction
   double macs = 0;
-  double busy_unit_cycles = 0;  // compute-unit (or PE) cycles doing MACs
+  double busy_unit_cycles = 0;               // compute-unit (or PE) cycles doing MACs
   double unit_cycle_capacity_per_cycle = 1;  // MACs per cycle the whole datapath can do
   std::uint64_t interrupts = 0;
 };

@@ -5,8 +5,8 @@
 
 namespace ebatch {
 
-using sc_core::sc_time;
 using sc_core::SC_SEC;
+using sc_core::sc_time;
 
 Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounters& energy, bool store_data)
     : sc_module(name),

@@ -106,8 +106,8 @@ void FunctionalEngine::run_direction(int layer, int direction, const std::vector
         mask[us] = 1;
         // Padding is computed, but the backward direction starts afresh at the sequence's
         // real last step (masked padding), so padded results equal unpadded ones.
-        const bool real_end = backward && s.sequence.padded_length > s.sequence.length &&
-                              s.begin + local == s.sequence.length - 1;
+        const bool real_end =
+            backward && s.sequence.padded_length > s.sequence.length && s.begin + local == s.sequence.length - 1;
         reset[us] = ((i == 0 && s.resets_state) || real_end) ? 1 : 0;
         active_segment[us] = std::int64_t(list[cursor[us]]);
         step_of[us] = s.begin + local;

@@ -75,17 +75,20 @@ inline float round_bf16(float x) {
 // Throws std::invalid_argument for formats the floating-point datapath cannot emulate.
 inline void check_float_precision(Precision p) {
   if (p != Precision::fp32 && p != Precision::fp16 && p != Precision::bf16) {
-    throw std::invalid_argument(std::string("datapath precision not supported: ") +
-                                to_string(p) + " (use fp32, fp16 or bf16)");
+    throw std::invalid_argument(std::string("datapath precision not supported: ") + to_string(p) +
+                                " (use fp32, fp16 or bf16)");
   }
 }
 
 // One value rounded to the storage format `p` (fp32: unchanged).
 inline float round_to(Precision p, float x) {
   switch (p) {
-    case Precision::fp16: return round_fp16(x);
-    case Precision::bf16: return round_bf16(x);
-    default: return x;
+    case Precision::fp16:
+      return round_fp16(x);
+    case Precision::bf16:
+      return round_bf16(x);
+    default:
+      return x;
   }
 }
 

@@ -7,37 +7,37 @@
 
 namespace ebatch::regs {
 
-constexpr std::uint32_t kId = 0x000;          // RO: kIdValue | platform (0 E-PUR, 1 TPU)
+constexpr std::uint32_t kId = 0x000;  // RO: kIdValue | platform (0 E-PUR, 1 TPU)
 constexpr std::uint32_t kIdValue = 0xEBA70000;
-constexpr std::uint32_t kCaps = 0x004;        // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)
-constexpr std::uint32_t kCtrl = 0x008;        // WO: bit 0 START the programmed command
-constexpr std::uint32_t kStatus = 0x00C;      // RO: bit 0 BUSY, bit 1 ERROR
-constexpr std::uint32_t kIrqStatus = 0x010;   // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
-constexpr std::uint32_t kIrqEnable = 0x014;   // RW: same bits
-constexpr std::uint32_t kCmdSteps = 0x018;    // RW: window N; 0 = as many steps as possible
-constexpr std::uint32_t kCmdLayers = 0x01C;   // RW: first layer (bits 0-7), last layer (bits 8-15)
-constexpr std::uint32_t kSlotMask0 = 0x020;   // RW: 8 words, bit s of word s/32 = slot s takes part
-constexpr std::uint32_t kDonePop = 0x040;     // RO, read pops: bit 31 valid, bits 0-15 slot
-constexpr std::uint32_t kDoneIdLo = 0x044;    // RO: request id of the entry last popped (low word)
-constexpr std::uint32_t kDoneIdHi = 0x048;    // RO: high word
-constexpr std::uint32_t kDoneCount = 0x04C;   // RO: completions waiting
-constexpr std::uint32_t kErrorCode = 0x050;   // RO: see ErrorCode
-constexpr std::uint32_t kWeightsLo = 0x054;   // RW: DRAM address of the weight image
+constexpr std::uint32_t kCaps = 0x004;       // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)
+constexpr std::uint32_t kCtrl = 0x008;       // WO: bit 0 START the programmed command
+constexpr std::uint32_t kStatus = 0x00C;     // RO: bit 0 BUSY, bit 1 ERROR
+constexpr std::uint32_t kIrqStatus = 0x010;  // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
+constexpr std::uint32_t kIrqEnable = 0x014;  // RW: same bits
+constexpr std::uint32_t kCmdSteps = 0x018;   // RW: window N; 0 = as many steps as possible
+constexpr std::uint32_t kCmdLayers = 0x01C;  // RW: first layer (bits 0-7), last layer (bits 8-15)
+constexpr std::uint32_t kSlotMask0 = 0x020;  // RW: 8 words, bit s of word s/32 = slot s takes part
+constexpr std::uint32_t kDonePop = 0x040;    // RO, read pops: bit 31 valid, bits 0-15 slot
+constexpr std::uint32_t kDoneIdLo = 0x044;   // RO: request id of the entry last popped (low word)
+constexpr std::uint32_t kDoneIdHi = 0x048;   // RO: high word
+constexpr std::uint32_t kDoneCount = 0x04C;  // RO: completions waiting
+constexpr std::uint32_t kErrorCode = 0x050;  // RO: see ErrorCode
+constexpr std::uint32_t kWeightsLo = 0x054;  // RW: DRAM address of the weight image
 constexpr std::uint32_t kWeightsHi = 0x058;
 
 // Per-slot descriptor block: kSlotBase + slot * kSlotStride.
 constexpr std::uint32_t kSlotBase = 0x1000;
 constexpr std::uint32_t kSlotStride = 0x40;
-constexpr std::uint32_t kSlotIdLo = 0x00;      // RW staging: request id
+constexpr std::uint32_t kSlotIdLo = 0x00;  // RW staging: request id
 constexpr std::uint32_t kSlotIdHi = 0x04;
-constexpr std::uint32_t kSlotLength = 0x08;    // RW staging: useful steps
-constexpr std::uint32_t kSlotPadded = 0x0C;    // RW staging: steps to compute (>= length; 0 = length)
-constexpr std::uint32_t kSlotInLo = 0x10;      // RW staging: DRAM address of the inputs
+constexpr std::uint32_t kSlotLength = 0x08;  // RW staging: useful steps
+constexpr std::uint32_t kSlotPadded = 0x0C;  // RW staging: steps to compute (>= length; 0 = length)
+constexpr std::uint32_t kSlotInLo = 0x10;    // RW staging: DRAM address of the inputs
 constexpr std::uint32_t kSlotInHi = 0x14;
-constexpr std::uint32_t kSlotOutLo = 0x18;     // RW staging: DRAM address for the outputs
+constexpr std::uint32_t kSlotOutLo = 0x18;  // RW staging: DRAM address for the outputs
 constexpr std::uint32_t kSlotOutHi = 0x1C;
-constexpr std::uint32_t kSlotPush = 0x20;      // WO: write 1 = queue the staged sequence behind the slot's others
-constexpr std::uint32_t kSlotQueued = 0x24;    // RO: sequences queued in the slot (current included)
+constexpr std::uint32_t kSlotPush = 0x20;    // WO: write 1 = queue the staged sequence behind the slot's others
+constexpr std::uint32_t kSlotQueued = 0x24;  // RO: sequences queued in the slot (current included)
 constexpr std::uint32_t kSlotEnd = 0x40;
 
 constexpr std::uint32_t kIrqSeqDone = 1u << 0;
@@ -49,10 +49,10 @@ constexpr std::uint32_t kMaxSlots = 256;
 
 enum ErrorCode : std::uint32_t {
   kErrNone = 0,
-  kErrQueueFull = 1,    // a push to a full slot queue
+  kErrQueueFull = 1,  // a push to a full slot queue
   kErrBadDescriptor = 2,
-  kErrDram = 3,         // DRAM answered with an error response
-  kErrBadCommand = 4,   // started while busy, or a bad layer range
+  kErrDram = 3,        // DRAM answered with an error response
+  kErrBadCommand = 4,  // started while busy, or a bad layer range
 };
 
 constexpr std::uint32_t slot_reg(int slot, std::uint32_t offset) {

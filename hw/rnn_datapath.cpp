@@ -25,24 +25,20 @@ void require(bool ok, const std::string& what) {
 
 // Every Precision value is supported (int8 by quantisation); rejects out-of-range values.
 void check_precision(Precision p) {
-  require(p == Precision::fp32 || p == Precision::fp16 || p == Precision::bf16 ||
-              p == Precision::int8,
+  require(p == Precision::fp32 || p == Precision::fp16 || p == Precision::bf16 || p == Precision::int8,
           "unknown datapath precision " + std::to_string(static_cast<int>(p)));
 }
 
 // A rows x cols row-major matrix from a flat vector, rounded to the precision.
-RowMatrix rounded_matrix(const std::vector<float>& v, Index rows, Index cols, Precision p,
-                         const std::string& name) {
+RowMatrix rounded_matrix(const std::vector<float>& v, Index rows, Index cols, Precision p, const std::string& name) {
   require(v.size() == static_cast<std::size_t>(rows * cols),
-          name + ": expected " + std::to_string(rows * cols) + " values, got " +
-              std::to_string(v.size()));
+          name + ": expected " + std::to_string(rows * cols) + " values, got " + std::to_string(v.size()));
   RowMatrix m = Eigen::Map<const RowMatrix>(v.data(), rows, cols);
   round_in_place(p, m.data(), static_cast<std::size_t>(m.size()));
   return m;
 }
 
-RowVector rounded_vector(const std::vector<float>& v, Index n, Precision p,
-                         const std::string& name) {
+RowVector rounded_vector(const std::vector<float>& v, Index n, Precision p, const std::string& name) {
   RowMatrix m = rounded_matrix(v, 1, n, p, name);
   return RowVector(m.row(0));
 }
@@ -108,8 +104,8 @@ float quantise_int8(const float* v, Index n, float* q) {
 
 Int8RowGemm::Int8RowGemm(const RowMatrix& w) {
   require(w.cols() <= kMaxCols, "int8 product over " + std::to_string(w.cols()) +
-                                    " columns would overflow the int32 accumulator (max " +
-                                    std::to_string(kMaxCols) + ")");
+                                    " columns would overflow the int32 accumulator (max " + std::to_string(kMaxCols) +
+                                    ")");
   codes_.resize(w.rows(), w.cols());
   scales_.resize(w.rows());
   for (Index r = 0; r < w.rows(); ++r) {
@@ -189,13 +185,11 @@ void SlotState::reset_all() {
 }
 
 // ---------------------------------------------------------------------------------------
-LayerDatapath::LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights,
-                             int layer, Precision precision)
+LayerDatapath::LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights, int layer, Precision precision)
     : cell_(spec.cell), precision_(precision) {
   check_precision(precision);
   require(layer >= 0 && layer < spec.num_layers,
-          "layer " + std::to_string(layer) + " out of range for " +
-              std::to_string(spec.num_layers) + " layers");
+          "layer " + std::to_string(layer) + " out of range for " + std::to_string(spec.num_layers) + " layers");
   require(spec.hidden_size > 0 && spec.input_size > 0, "input and hidden sizes must be > 0");
   hidden_ = spec.hidden_size;
   gates_ = spec.gates();
@@ -234,9 +228,7 @@ const RowMatrix& LayerDatapath::w_ih() const {
   return precision_ == Precision::int8 ? input_q_.codes() : input_gemm_.weights();
 }
 
-const RowMatrix& LayerDatapath::w_hh() const {
-  return precision_ == Precision::int8 ? hh_q_.codes() : w_hh_;
-}
+const RowMatrix& LayerDatapath::w_hh() const { return precision_ == Precision::int8 ? hh_q_.codes() : w_hh_; }
 
 void LayerDatapath::round(RowVector& v) const {
   round_in_place(precision_, v.data(), static_cast<std::size_t>(v.size()));
@@ -251,11 +243,10 @@ void LayerDatapath::recurrent_product(int slot, const SlotState& state) const {
   rec_.noalias() = w_hh_ * h_in_;
 }
 
-void LayerDatapath::input_half(const Eigen::Ref<const RowMatrix>& x,
-                               Eigen::Ref<RowMatrix> gx) const {
+void LayerDatapath::input_half(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> gx) const {
   const Index rows = x.rows();
-  require(x.cols() == input_size_, "input_half: x has " + std::to_string(x.cols()) +
-                                       " columns, expected " + std::to_string(input_size_));
+  require(x.cols() == input_size_,
+          "input_half: x has " + std::to_string(x.cols()) + " columns, expected " + std::to_string(input_size_));
   require(gx.rows() == rows && gx.cols() == gate_width(), "input_half: gx has the wrong shape");
   if (rows == 0) return;
   if (precision_ == Precision::int8) {
@@ -278,16 +269,13 @@ void LayerDatapath::input_half(const Eigen::Ref<const RowMatrix>& x,
   }
 }
 
-void LayerDatapath::step(const Eigen::Ref<const RowMatrix>& gx_step,
-                         const std::vector<std::uint8_t>& slot_mask,
-                         const std::vector<std::uint8_t>& reset, SlotState& state,
-                         Eigen::Ref<RowMatrix> h_out) const {
+void LayerDatapath::step(const Eigen::Ref<const RowMatrix>& gx_step, const std::vector<std::uint8_t>& slot_mask,
+                         const std::vector<std::uint8_t>& reset, SlotState& state, Eigen::Ref<RowMatrix> h_out) const {
   const int slots = state.slots();
-  require(state.h.cols() == hidden_ &&
-              (cell_ == CellType::gru || (state.c.rows() == slots && state.c.cols() == hidden_)),
-          "step: state has the wrong shape");
-  require(gx_step.rows() == slots && gx_step.cols() == gate_width(),
-          "step: gx_step has the wrong shape");
+  require(
+      state.h.cols() == hidden_ && (cell_ == CellType::gru || (state.c.rows() == slots && state.c.cols() == hidden_)),
+      "step: state has the wrong shape");
+  require(gx_step.rows() == slots && gx_step.cols() == gate_width(), "step: gx_step has the wrong shape");
   require(h_out.rows() == slots && h_out.cols() == hidden_, "step: h_out has the wrong shape");
   require(slot_mask.empty() || slot_mask.size() == std::size_t(slots), "step: bad mask size");
   require(reset.empty() || reset.size() == std::size_t(slots), "step: bad reset size");
@@ -303,15 +291,15 @@ void LayerDatapath::step(const Eigen::Ref<const RowMatrix>& gx_step,
   }
 }
 
-void LayerDatapath::step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_step,
-                              SlotState& state, Eigen::Ref<RowMatrix>& h_out) const {
+void LayerDatapath::step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_step, SlotState& state,
+                              Eigen::Ref<RowMatrix>& h_out) const {
   const Index h = hidden_;
   recurrent_product(slot, state);
   pre_.noalias() = gx_step.row(slot) + (rec_.transpose() + b_hh_);
   round(pre_);
   act_.segment(0, 2 * h) = pre_.segment(0, 2 * h).array().logistic();  // i, f
-  act_.segment(2 * h, h) = pre_.segment(2 * h, h).array().tanh();       // g
-  act_.segment(3 * h, h) = pre_.segment(3 * h, h).array().logistic();   // o
+  act_.segment(2 * h, h) = pre_.segment(2 * h, h).array().tanh();      // g
+  act_.segment(3 * h, h) = pre_.segment(3 * h, h).array().logistic();  // o
   round(act_);
   const auto i = act_.segment(0, h).array();
   const auto f = act_.segment(h, h).array();
@@ -328,8 +316,8 @@ void LayerDatapath::step_lstm(int slot, const Eigen::Ref<const RowMatrix>& gx_st
   h_out.row(slot) = h_tmp_;
 }
 
-void LayerDatapath::step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_step,
-                             SlotState& state, Eigen::Ref<RowMatrix>& h_out) const {
+void LayerDatapath::step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_step, SlotState& state,
+                             Eigen::Ref<RowMatrix>& h_out) const {
   const Index h = hidden_;
   recurrent_product(slot, state);
   // pre_ = [r,z pre-activations | W_hn h + b_hn]
@@ -341,8 +329,7 @@ void LayerDatapath::step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_ste
   const auto r = act_.segment(0, h).array();
   const auto z = act_.segment(h, h).array();
   // n pre-activation in act_'s n block, then n itself.
-  act_.segment(2 * h, h).array() =
-      gx_step.row(slot).segment(2 * h, h).array() + r * pre_.segment(2 * h, h).array();
+  act_.segment(2 * h, h).array() = gx_step.row(slot).segment(2 * h, h).array() + r * pre_.segment(2 * h, h).array();
   round(act_);
   h_tmp_.array() = act_.segment(2 * h, h).array().tanh();
   round(h_tmp_);
@@ -357,12 +344,11 @@ OutputActivation parse_output_activation(const std::string& name) {
   if (name == "none") return OutputActivation::none;
   if (name == "softmax") return OutputActivation::softmax;
   if (name == "sigmoid") return OutputActivation::sigmoid;
-  throw std::invalid_argument("unknown output activation '" + name +
-                              "' (expected none, softmax or sigmoid)");
+  throw std::invalid_argument("unknown output activation '" + name + "' (expected none, softmax or sigmoid)");
 }
 
-OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w,
-                               const std::vector<float>& fc_b, Precision precision)
+OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w, const std::vector<float>& fc_b,
+                               Precision precision)
     : precision_(precision), activation_(parse_output_activation(spec.output.activation)) {
   check_precision(precision);
   require(spec.output.size > 0, "network " + spec.name + " has no output layer");
@@ -379,8 +365,7 @@ OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>
   row_.setZero(spec.output.size);
 }
 
-void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x,
-                             Eigen::Ref<RowMatrix> y) const {
+void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> y) const {
   const Index rows = x.rows(), size = output_size();
   require(x.cols() == input_size(), "output layer: x has the wrong number of columns");
   require(y.rows() == rows && y.cols() == size, "output layer: y has the wrong shape");
@@ -437,9 +422,7 @@ NetworkDatapath::NetworkDatapath(const RnnWeights& weights, Precision precision)
   state_ = layers_[0][0].make_state(1);
 }
 
-const LayerDatapath& NetworkDatapath::layer(int layer, int direction) const {
-  return layers_.at(layer).at(direction);
-}
+const LayerDatapath& NetworkDatapath::layer(int layer, int direction) const { return layers_.at(layer).at(direction); }
 
 const OutputDatapath& NetworkDatapath::output_layer() const {
   if (output_.empty()) throw std::logic_error("network " + spec_.name + " has no output layer");
@@ -447,9 +430,8 @@ const OutputDatapath& NetworkDatapath::output_layer() const {
 }
 
 void NetworkDatapath::run_layers(const Eigen::Ref<const RowMatrix>& inputs, RowMatrix& hidden) {
-  require(inputs.cols() == spec_.input_size,
-          "inputs have " + std::to_string(inputs.cols()) + " columns, network expects " +
-              std::to_string(spec_.input_size));
+  require(inputs.cols() == spec_.input_size, "inputs have " + std::to_string(inputs.cols()) +
+                                                 " columns, network expects " + std::to_string(spec_.input_size));
   const Index steps = inputs.rows(), h = spec_.hidden_size;
   const bool concat = spec_.bidirectional && spec_.merge == DirectionMerge::concat;
   const std::vector<std::uint8_t> all{1}, none{0};
@@ -503,8 +485,7 @@ RowMatrix run_sequence(const RnnWeights& weights, const RowMatrix& inputs, Preci
   return net.run_sequence(inputs);
 }
 
-NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs,
-                           Precision precision) {
+NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs, Precision precision) {
   NetworkDatapath net(weights, precision);
   return net.run_network(inputs);
 }
@@ -512,9 +493,9 @@ NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs,
 RowMatrix to_row_matrix(const std::vector<std::vector<double>>& rows, int cols) {
   RowMatrix m(static_cast<Index>(rows.size()), cols);
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    require(rows[r].size() == std::size_t(cols), "to_row_matrix: row " + std::to_string(r) +
-                                                     " has " + std::to_string(rows[r].size()) +
-                                                     " values, expected " + std::to_string(cols));
+    require(rows[r].size() == std::size_t(cols), "to_row_matrix: row " + std::to_string(r) + " has " +
+                                                     std::to_string(rows[r].size()) + " values, expected " +
+                                                     std::to_string(cols));
     for (int c = 0; c < cols; ++c) m(Index(r), c) = static_cast<float>(rows[r][c]);
   }
   return m;

@@ -69,7 +69,6 @@
 #pragma once
 
 #include <Eigen/Core>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -124,7 +123,7 @@ class Int8RowGemm {
   const RowMatrix& output() const { return out_; }
   // y (R) for one row x (K); y must already have R entries.
   void run_vector(const Eigen::Ref<const RowVector>& x, Eigen::VectorXf& y) const;
-  const RowMatrix& codes() const { return codes_; }   // R x K, integers in [-127, 127]
+  const RowMatrix& codes() const { return codes_; }    // R x K, integers in [-127, 127]
   const RowVector& scales() const { return scales_; }  // s_w per row
 
  private:
@@ -158,15 +157,14 @@ class LayerDatapath {
  public:
   // Throws std::invalid_argument on a bad layer index or weight shape (or, for int8, an
   // input or hidden size above Int8RowGemm::kMaxCols).
-  LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights, int layer,
-                Precision precision);
+  LayerDatapath(const NetworkSpec& spec, const DirectionWeights& weights, int layer, Precision precision);
 
   CellType cell() const { return cell_; }
   Precision precision() const { return precision_; }
   int input_size() const { return input_size_; }
   int hidden_size() const { return hidden_; }
   int gate_width() const { return gates_ * hidden_; }  // gates*H columns of gx
-  SlotState make_state(int slots) const;                // zero state
+  SlotState make_state(int slots) const;               // zero state
 
   // gx (rows x gates*H) = round(x W_ih^T + b_ih) for x (rows x I): one product for a whole
   // window (N*B rows); int8: the dequantised product of the per-row quantised x plus b_ih.
@@ -178,8 +176,7 @@ class LayerDatapath {
   // reset[s] = 1: zero slot s's state before the step (empty vector: no reset). Computing
   // slots update their state and write h' to h_out's row (B x H); idle slots keep both.
   void step(const Eigen::Ref<const RowMatrix>& gx_step, const std::vector<std::uint8_t>& slot_mask,
-            const std::vector<std::uint8_t>& reset, SlotState& state,
-            Eigen::Ref<RowMatrix> h_out) const;
+            const std::vector<std::uint8_t>& reset, SlotState& state, Eigen::Ref<RowMatrix> h_out) const;
 
   // Weights as the datapath holds them, gates*H x I and gates*H x H: rounded (fp32, fp16,
   // bf16) or int8 codes (see the header comment).
@@ -200,11 +197,11 @@ class LayerDatapath {
   CellType cell_;
   Precision precision_;
   int input_size_ = 0, hidden_ = 0, gates_ = 0;
-  RowMatrix w_hh_;         // rounded, gates*H x H (empty for int8)
-  RowVector b_ih_, b_hh_;  // rounded (int8: FP32)
-  mutable detail::RowGemm input_gemm_;   // fp32/fp16/bf16
-  mutable detail::Int8RowGemm input_q_;  // int8 only
-  detail::Int8RowGemm hh_q_;             // int8 only
+  RowMatrix w_hh_;                                  // rounded, gates*H x H (empty for int8)
+  RowVector b_ih_, b_hh_;                           // rounded (int8: FP32)
+  mutable detail::RowGemm input_gemm_;              // fp32/fp16/bf16
+  mutable detail::Int8RowGemm input_q_;             // int8 only
+  detail::Int8RowGemm hh_q_;                        // int8 only
   mutable Eigen::VectorXf h_in_, rec_;              // GEMV operand and result
   mutable RowVector pre_, act_, cell_tmp_, h_tmp_;  // fixed scratch rows
 };
@@ -217,8 +214,8 @@ OutputActivation parse_output_activation(const std::string& name);
 class OutputDatapath {
  public:
   // Throws std::invalid_argument if the spec has no output layer or shapes are wrong.
-  OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w,
-                 const std::vector<float>& fc_b, Precision precision);
+  OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w, const std::vector<float>& fc_b,
+                 Precision precision);
   int input_size() const { return in_cols_; }
   int output_size() const { return out_cols_; }
   OutputActivation activation() const { return activation_; }
@@ -261,15 +258,14 @@ class NetworkDatapath {
   NetworkSpec spec_;
   Precision precision_;
   std::vector<std::vector<LayerDatapath>> layers_;  // [layer][direction]
-  std::vector<OutputDatapath> output_;               // 0 or 1 element
+  std::vector<OutputDatapath> output_;              // 0 or 1 element
   RowMatrix gx_, buf_[2], bwd_;
   SlotState state_;
 };
 
 // One-shot helpers (convert the weights each call).
 RowMatrix run_sequence(const RnnWeights& weights, const RowMatrix& inputs, Precision precision);
-NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs,
-                           Precision precision);
+NetworkOutputs run_network(const RnnWeights& weights, const RowMatrix& inputs, Precision precision);
 
 // Conversions to and from the golden model's nested vectors (rows of equal length).
 RowMatrix to_row_matrix(const std::vector<std::vector<double>>& rows, int cols);

@@ -32,10 +32,10 @@ struct SequenceDescriptor {
 struct Segment {
   int slot = 0;
   SequenceDescriptor sequence;
-  std::int64_t begin = 0, end = 0;   // steps [begin, end) of the sequence; backward runs end-1 down to begin
-  std::int64_t window_offset = 0;    // when the segment starts in the pass's lockstep timeline
-  std::int64_t useful_steps = 0;     // steps below the sequence's length
-  bool resets_state = false;         // the direction's first step of this sequence
+  std::int64_t begin = 0, end = 0;  // steps [begin, end) of the sequence; backward runs end-1 down to begin
+  std::int64_t window_offset = 0;   // when the segment starts in the pass's lockstep timeline
+  std::int64_t useful_steps = 0;    // steps below the sequence's length
+  bool resets_state = false;        // the direction's first step of this sequence
 };
 
 struct LayerPass {
@@ -64,9 +64,9 @@ class SlotEngine {
   bool idle() const;
 
   struct Command {
-    std::vector<std::uint8_t> slot_mask;  // empty: every slot
-    std::int64_t steps = 0;               // N; 0: as many as possible
-    int first_layer = 0, last_layer = -1; // -1: the last layer
+    std::vector<std::uint8_t> slot_mask;   // empty: every slot
+    std::int64_t steps = 0;                // N; 0: as many as possible
+    int first_layer = 0, last_layer = -1;  // -1: the last layer
   };
   // Plans and performs one layer of a command (call for each layer in order).
   void run_layer(const Command& command, int layer, LayerPass& pass);

@@ -70,9 +70,9 @@ void Timeline::instant(const std::string& group, const std::string& track, const
   if (!file_ || !in_window(at_s, at_s)) return;
   int pid = 0;
   const int tid = track_id(group, track, pid);
-  write_event("{\"name\": " + JsonWriter::escape(name) + ", \"ph\": \"i\", \"s\": \"t\", \"pid\": " +
-              std::to_string(pid) + ", \"tid\": " + std::to_string(tid) + ", \"ts\": " + micros(at_s) +
-              ", \"args\": " + args_json(args) + "}");
+  write_event("{\"name\": " + JsonWriter::escape(name) +
+              ", \"ph\": \"i\", \"s\": \"t\", \"pid\": " + std::to_string(pid) + ", \"tid\": " + std::to_string(tid) +
+              ", \"ts\": " + micros(at_s) + ", \"args\": " + args_json(args) + "}");
 }
 
 void Timeline::add_lifetime(const std::string& group, const std::string& name, double start_s, double end_s,
@@ -94,8 +94,8 @@ void Timeline::close() {
     write_event("{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": " + std::to_string(pid) +
                 ", \"args\": {\"name\": " + JsonWriter::escape(group) + "}}");
   for (const auto& [key, tid] : tids_)
-    write_event("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " + std::to_string(key.first) +
-                ", \"tid\": " + std::to_string(tid) + ", \"args\": {\"name\": " + JsonWriter::escape(key.second) + "}}");
+    write_event("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " + std::to_string(key.first) + ", \"tid\": " +
+                std::to_string(tid) + ", \"args\": {\"name\": " + JsonWriter::escape(key.second) + "}}");
   std::fputs("\n]}\n", file_);
   const bool ok = std::fclose(file_) == 0;
   file_ = nullptr;

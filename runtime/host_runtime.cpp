@@ -8,8 +8,8 @@
 
 namespace ebatch {
 
-using sc_core::sc_time;
 using sc_core::SC_SEC;
+using sc_core::sc_time;
 
 namespace {
 constexpr std::uint64_t kAlign = 4096;
@@ -42,8 +42,8 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
 }
 
 std::uint64_t HostRuntime::dram_bytes_needed() const {
-  return buffers_base_ + std::uint64_t(policy_.slots()) * policy_.queue_depth() *
-                             (input_entry_bytes_ + output_entry_bytes_);
+  return buffers_base_ +
+         std::uint64_t(policy_.slots()) * policy_.queue_depth() * (input_entry_bytes_ + output_entry_bytes_);
 }
 
 std::uint32_t HostRuntime::access_reg(bool write, std::uint32_t address, std::uint32_t value) {
@@ -110,8 +110,8 @@ void HostRuntime::place(const Placement& p) {
   const auto& net = experiment_.network;
   const int bytes = bytes_per_value(experiment_.hardware.precision);
   const std::uint64_t entry = pushes_[std::size_t(p.slot)]++ % std::uint64_t(policy_.queue_depth());
-  const std::uint64_t base =
-      buffers_base_ + (std::uint64_t(p.slot) * policy_.queue_depth() + entry) * (input_entry_bytes_ + output_entry_bytes_);
+  const std::uint64_t base = buffers_base_ + (std::uint64_t(p.slot) * policy_.queue_depth() + entry) *
+                                                 (input_entry_bytes_ + output_entry_bytes_);
   const std::uint64_t in_addr = base, out_addr = base + input_entry_bytes_;
   // Inputs (padded steps as zeros) go to DRAM before the sequence is queued.
   if (inputs_) {
@@ -159,8 +159,9 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   queued_[std::size_t(slot)]--;
   const auto& net = experiment_.network;
   const std::uint64_t out_addr = rec.output_address;
-  transfer(false, out_addr, std::uint64_t(rec.request.length) * net.layer_output_size() *
-                                bytes_per_value(experiment_.hardware.precision));
+  transfer(
+      false, out_addr,
+      std::uint64_t(rec.request.length) * net.layer_output_size() * bytes_per_value(experiment_.hardware.precision));
   std::vector<float> outputs;
   if (inputs_) {
     outputs.resize(std::size_t(rec.request.length) * net.layer_output_size());
@@ -171,8 +172,10 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   if (timeline_)
     timeline_->add_lifetime("requests", "request " + std::to_string(rec.request.id), rec.request.arrival_s,
                             rec.finish_s,
-                            {{"id", std::to_string(rec.request.id)}, {"length", std::to_string(rec.request.length)},
-                             {"slot", std::to_string(slot)}, {"start_s", JsonWriter::number(rec.start_s)}});
+                            {{"id", std::to_string(rec.request.id)},
+                             {"length", std::to_string(rec.request.length)},
+                             {"slot", std::to_string(slot)},
+                             {"start_s", JsonWriter::number(rec.start_s)}});
   policy_.on_completion(slot, rec.request);
   if (sink_) sink_(rec, inputs_ ? &outputs : nullptr);
   if (tracing_) {

@@ -99,9 +99,8 @@ std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const Run
   std::vector<int> by_age;
   for (int s = 0; s < slots_; ++s)
     if (shadow_->arrival[std::size_t(s)] >= 0 && shadow_->engine.queued(s) > 0) by_age.push_back(s);
-  std::stable_sort(by_age.begin(), by_age.end(), [&](int a, int b) {
-    return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)];
-  });
+  std::stable_sort(by_age.begin(), by_age.end(),
+                   [&](int a, int b) { return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)]; });
   for (int s : by_age) {
     for (int layer = layers_ - 1; layer >= 0; --layer) {
       if (!shadow_->engine.can_advance(s, layer)) continue;
@@ -154,8 +153,8 @@ std::optional<AcceleratorCommand> EbatchPolicy::next_command(const RuntimeView& 
 }
 
 std::string EbatchPolicy::describe() const {
-  return "ebatch: " + std::to_string(slots_) + " slots, queue depth " + std::to_string(depth_) + ", window N = " +
-         std::to_string(window_) + (reason_.empty() ? "" : " (" + reason_ + ")") +
+  return "ebatch: " + std::to_string(slots_) + " slots, queue depth " + std::to_string(depth_) +
+         ", window N = " + std::to_string(window_) + (reason_.empty() ? "" : " (" + reason_ + ")") +
          (immediate_ ? ", refill at once" : ", refill at window boundaries");
 }
 
@@ -164,10 +163,12 @@ std::string EbatchPolicy::describe() const {
 std::unique_ptr<BatchingPolicy> make_policy(const Experiment& e, int window_steps, const std::string& reason) {
   const auto& p = e.policy;
   switch (p.kind) {
-    case PolicyConfig::Kind::none: return std::make_unique<NoBatchingPolicy>(e.network);
+    case PolicyConfig::Kind::none:
+      return std::make_unique<NoBatchingPolicy>(e.network);
     case PolicyConfig::Kind::padded:
       return std::make_unique<PaddedBatchingPolicy>(e.network, p.slots, p.batch_timeout_s);
-    case PolicyConfig::Kind::cellular: return std::make_unique<CellularBatchingPolicy>(e.network, p.slots);
+    case PolicyConfig::Kind::cellular:
+      return std::make_unique<CellularBatchingPolicy>(e.network, p.slots);
     case PolicyConfig::Kind::ebatch: {
       const int n = p.window_steps > 0 ? p.window_steps : window_steps;
       if (n <= 0) throw std::logic_error("make_policy: window_steps: auto needs the tuner's choice");

@@ -19,8 +19,8 @@ namespace ebatch {
 
 struct Placement {
   int slot = 0;
-  std::size_t waiting_index = 0;  // index into RuntimeView::waiting
-  std::int64_t padded_length = 0; // steps to compute (>= the request's length)
+  std::size_t waiting_index = 0;   // index into RuntimeView::waiting
+  std::int64_t padded_length = 0;  // steps to compute (>= the request's length)
 };
 
 struct AcceleratorCommand {

@@ -98,7 +98,8 @@ TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, 
         if (choice.window == 0 || p.window < choice.window) choice.window = p.window;
       }
     }
-    const auto& c = *std::find_if(pts.begin(), pts.end(), [&](const TunerPoint& p) { return p.window == choice.window; });
+    const auto& c =
+        *std::find_if(pts.begin(), pts.end(), [&](const TunerPoint& p) { return p.window == choice.window; });
     std::snprintf(buf, sizeof buf,
                   "knee: smallest window within 5%% of the lowest energy per sequence (%s at N=%d); "
                   "estimated %s per sequence, p99 latency %s",
@@ -113,13 +114,14 @@ TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, 
         best = &p;
     if (best) {
       choice.window = best->window;
-      std::snprintf(buf, sizeof buf, "lowest estimated energy per sequence (%s)%s%s; p99 latency %s",
-                    units::format_energy(best->energy_per_sequence_j).c_str(),
-                    target > 0 ? " under the p99 latency target " : "",
-                    target > 0 ? units::format_time(target).c_str() : "", units::format_time(best->p99_latency_s).c_str());
+      std::snprintf(
+          buf, sizeof buf, "lowest estimated energy per sequence (%s)%s%s; p99 latency %s",
+          units::format_energy(best->energy_per_sequence_j).c_str(), target > 0 ? " under the p99 latency target " : "",
+          target > 0 ? units::format_time(target).c_str() : "", units::format_time(best->p99_latency_s).c_str());
     } else {
-      best = &*std::min_element(pts.begin(), pts.end(),
-                                [](const TunerPoint& a, const TunerPoint& b) { return a.p99_latency_s < b.p99_latency_s; });
+      best = &*std::min_element(pts.begin(), pts.end(), [](const TunerPoint& a, const TunerPoint& b) {
+        return a.p99_latency_s < b.p99_latency_s;
+      });
       choice.window = best->window;
       std::snprintf(buf, sizeof buf, "no window meets the p99 latency target %s; lowest p99 latency %s",
                     units::format_time(target).c_str(), units::format_time(best->p99_latency_s).c_str());

@@ -17,8 +17,8 @@ void require(bool ok, const std::string& what) {
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // y[r] = sum_k m[r*cols + k] * x[k] + b[r]
-std::vector<double> affine(const std::vector<float>& m, const std::vector<float>& b,
-                           const std::vector<double>& x, std::size_t rows) {
+std::vector<double> affine(const std::vector<float>& m, const std::vector<float>& b, const std::vector<double>& x,
+                           std::size_t rows) {
   const std::size_t cols = x.size();
   std::vector<double> y(rows);
   for (std::size_t r = 0; r < rows; ++r) {
@@ -30,12 +30,11 @@ std::vector<double> affine(const std::vector<float>& m, const std::vector<float>
 }
 
 // One direction of one layer over the whole sequence (reverse: from the last step).
-GoldenSequence run_direction(const NetworkSpec& spec, int layer, const DirectionWeights& w,
-                             const GoldenSequence& xs, bool reverse) {
+GoldenSequence run_direction(const NetworkSpec& spec, int layer, const DirectionWeights& w, const GoldenSequence& xs,
+                             bool reverse) {
   const std::size_t h = spec.hidden_size, g = std::size_t(spec.gates()) * h;
   const std::size_t in = spec.layer_input_size(layer);
-  require(w.w_ih.size() == g * in && w.w_hh.size() == g * h && w.b_ih.size() == g &&
-              w.b_hh.size() == g,
+  require(w.w_ih.size() == g * in && w.w_hh.size() == g * h && w.b_ih.size() == g && w.b_hh.size() == g,
           "weight shapes do not match the spec");
   const std::vector<float> zero_bias(g, 0.0f);
   std::vector<double> hs(h, 0.0), cs(h, 0.0);
@@ -75,8 +74,7 @@ GoldenOutputs golden_run_network(const RnnWeights& weights, const GoldenSequence
   }
   GoldenSequence x = inputs;
   for (int l = 0; l < spec.num_layers; ++l) {
-    require(weights.layers[l].size() == std::size_t(spec.directions()),
-            "wrong number of directions");
+    require(weights.layers[l].size() == std::size_t(spec.directions()), "wrong number of directions");
     GoldenSequence fwd = run_direction(spec, l, weights.layers[l][0], x, false);
     if (spec.bidirectional) {
       const GoldenSequence bwd = run_direction(spec, l, weights.layers[l][1], x, true);
@@ -94,12 +92,10 @@ GoldenOutputs golden_run_network(const RnnWeights& weights, const GoldenSequence
   result.hidden = x;
   if (spec.output.size > 0) {
     const std::size_t n = spec.output.size;
-    require(weights.fc_w.size() == n * std::size_t(spec.layer_output_size()) &&
-                weights.fc_b.size() == n,
+    require(weights.fc_w.size() == n * std::size_t(spec.layer_output_size()) && weights.fc_b.size() == n,
             "output layer shapes do not match the spec");
     const std::string& act = spec.output.activation;
-    require(act == "none" || act == "softmax" || act == "sigmoid",
-            "unknown output activation '" + act + "'");
+    require(act == "none" || act == "softmax" || act == "sigmoid", "unknown output activation '" + act + "'");
     for (const auto& hrow : x) {
       std::vector<double> y = affine(weights.fc_w, weights.fc_b, hrow, n);
       if (act == "sigmoid") {
@@ -143,19 +139,21 @@ GoldenSequence golden_run_sequence(const RnnWeights& weights, const GoldenSequen
 // networks is 0.27 for the tolerance below: a margin of >= 3.7x.
 Tolerance tolerance_for(Precision precision) {
   switch (precision) {
-    case Precision::fp32: return {1e-5, 1e-5};
-    case Precision::fp16: return {1e-2, 1e-2};
-    case Precision::bf16: return {8e-2, 5e-2};
-    case Precision::int8: return {2e-1, 1e-1};
+    case Precision::fp32:
+      return {1e-5, 1e-5};
+    case Precision::fp16:
+      return {1e-2, 1e-2};
+    case Precision::bf16:
+      return {8e-2, 5e-2};
+    case Precision::int8:
+      return {2e-1, 1e-1};
   }
   throw std::invalid_argument(std::string("no golden tolerance for ") + to_string(precision));
 }
 
-Comparison compare_outputs(const std::vector<double>& actual, const std::vector<double>& reference,
-                           Tolerance tol) {
-  require(actual.size() == reference.size(),
-          "compare_outputs: " + std::to_string(actual.size()) + " values vs " +
-              std::to_string(reference.size()) + " reference values");
+Comparison compare_outputs(const std::vector<double>& actual, const std::vector<double>& reference, Tolerance tol) {
+  require(actual.size() == reference.size(), "compare_outputs: " + std::to_string(actual.size()) + " values vs " +
+                                                 std::to_string(reference.size()) + " reference values");
   Comparison c;
   double worst_ratio = -1.0;
   for (std::size_t i = 0; i < actual.size(); ++i) {
@@ -176,11 +174,9 @@ Comparison compare_outputs(const std::vector<double>& actual, const std::vector<
   return c;
 }
 
-Comparison compare_outputs(const GoldenSequence& actual, const GoldenSequence& reference,
-                           Tolerance tol) {
-  require(actual.size() == reference.size(),
-          "compare_outputs: " + std::to_string(actual.size()) + " rows vs " +
-              std::to_string(reference.size()) + " reference rows");
+Comparison compare_outputs(const GoldenSequence& actual, const GoldenSequence& reference, Tolerance tol) {
+  require(actual.size() == reference.size(), "compare_outputs: " + std::to_string(actual.size()) + " rows vs " +
+                                                 std::to_string(reference.size()) + " reference rows");
   std::vector<double> a, r;
   for (std::size_t t = 0; t < actual.size(); ++t) {
     require(actual[t].size() == reference[t].size(),
@@ -196,8 +192,8 @@ std::string describe(const Comparison& c) {
   std::snprintf(buf, sizeof buf,
                 "%s: max_abs_err=%.3g max_rel_err=%.3g worst index %zu (actual %.9g, "
                 "reference %.9g)",
-                c.ok ? "ok" : "MISMATCH", c.max_abs_err, c.max_rel_err, c.worst_index,
-                c.worst_actual, c.worst_reference);
+                c.ok ? "ok" : "MISMATCH", c.max_abs_err, c.max_rel_err, c.worst_index, c.worst_actual,
+                c.worst_reference);
   return buf;
 }
 

@@ -48,8 +48,7 @@ struct Comparison {
 // Shapes must match (std::invalid_argument otherwise). Non-finite actual values fail.
 Comparison compare_outputs(const std::vector<double>& actual, const std::vector<double>& reference,
                            Tolerance tolerance);
-Comparison compare_outputs(const GoldenSequence& actual, const GoldenSequence& reference,
-                           Tolerance tolerance);
+Comparison compare_outputs(const GoldenSequence& actual, const GoldenSequence& reference, Tolerance tolerance);
 std::string describe(const Comparison& comparison);
 
 }  // namespace ebatch

@@ -3,16 +3,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-
 #include "common/errors.h"
 #include "common/npy.h"
 
 namespace ebatch {
 namespace {
 
-void put16(std::vector<unsigned char>& b, std::uint32_t v) {
-  b.push_back(v & 0xff), b.push_back((v >> 8) & 0xff);
-}
+void put16(std::vector<unsigned char>& b, std::uint32_t v) { b.push_back(v & 0xff), b.push_back((v >> 8) & 0xff); }
 void put32(std::vector<unsigned char>& b, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back((v >> (8 * i)) & 0xff);
 }
@@ -46,7 +43,7 @@ void NpzStreamWriter::add(const std::string& name, const float* data, std::size_
   std::vector<unsigned char> header;
   put32(header, 0x04034b50);
   put16(header, 20), put16(header, 0), put16(header, 0);  // version, flags, stored
-  put16(header, 0), put16(header, 0x21);                   // time, date (fixed: 1980-01-01)
+  put16(header, 0), put16(header, 0x21);                  // time, date (fixed: 1980-01-01)
   put32(header, e.crc), put32(header, e.size), put32(header, e.size);
   put16(header, std::uint32_t(member.size())), put16(header, 0);
   header.insert(header.end(), member.begin(), member.end());

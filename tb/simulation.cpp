@@ -17,9 +17,9 @@
 #include "hw/dram.h"
 #include "hw/epur/epur_accelerator.h"
 #include "hw/epur/epur_estimator.h"
+#include "hw/functional_engine.h"
 #include "hw/tpu/tpu_accelerator.h"
 #include "hw/tpu/tpu_estimator.h"
-#include "hw/functional_engine.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"
@@ -57,8 +57,8 @@ struct SystemTop : sc_core::sc_module {
     accelerator->irq.bind(irq);
     runtime.irq.bind(irq);
     if (runtime.dram_bytes_needed() > e.hardware.dram.capacity_bytes)
-      throw InputError(e.source_file + ": key 'hardware.dram.capacity': " +
-                       units::format_size(double(e.hardware.dram.capacity_bytes)) +
+      throw InputError(e.source_file +
+                       ": key 'hardware.dram.capacity': " + units::format_size(double(e.hardware.dram.capacity_bytes)) +
                        " cannot hold the weights and the slot buffers (" +
                        units::format_size(double(runtime.dram_bytes_needed())) + ")");
   }
@@ -101,9 +101,9 @@ class ProgressBar {
     const double wall = std::chrono::duration<double>(now - start_).count();
     const int width = 30, filled = total_ ? int(double(width) * double(done) / double(total_)) : width;
     const double eta = done ? wall * double(total_ - done) / double(done) : 0;
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu requests  sim %s  wall %.1f s  eta %.0f s ", std::string(std::size_t(filled), '#').c_str(),
-                 std::string(std::size_t(width - filled), ' ').c_str(), done, total_, units::format_time(sim_s).c_str(), wall,
-                 eta);
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu requests  sim %s  wall %.1f s  eta %.0f s ",
+                 std::string(std::size_t(filled), '#').c_str(), std::string(std::size_t(width - filled), ' ').c_str(),
+                 done, total_, units::format_time(sim_s).c_str(), wall, eta);
     if (final) std::fprintf(stderr, "\n");
   }
 
@@ -139,8 +139,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     weights = std::make_unique<RnnWeights>(e.simulation.weights_path.empty()
                                                ? RnnWeights::random(e.network, e.seed)
                                                : RnnWeights::load_npz(e.simulation.weights_path, e.network));
-    inputs = e.simulation.inputs_path.empty() ? std::make_unique<InputSource>(e.network, e.seed)
-                                              : std::make_unique<InputSource>(e.network, e.simulation.inputs_path, requests);
+    inputs = e.simulation.inputs_path.empty()
+                 ? std::make_unique<InputSource>(e.network, e.seed)
+                 : std::make_unique<InputSource>(e.network, e.simulation.inputs_path, requests);
   }
 
   // window_steps: auto is resolved before elaboration, by the tuner on a pilot.
@@ -176,7 +177,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     *csv << "id,length,arrival_s,start_s,finish_s,latency_s,slot\n";
   }
   std::unique_ptr<NpzStreamWriter> npz;
-  if (e.simulation.functional && !outputs.outputs_npz.empty()) npz = std::make_unique<NpzStreamWriter>(outputs.outputs_npz);
+  if (e.simulation.functional && !outputs.outputs_npz.empty())
+    npz = std::make_unique<NpzStreamWriter>(outputs.outputs_npz);
   const Tolerance tolerance = e.simulation.functional ? tolerance_for(e.hardware.precision) : Tolerance{0, 0};
   std::vector<double> latencies;
   latencies.reserve(requests.size());
@@ -192,7 +194,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
       *csv << line;
     }
     if (out) {
-      if (npz) npz->add("seq_" + std::to_string(rec.request.id), out->data(), std::size_t(rec.request.length), std::size_t(out_width));
+      if (npz)
+        npz->add("seq_" + std::to_string(rec.request.id), out->data(), std::size_t(rec.request.length),
+                 std::size_t(out_width));
       if (e.simulation.check_golden) {
         std::vector<float> in;
         inputs->inputs(rec.request, in);
@@ -360,7 +364,8 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
   j.begin_object("dram")
       .value("bytes_read", static_cast<unsigned long long>(s.dram_bytes_read))
       .value("bytes_written", static_cast<unsigned long long>(s.dram_bytes_written))
-      .value("bytes_per_sequence", s.completed ? double(s.dram_bytes_read + s.dram_bytes_written) / double(s.completed) : 0.0)
+      .value("bytes_per_sequence",
+             s.completed ? double(s.dram_bytes_read + s.dram_bytes_written) / double(s.completed) : 0.0)
       .value("busy_fraction", s.dram_busy_fraction)
       .end_object();
   j.begin_object("accelerator")
@@ -402,31 +407,32 @@ std::string stats_summary(const RunStats& s) {
   for (const auto& [name, c] : s.energy.components) {
     if (c.total_j() <= 0) continue;
     char line[160];
-    std::snprintf(line, sizeof line, "    %-20s %10s  (%4.1f%%)\n", name.c_str(), units::format_energy(c.total_j()).c_str(),
+    std::snprintf(line, sizeof line, "    %-20s %10s  (%4.1f%%)\n", name.c_str(),
+                  units::format_energy(c.total_j()).c_str(),
                   100.0 * c.total_j() / std::max(1e-300, s.energy.total_j()));
     energy_lines += line;
   }
-  std::snprintf(buf, sizeof buf,
-                "%s: %s on %s, policy %s\n"
-                "  policy         %s\n"
-                "  requests       %lld / %lld completed\n"
-                "  simulated time %s\n"
-                "  throughput     %.4g sequences/s\n"
-                "  latency        mean %s  p50 %s  p95 %s  p99 %s  max %s\n"
-                "  energy         %s total, %s per sequence (dynamic %s, leakage %s)\n"
-                "%s"
-                "  DRAM           %s read, %s written (busy %.1f%%)\n"
-                "  compute        %.1f%% utilisation, padding %.1f%% of step-slots\n",
-                s.experiment.c_str(), s.network.c_str(), s.platform.c_str(), s.policy.c_str(),
-                s.policy_description.c_str(), (long long)s.completed,
-                (long long)s.submitted, units::format_time(s.sim_time_s).c_str(), s.throughput_per_s,
-                units::format_time(s.latency_s.mean).c_str(), units::format_time(s.latency_s.p50).c_str(),
-                units::format_time(s.latency_s.p95).c_str(), units::format_time(s.latency_s.p99).c_str(),
-                units::format_time(s.latency_s.max).c_str(), units::format_energy(s.energy.total_j()).c_str(),
-                units::format_energy(s.energy_per_sequence_j).c_str(), units::format_energy(s.energy.dynamic_j).c_str(),
-                units::format_energy(s.energy.leakage_j).c_str(), energy_lines.c_str(),
-                units::format_size(double(s.dram_bytes_read)).c_str(), units::format_size(double(s.dram_bytes_written)).c_str(),
-                100.0 * s.dram_busy_fraction, 100.0 * s.compute_utilisation, 100.0 * s.padding_fraction());
+  std::snprintf(
+      buf, sizeof buf,
+      "%s: %s on %s, policy %s\n"
+      "  policy         %s\n"
+      "  requests       %lld / %lld completed\n"
+      "  simulated time %s\n"
+      "  throughput     %.4g sequences/s\n"
+      "  latency        mean %s  p50 %s  p95 %s  p99 %s  max %s\n"
+      "  energy         %s total, %s per sequence (dynamic %s, leakage %s)\n"
+      "%s"
+      "  DRAM           %s read, %s written (busy %.1f%%)\n"
+      "  compute        %.1f%% utilisation, padding %.1f%% of step-slots\n",
+      s.experiment.c_str(), s.network.c_str(), s.platform.c_str(), s.policy.c_str(), s.policy_description.c_str(),
+      (long long)s.completed, (long long)s.submitted, units::format_time(s.sim_time_s).c_str(), s.throughput_per_s,
+      units::format_time(s.latency_s.mean).c_str(), units::format_time(s.latency_s.p50).c_str(),
+      units::format_time(s.latency_s.p95).c_str(), units::format_time(s.latency_s.p99).c_str(),
+      units::format_time(s.latency_s.max).c_str(), units::format_energy(s.energy.total_j()).c_str(),
+      units::format_energy(s.energy_per_sequence_j).c_str(), units::format_energy(s.energy.dynamic_j).c_str(),
+      units::format_energy(s.energy.leakage_j).c_str(), energy_lines.c_str(),
+      units::format_size(double(s.dram_bytes_read)).c_str(), units::format_size(double(s.dram_bytes_written)).c_str(),
+      100.0 * s.dram_busy_fraction, 100.0 * s.compute_utilisation, 100.0 * s.padding_fraction());
   std::string out = buf;
   if (s.functional) {
     std::snprintf(buf, sizeof buf, "  golden check   %lld sequences, %lld mismatches, max abs error %.3g\n",

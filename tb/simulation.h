@@ -55,13 +55,13 @@ struct RunStats {
 };
 
 struct RunOutputs {
-  std::string requests_csv;  // "" = not written
-  std::string outputs_npz;   // functional runs only
-  std::string vcd_base;      // "" = no waveform; ".vcd" is appended
-  std::string gtkw;          // GTKWave save file beside the VCD ("" = none)
-  std::string gtkw_vcd_name; // the VCD's name as the save file refers to it
-  std::string timeline_json; // Chrome/Perfetto trace events ("" = none)
-  bool progress = false;     // a progress bar on stderr
+  std::string requests_csv;   // "" = not written
+  std::string outputs_npz;    // functional runs only
+  std::string vcd_base;       // "" = no waveform; ".vcd" is appended
+  std::string gtkw;           // GTKWave save file beside the VCD ("" = none)
+  std::string gtkw_vcd_name;  // the VCD's name as the save file refers to it
+  std::string timeline_json;  // Chrome/Perfetto trace events ("" = none)
+  bool progress = false;      // a progress bar on stderr
 };
 
 // Throws InputError for inputs that turn out bad while setting up (weights, inputs files).

@@ -26,7 +26,8 @@ InputSource::InputSource(const NetworkSpec& spec, const std::string& path, const
   for (const auto& r : requests) {
     const std::string name = "seq_" + std::to_string(r.id);
     const auto it = arrays.find(name);
-    if (it == arrays.end()) throw InputError(path + ": array '" + name + "' missing (request " + std::to_string(r.id) + ")");
+    if (it == arrays.end())
+      throw InputError(path + ": array '" + name + "' missing (request " + std::to_string(r.id) + ")");
     const auto& a = it->second;
     if (a.shape.size() != 2 || a.shape[0] != std::size_t(r.length) || a.shape[1] != std::size_t(spec.input_size))
       throw InputError(path + ": array '" + name + "' must be " + std::to_string(r.length) + " x " +
@@ -40,7 +41,8 @@ void InputSource::inputs(const Request& request, std::vector<float>& rows) const
     rows = from_file_.at(request.id);
     return;
   }
-  boost::random::mt19937 engine(std::uint32_t(splitmix64(seed_ ^ splitmix64(std::uint64_t(request.id) + 0x696e70757473ull))));
+  boost::random::mt19937 engine(
+      std::uint32_t(splitmix64(seed_ ^ splitmix64(std::uint64_t(request.id) + 0x696e70757473ull))));
   boost::random::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   rows.resize(std::size_t(request.length) * std::size_t(spec_.input_size));
   for (auto& v : rows) v = dist(engine);

@@ -53,9 +53,8 @@ bool window_vcd(const std::string& path, double from_s, double to_s) {
     }
     // A value change: scalar "0!" or vector/real "b101 !" / "r1.5 !".
     const char kind = line[0];
-    const std::string id = (kind == 'b' || kind == 'B' || kind == 'r' || kind == 'R')
-                               ? line.substr(line.find(' ') + 1)
-                               : line.substr(1);
+    const std::string id =
+        (kind == 'b' || kind == 'B' || kind == 'r' || kind == 'R') ? line.substr(line.find(' ') + 1) : line.substr(1);
     value[id] = line;
     if (inside) out << line << "\n";
   }
@@ -89,8 +88,10 @@ void write_gtkw(const std::string& path, const std::string& vcd_file, const std:
       for (char& c : alias)
         if (c == '.') c = ' ';  // GTKWave would cut a dotted alias to its last part
       alias = "+{" + alias + "} ";
-      if (width == 1) out << "@28\n" << alias << name << "\n";
-      else out << "@424\n" << alias << name << "[" << width - 1 << ":0]\n";
+      if (width == 1)
+        out << "@28\n" << alias << name << "\n";
+      else
+        out << "@424\n" << alias << name << "[" << width - 1 << ":0]\n";
     }
     out << "@1000200\n-" << g.name << "\n";
   }

@@ -47,9 +47,7 @@ std::string num(double v) {
   return std::string(buf, res.ptr);
 }
 
-[[noreturn]] void spec_error(const std::string& reason) {
-  throw InputError("workload: " + reason);
-}
+[[noreturn]] void spec_error(const std::string& reason) { throw InputError("workload: " + reason); }
 
 void require_finite(double v, const char* what) {
   if (!std::isfinite(v)) spec_error(std::string(what) + " must be finite, got " + num(v));
@@ -59,8 +57,8 @@ void require_finite(double v, const char* what) {
 std::int64_t to_steps(double value, double steps_per_unit) {
   const double x = value * steps_per_unit;
   if (!(x <= static_cast<double>(kMaxRequestLength))) {
-    spec_error("length " + num(value) + " x steps_per_unit " + num(steps_per_unit) +
-               " exceeds the maximum of " + std::to_string(kMaxRequestLength) + " steps");
+    spec_error("length " + num(value) + " x steps_per_unit " + num(steps_per_unit) + " exceeds the maximum of " +
+               std::to_string(kMaxRequestLength) + " steps");
   }
   if (x < 1) return 1;
   return std::llround(x);
@@ -84,9 +82,7 @@ void validate_quantiles(const std::vector<std::pair<double, double>>& q) {
 
 // Inverse CDF through the points, at u in [0, 1).
 double empirical_value(const std::vector<std::pair<double, double>>& q, double u) {
-  auto it = std::upper_bound(q.begin(), q.end(), u, [](double x, const auto& p) {
-    return x < p.first;
-  });
+  auto it = std::upper_bound(q.begin(), q.end(), u, [](double x, const auto& p) { return x < p.first; });
   std::size_t i = static_cast<std::size_t>(it - q.begin());
   i = std::clamp<std::size_t>(i, 1, q.size() - 1) - 1;
   const auto& [p0, v0] = q[i];
@@ -95,8 +91,7 @@ double empirical_value(const std::vector<std::pair<double, double>>& q, double u
   return v0 + f * (v1 - v0);
 }
 
-std::vector<std::int64_t> generate_lengths(const LengthDistribution& d, std::int64_t n,
-                                           std::uint64_t seed) {
+std::vector<std::int64_t> generate_lengths(const LengthDistribution& d, std::int64_t n, std::uint64_t seed) {
   require_finite(d.steps_per_unit, "lengths.steps_per_unit");
   if (!(d.steps_per_unit > 0)) spec_error("lengths.steps_per_unit must be > 0");
   Engine eng(splitmix64(seed ^ kLengthStreamTag));
@@ -151,8 +146,7 @@ std::vector<std::int64_t> generate_lengths(const LengthDistribution& d, std::int
   return out;
 }
 
-std::vector<double> generate_arrivals(const ArrivalProcess& a, std::int64_t n,
-                                      std::uint64_t seed) {
+std::vector<double> generate_arrivals(const ArrivalProcess& a, std::int64_t n, std::uint64_t seed) {
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(n));
   using K = ArrivalProcess::Kind;
@@ -253,15 +247,13 @@ std::vector<Request> parse_request_trace(std::string_view text, const std::strin
 
     if (!have_header) {
       if (columns != 3 || f[0] != "id" || f[1] != "arrival_s" || f[2] != "length") {
-        fail(line_no, std::string("expected the header '") + kTraceHeader + "', got " +
-                          quote(line));
+        fail(line_no, std::string("expected the header '") + kTraceHeader + "', got " + quote(line));
       }
       have_header = true;
       continue;
     }
     if (columns != 3) {
-      fail(line_no, "expected 3 columns (" + std::string(kTraceHeader) + "), got " +
-                        std::to_string(columns));
+      fail(line_no, "expected 3 columns (" + std::string(kTraceHeader) + "), got " + std::to_string(columns));
     }
     Request r;
     if (!parse_int(f[0], r.id) || r.id < 0) {
@@ -277,13 +269,11 @@ std::vector<Request> parse_request_trace(std::string_view text, const std::strin
       fail(line_no, "length must be a positive integer, got " + quote(f[2]));
     }
     if (r.length > kMaxRequestLength) {
-      fail(line_no, "length must be at most " + std::to_string(kMaxRequestLength) +
-                        " steps, got " + quote(f[2]));
+      fail(line_no, "length must be at most " + std::to_string(kMaxRequestLength) + " steps, got " + quote(f[2]));
     }
     auto [it, inserted] = id_line.emplace(r.id, line_no);
     if (!inserted) {
-      fail(line_no, "duplicate id " + std::to_string(r.id) + " (first on line " +
-                        std::to_string(it->second) + ")");
+      fail(line_no, "duplicate id " + std::to_string(r.id) + " (first on line " + std::to_string(it->second) + ")");
     }
     if (!out.empty() && r.arrival_s < out.back().arrival_s) {
       fail(line_no, "arrival_s " + num(r.arrival_s) + " is earlier than the previous row's " +
@@ -292,8 +282,7 @@ std::vector<Request> parse_request_trace(std::string_view text, const std::strin
     out.push_back(r);
   }
   if (!have_header) {
-    throw InputError(name + ": empty request trace, expected the header '" +
-                     std::string(kTraceHeader) + "'");
+    throw InputError(name + ": empty request trace, expected the header '" + std::string(kTraceHeader) + "'");
   }
   if (out.empty()) throw InputError(name + ": request trace has no rows after the header");
   return out;
@@ -330,9 +319,8 @@ std::vector<Request> generate_requests(const WorkloadSpec& spec) {
     out = read_request_trace(spec.trace_path);
     if (spec.requests > 0) {
       if (static_cast<std::uint64_t>(spec.requests) > out.size()) {
-        throw InputError(spec.trace_path + ": workload asks for " +
-                         std::to_string(spec.requests) + " requests but the trace has only " +
-                         std::to_string(out.size()) + " rows");
+        throw InputError(spec.trace_path + ": workload asks for " + std::to_string(spec.requests) +
+                         " requests but the trace has only " + std::to_string(out.size()) + " rows");
       }
       out.resize(static_cast<std::size_t>(spec.requests));
     }
@@ -410,15 +398,14 @@ std::string format_summary(const WorkloadSummary& s) {
   std::snprintf(buf, sizeof buf,
                 "lengths (steps): mean %.1f, min %lld, p50 %lld, p90 %lld, p95 %lld, p99 %lld, "
                 "max %lld\n",
-                s.mean_length, static_cast<long long>(s.min_length),
-                static_cast<long long>(s.p50_length), static_cast<long long>(s.p90_length),
-                static_cast<long long>(s.p95_length), static_cast<long long>(s.p99_length),
-                static_cast<long long>(s.max_length));
+                s.mean_length, static_cast<long long>(s.min_length), static_cast<long long>(s.p50_length),
+                static_cast<long long>(s.p90_length), static_cast<long long>(s.p95_length),
+                static_cast<long long>(s.p99_length), static_cast<long long>(s.max_length));
   out += buf;
   out += "total steps: " + std::to_string(s.total_steps) + "\n";
   if (s.offered_rate_per_s > 0) {
-    std::snprintf(buf, sizeof buf, "arrivals: first %.6g s, last %.6g s, offered rate %.6g /s\n",
-                  s.first_arrival_s, s.last_arrival_s, s.offered_rate_per_s);
+    std::snprintf(buf, sizeof buf, "arrivals: first %.6g s, last %.6g s, offered rate %.6g /s\n", s.first_arrival_s,
+                  s.last_arrival_s, s.offered_rate_per_s);
   } else {
     std::snprintf(buf, sizeof buf, "arrivals: all at %.6g s\n", s.first_arrival_s);
   }

@@ -160,7 +160,8 @@ int command_compare(const std::vector<std::string>& args) {
     std::cerr << "compare: running " << p << "...\n";
     const int rc = run_child(argv);
     if (rc != 0) {
-      std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << "); see " << out << "/" << p << "\n";
+      std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << "); see " << out << "/" << p
+                << "\n";
       return rc == 2 ? 2 : 1;
     }
     rows.push_back(read_row(p, out + "/" + p + "/stats.json"));

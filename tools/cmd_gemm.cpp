@@ -42,11 +42,13 @@ int command_gemm(const std::vector<std::string>& args) {
     return 0;
   }
   for (const char* dim : {"m", "k", "n"}) {
-    if (!vm.count(dim)) throw InputError(std::string("ebatch gemm: --") + dim + " is required (see ebatch gemm --help)");
+    if (!vm.count(dim))
+      throw InputError(std::string("ebatch gemm: --") + dim + " is required (see ebatch gemm --help)");
     if (vm[dim].as<long long>() < 1) throw InputError(std::string("ebatch gemm: --") + dim + " must be at least 1");
   }
   const std::string root = EBATCH_SOURCE_DIR;
-  const std::string hw_path = vm.count("hardware") ? vm["hardware"].as<std::string>() : root + "/configs/hw/tpu_v1.yaml";
+  const std::string hw_path =
+      vm.count("hardware") ? vm["hardware"].as<std::string>() : root + "/configs/hw/tpu_v1.yaml";
   std::vector<Override> overrides;
   if (vm.count("set"))
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));

@@ -100,8 +100,8 @@ int command_run(const std::vector<std::string>& args) {
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.error.empty()) return 1;
   if (stats.functional && stats.mismatches > 0) {
-    std::cerr << "error: " << stats.mismatches << " sequences differ from the golden reference; first: "
-              << stats.first_mismatch << "\n";
+    std::cerr << "error: " << stats.mismatches
+              << " sequences differ from the golden reference; first: " << stats.first_mismatch << "\n";
     return 1;
   }
   return 0;

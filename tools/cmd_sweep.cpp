@@ -26,8 +26,8 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -53,9 +53,13 @@ namespace ebatch::cli {
 namespace {
 
 constexpr std::size_t kMaxPoints = 100000;
-const std::vector<std::string> kDefaultMetrics = {
-    "throughput_sequences_per_s", "latency_s.p50", "latency_s.p99", "energy_j.per_sequence",
-    "dram.bytes_per_sequence", "step_slots.padding_fraction", "simulated_time_s"};
+const std::vector<std::string> kDefaultMetrics = {"throughput_sequences_per_s",
+                                                  "latency_s.p50",
+                                                  "latency_s.p99",
+                                                  "energy_j.per_sequence",
+                                                  "dram.bytes_per_sequence",
+                                                  "step_slots.padding_fraction",
+                                                  "simulated_time_s"};
 
 // One `dotted.key=value` of the sweep file, with the line that gives it.
 struct Setting {
@@ -214,8 +218,7 @@ Sweep parse_sweep(const std::string& file) {
       }
       s.points.push_back(std::move(p));
     }
-    if (s.points.size() > kMaxPoints)
-      fail("points", "more than " + std::to_string(kMaxPoints) + " points in all");
+    if (s.points.size() > kMaxPoints) fail("points", "more than " + std::to_string(kMaxPoints) + " points in all");
   }
   if (s.points.empty()) fail("grid", "missing: give a 'grid' of dotted.key: [values], or 'points'");
   // metrics: dotted paths into stats.json.
@@ -310,8 +313,8 @@ void prepare(Sweep& s, const std::string& out_abs, const std::string& exe) {
     y << YAML::EndSeq << YAML::Key << "config_fingerprint" << YAML::Value << "fnv1a64:" + fnv1a64(r.c_str())
       << YAML::EndMap;
     p.point_yaml = "# Point " + p.id + " of sweep " + s.name +
-                   " (ebatch sweep). A rerun skips it while this file matches and stats.json exists.\n" +
-                   y.c_str() + "\n";
+                   " (ebatch sweep). A rerun skips it while this file matches and stats.json exists.\n" + y.c_str() +
+                   "\n";
     p.command = shell_quote(exe) + " run " + shell_quote(s.experiment);
     for (const auto& o : overrides) p.command += " --set " + shell_quote(o.key + "=" + o.value);
     p.command += " --out " + shell_quote(p.dir) + " > " + shell_quote(p.dir + "/run.log") + " 2>&1";
@@ -344,9 +347,12 @@ std::string format_duration(double s) {
   char buf[32];
   if (s < 1) return "<1s";
   const long t = std::lround(s);
-  if (t < 60) std::snprintf(buf, sizeof buf, "%lds", t);
-  else if (t < 3600) std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+  if (t < 60)
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  else if (t < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
   return buf;
 }
 
@@ -383,8 +389,10 @@ class Progress {
       const double elapsed = std::chrono::duration<double>(last_ - start_).count();
       line += "about " + format_duration(elapsed / double(finished) * double(to_run_ - finished)) + " left";
     }
-    if (tty_) std::cerr << "\r\033[K" << line << std::flush;
-    else std::cerr << line << "\n";
+    if (tty_)
+      std::cerr << "\r\033[K" << line << std::flush;
+    else
+      std::cerr << line << "\n";
     drawn_ = true;
   }
   bool enabled_, tty_, drawn_ = false;
@@ -505,8 +513,7 @@ std::vector<std::size_t> run_gnu_parallel(const std::vector<std::string>& comman
 // ---- Aggregating ------------------------------------------------------------
 
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos && (s.empty() || (s.front() != ' ' && s.back() != ' ')))
-    return s;
+  if (s.find_first_of(",\"\r\n") == std::string::npos && (s.empty() || (s.front() != ' ' && s.back() != ' '))) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -589,14 +596,18 @@ int report(const Sweep& s, const std::string& out, const std::vector<Outcome>& o
     ++failed;
     const std::string where = out + "/points/" + s.points[i].id;
     std::cerr << "error: point " << s.points[i].id << " (" << label(s.points[i]) << ") ";
-    if (outcomes[i].exit_code >= 0) std::cerr << "failed (exit " << outcomes[i].exit_code << ")";
-    else std::cerr << "has no results";
+    if (outcomes[i].exit_code >= 0)
+      std::cerr << "failed (exit " << outcomes[i].exit_code << ")";
+    else
+      std::cerr << "has no results";
     if (!outcomes[i].note.empty()) std::cerr << ": " << outcomes[i].note;
     std::cerr << "; see " << where << (fs::exists(where + "/run.log") ? "/run.log" : "/") << "\n";
   }
   std::cout << "sweep " << s.name << ": " << s.points.size() << " points, ";
-  if (aggregated_only) std::cout << s.points.size() - failed << " with results, " << failed << " without";
-  else std::cout << ran << " run, " << skipped << " skipped, " << failed << " failed";
+  if (aggregated_only)
+    std::cout << s.points.size() - failed << " with results, " << failed << " without";
+  else
+    std::cout << ran << " run, " << skipped << " skipped, " << failed << " failed";
   std::cout << "; results in " << out << "/sweep.csv\n";
   return failed ? 1 : 0;
 }
@@ -671,8 +682,8 @@ const char* const kHelp =
 
 int command_sweep(const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("help,h", "")("sweep", po::value<std::string>(), "")(
-      "jobs,j", po::value<int>()->default_value(1), "")("out", po::value<std::string>(), "")(
+  opts.add_options()("help,h", "")("sweep", po::value<std::string>(), "")("jobs,j", po::value<int>()->default_value(1),
+                                                                          "")("out", po::value<std::string>(), "")(
       "emit-slurm", po::value<std::string>(), "")("dry-run", "")("aggregate-only", "")("progress", "")(
       "runner", po::value<std::string>()->default_value("auto"), "");
   po::positional_options_description pos;
@@ -731,8 +742,8 @@ int command_sweep(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < s.points.size(); ++i) {
       int rc = -1;  // failed.txt: "exit N", written when a local run fails
       std::istringstream(read_text(s.points[i].dir + "/failed.txt")).ignore(5) >> rc;
-      outcomes[i] = done[i] ? Outcome{true, 0, ""}
-                            : Outcome{false, rc, rc < 0 ? "not run, still running, or failed" : ""};
+      outcomes[i] =
+          done[i] ? Outcome{true, 0, ""} : Outcome{false, rc, rc < 0 ? "not run, still running, or failed" : ""};
     }
     write_sweep_csv(s, out, outcomes);
     return report(s, out, outcomes, 0, skipped, true);
@@ -770,7 +781,10 @@ int command_sweep(const std::vector<std::string>& args) {
   const bool use_parallel = !pending.empty() && have_parallel;
   std::cerr << "sweep " << s.name << ": " << s.points.size() << " points, " << skipped << " skipped (already done), "
             << pending.size() << " to run with " << jobs << (jobs == 1 ? " job" : " jobs")
-            << (pending.empty() ? "" : use_parallel ? " (GNU parallel)" : " (forked)") << "\n";
+            << (pending.empty() ? ""
+                : use_parallel  ? " (GNU parallel)"
+                                : " (forked)")
+            << "\n";
   std::vector<Outcome> outcomes(s.points.size());
   for (std::size_t i = 0; i < s.points.size(); ++i)
     if (done[i]) outcomes[i].ok = true;

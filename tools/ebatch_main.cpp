@@ -3,14 +3,12 @@
 // Exit codes: 0 success; 2 bad input (usage, config, data files: one message,
 // nothing written); 1 the run itself failed (e.g. a result mismatch).
 #include <boost/program_options.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "common/errors.h"
 #include "common/experiment.h"
@@ -79,8 +77,8 @@ std::string default_experiment() {
 CommonArgs parse_common_args(const std::string& command, const std::vector<std::string>& args, bool with_out) {
   CommonArgs a;
   po::options_description opts;
-  opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")(
-      "experiment", po::value<std::string>(), "");
+  opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")("experiment",
+                                                                                     po::value<std::string>(), "");
   if (with_out) opts.add_options()("out", po::value<std::string>(), "");
   po::positional_options_description pos;
   pos.add("experiment", 1);

@@ -92,8 +92,10 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
   c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * in * bytes_;
   c.macs += double(urows) * g * h * in;
   c.mfu_ops += double(urows) * g * h;  // bias add
-  if (layer == 0) c.input_dram_bytes += urows * in * bytes_;
-  else c.im_read_bytes += double(urows) * in * bytes_;
+  if (layer == 0)
+    c.input_dram_bytes += urows * in * bytes_;
+  else
+    c.im_read_bytes += double(urows) * in * bytes_;
   c.im_write_bytes += double(urows) * g * h * bytes_;  // W x_t + b kept for the recurrence
   // Recurrence: lockstep over the slots active at each step of the span.
   std::vector<int> active(std::size_t(span) + 1, 0);
@@ -112,9 +114,9 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
     c.weight_stream_bytes += u_overflow_per_cu * cus_;
   }
   c.macs += double(urows) * g * h * h;
-  c.ib_write_bytes += double(cus_) * urows * h * bytes_;                 // h_{t-1} into every CU
+  c.ib_write_bytes += double(cus_) * urows * h * bytes_;  // h_{t-1} into every CU
   c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * h * bytes_;
-  c.im_read_bytes += double(urows) * g * h * bytes_;                     // W x_t + b back
+  c.im_read_bytes += double(urows) * g * h * bytes_;                                       // W x_t + b back
   c.im_read_bytes += double(urows) * h * bytes_ * (net_.cell == CellType::lstm ? 2 : 1);   // state
   c.im_write_bytes += double(urows) * h * bytes_ * (net_.cell == CellType::lstm ? 2 : 1);  // state/outputs
   c.mfu_ops += double(urows) * g * h * 2 + double(urows) * h * (cell_ops_ - 1);

@@ -70,14 +70,14 @@ class EpurCostModel {
  private:
   // Makes `id` (layer, or num_layers for the output layer) resident; returns bytes loaded per CU.
   std::uint64_t make_resident(int id, std::uint64_t bytes_per_cu);
-  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
-                     PassCost& c, std::uint64_t u_overflow_per_cu) const;
+  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span, PassCost& c,
+                     std::uint64_t u_overflow_per_cu) const;
 
   HardwareConfig hw_;
   NetworkSpec net_;
   int bytes_, cus_, width_, mfu_width_, rows_per_cu_, dpu_latency_, cell_ops_;
-  std::uint64_t capacity_;        // weight buffer per CU
-  std::uint64_t input_buffer_;    // per CU
+  std::uint64_t capacity_;                             // weight buffer per CU
+  std::uint64_t input_buffer_;                         // per CU
   std::list<std::pair<int, std::uint64_t>> resident_;  // (id, bytes per CU), most recent first
 };
 

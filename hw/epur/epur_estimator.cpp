@@ -60,8 +60,8 @@ PassEstimate EpurEstimator::estimate(const LayerPass& pass) {
   recorder_.record(c);
   PassEstimate out;
   out.seconds = epur_pass_seconds(c, hw_);
-  out.dynamic_joules =
-      dynamic_joules(double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes), double(c.output_dram_bytes));
+  out.dynamic_joules = dynamic_joules(double(c.weight_load_bytes + c.weight_stream_bytes + c.input_dram_bytes),
+                                      double(c.output_dram_bytes));
   return out;
 }
 

@@ -31,8 +31,8 @@ struct GemmCost {
   std::uint64_t compute_cycles = 0;  // SCALE-Sim convention
   std::uint64_t total_cycles = 0;    // with overlap and DRAM stalls
   std::uint64_t stall_cycles = 0;
-  std::uint64_t weight_bytes = 0;    // DRAM reads through the weight FIFO
-  double macs = 0;                   // useful MACs (M*K*N)
+  std::uint64_t weight_bytes = 0;  // DRAM reads through the weight FIFO
+  double macs = 0;                 // useful MACs (M*K*N)
   double ub_read_bytes = 0, acc_read_bytes = 0, acc_write_bytes = 0;
   double utilisation() const;        // useful MACs / (R*C*total_cycles)
   std::uint64_t rows = 0, cols = 0;  // array size, for utilisation

@@ -16,9 +16,9 @@ namespace ebatch {
 namespace {
 
 using sc_core::SC_NS;
+using sc_core::sc_time;
 using sc_core::SC_US;
 using sc_core::SC_ZERO_TIME;
-using sc_core::sc_time;
 
 struct Initiator : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Initiator> socket;
@@ -26,7 +26,8 @@ struct Initiator : sc_core::sc_module {
   bool finished = false;
 
   SC_HAS_PROCESS(Initiator);
-  Initiator(sc_core::sc_module_name name, std::function<void(Initiator&)> b) : sc_module(name), socket("socket"), body(std::move(b)) {
+  Initiator(sc_core::sc_module_name name, std::function<void(Initiator&)> b)
+      : sc_module(name), socket("socket"), body(std::move(b)) {
     SC_THREAD(run);
   }
   void run() {

@@ -120,7 +120,8 @@ TEST(EpurSystem, NoBatchingRunCompletesEveryRequestOnceAndAccountsForIt) {
   EXPECT_EQ(st.weight_load_bytes, std::uint64_t(n) * f.network_weight_bytes());
   EXPECT_EQ(st.weight_stream_bytes, 0u) << "every layer fits on its own";
   // DRAM reads include the weights, the inputs and the outputs the host reads back.
-  const std::uint64_t io_bytes = std::uint64_t(length_sum) * (std::uint64_t(net.input_size) + net.layer_output_size()) * f.bytes;
+  const std::uint64_t io_bytes =
+      std::uint64_t(length_sum) * (std::uint64_t(net.input_size) + net.layer_output_size()) * f.bytes;
   EXPECT_GE(st.dram_bytes_read, st.weight_load_bytes + io_bytes);
   EXPECT_GT(st.dram_bytes_written, 0u);
 }
@@ -237,8 +238,9 @@ Vcd parse_vcd(const std::string& path) {
 std::string find_signal(const Vcd& v, const std::string& suffix) {
   std::string found;
   for (const auto& [name, id] : v.id_of) {
-    if (name == suffix || (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-                           name[name.size() - suffix.size() - 1] == '.'))
+    if (name == suffix ||
+        (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         name[name.size() - suffix.size() - 1] == '.'))
       found = id;
   }
   return found;
@@ -261,9 +263,8 @@ int rises(const std::vector<std::string>& values) {
 }
 
 TEST(EpurSystem, WaveformPassesVcd2fstAndIrqRisesOncePerSequence) {
-  const Experiment e = experiment({{"workload.requests", "3"},
-                                   {"workload.lengths", "{distribution: fixed, value: 12}"},
-                                   {"output.trace", "full"}});
+  const Experiment e = experiment(
+      {{"workload.requests", "3"}, {"workload.lengths", "{distribution: fixed, value: 12}"}, {"output.trace", "full"}});
   const std::string dir = scratch_dir("epur_system");
   RunOutputs out;
   out.vcd_base = dir + "/trace";
@@ -276,7 +277,9 @@ TEST(EpurSystem, WaveformPassesVcd2fstAndIrqRisesOncePerSequence) {
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << test::read_file(dir + "/vcd2fst.log");
   EXPECT_TRUE(fs::exists(fst));
-  if (fs::exists(fst)) { EXPECT_GT(fs::file_size(fst), 0u); }
+  if (fs::exists(fst)) {
+    EXPECT_GT(fs::file_size(fst), 0u);
+  }
 
   const Vcd v = parse_vcd(vcd);
   const std::string irq = find_signal(v, "irq");

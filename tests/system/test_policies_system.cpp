@@ -47,10 +47,14 @@ std::vector<std::string> split_csv(const std::string& line) {
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
-    if (c == '"') quoted = !quoted;
-    else if (c == '\\' && quoted && i + 1 < line.size()) out.back() += line[++i];
-    else if (c == ',' && !quoted) out.emplace_back();
-    else out.back() += c;
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == '\\' && quoted && i + 1 < line.size())
+      out.back() += line[++i];
+    else if (c == ',' && !quoted)
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   return out;
 }
@@ -306,9 +310,7 @@ TEST(PolicySystem, FunctionalPaddedBidirectionalEqualsUnbatched) {
   check_functional({{"policy", "{kind: padded, slots: 4}"}});
 }
 
-TEST(PolicySystem, FunctionalCellularEqualsUnbatched) {
-  check_functional({{"policy", "{kind: cellular, slots: 4}"}});
-}
+TEST(PolicySystem, FunctionalCellularEqualsUnbatched) { check_functional({{"policy", "{kind: cellular, slots: 4}"}}); }
 
 TEST(PolicySystem, FunctionalEbatchEqualsUnbatched) {
   check_functional({{"policy", "{kind: ebatch, slots: 4, window_steps: 8}"}});
@@ -322,7 +324,8 @@ TEST(PolicySystem, FunctionalEbatchImmediateRefillEqualsUnbatched) {
 // --- padding of static batching (REFERENCE.md section 2) --------------------------------
 
 double librispeech_padding(int slots) {
-  const Experiment e = load({{"policy", "{kind: padded, slots: " + std::to_string(slots) + "}"}, {"workload.requests", "2000"}});
+  const Experiment e =
+      load({{"policy", "{kind: padded, slots: " + std::to_string(slots) + "}"}, {"workload.requests", "2000"}});
   EXPECT_EQ(e.workload.lengths.kind, LengthDistribution::Kind::empirical);
   EXPECT_EQ(e.workload.arrivals.kind, ArrivalProcess::Kind::all_at_zero);
   const RunStats st = run_experiment(e, RunOutputs{});
@@ -395,8 +398,8 @@ TEST(PolicySystem, CompareCliRunsEveryPolicy) {
   ASSERT_EQ(js["policies"].size(), 4u);
   for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(js["policies"][i]["policy"].as<std::string>(), policies[i]);
 
-  const auto bad = run_cli({"compare", def, "--set", "workload.requests=4", "--policies", "none,bogus", "--out",
-                            dir + "/bad"});
+  const auto bad =
+      run_cli({"compare", def, "--set", "workload.requests=4", "--policies", "none,bogus", "--out", dir + "/bad"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
   EXPECT_NE(bad.err.find("bogus"), std::string::npos) << bad.err;
   const auto bad_base = run_cli({"compare", def, "--set", "workload.requests=4", "--baseline", "padded", "--policies",

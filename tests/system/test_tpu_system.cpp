@@ -66,7 +66,8 @@ TEST(TpuSystem, EveryPolicyCompletesEveryRequestAndStatsAddUp) {
 
 TEST(TpuSystem, WaveformPassesVcd2fstAndHasTheArraySignals) {
   const std::string dir = scratch_dir("tpu_vcd");
-  const Experiment e = tpu_experiment({{"output.trace", "full"}, {"policy", "{kind: ebatch, slots: 2, window_steps: 8}"}});
+  const Experiment e =
+      tpu_experiment({{"output.trace", "full"}, {"policy", "{kind: ebatch, slots: 2, window_steps: 8}"}});
   RunOutputs out;
   out.vcd_base = dir + "/trace";
   const RunStats st = run_experiment(e, out);

@@ -58,8 +58,7 @@ struct EpurClosedForm {
     return rows_per_cu * (input_size(layer) + hidden + 2) * std::uint64_t(net.directions()) * bytes;
   }
   std::uint64_t output_bytes_per_cu() const {
-    return net.output.size == 0 ? 0
-                                : ceil_div(std::uint64_t(net.output.size), cus) * (output_width() + 1) * bytes;
+    return net.output.size == 0 ? 0 : ceil_div(std::uint64_t(net.output.size), cus) * (output_width() + 1) * bytes;
   }
   // Every layer's weights (all CUs) plus the output layer's.
   std::uint64_t network_weight_bytes() const {

@@ -3,9 +3,9 @@
 // reference run of sequences through slots in layer-major windows.
 #pragma once
 
-#include <Eigen/Core>
 #include <gtest/gtest.h>
 
+#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -22,8 +22,8 @@ namespace ebatch::rnn_test {
 using Eigen::Index;
 
 inline NetworkSpec make_spec(CellType cell, int input, int hidden, int layers, bool bidirectional = false,
-                      DirectionMerge merge = DirectionMerge::concat, int out_size = 0,
-                      const std::string& activation = "none") {
+                             DirectionMerge merge = DirectionMerge::concat, int out_size = 0,
+                             const std::string& activation = "none") {
   NetworkSpec s;
   s.name = "test";
   s.cell = cell;
@@ -88,7 +88,6 @@ inline double max_abs_diff(const RowMatrix& a, const RowMatrix& b) {
   return (a.cast<double>() - b.cast<double>()).cwiseAbs().maxCoeff();
 }
 
-
 // One entry of a slot's timeline: a step of a sequence, or idle (seq = -1).
 struct SlotStep {
   int seq = -1, t = 0;
@@ -96,10 +95,9 @@ struct SlotStep {
 
 // Runs sequences queued in slots, layer-major windows of `window` steps, with resets at the
 // sequence starts and idle slots masked; returns the last layer's output rows per sequence.
-inline std::vector<RowMatrix> run_batched(const RnnWeights& w, Precision prec,
-                                   const std::vector<RowMatrix>& seqs,
-                                   const std::vector<std::vector<SlotStep>>& timeline,
-                                   int window, float sentinel) {
+inline std::vector<RowMatrix> run_batched(const RnnWeights& w, Precision prec, const std::vector<RowMatrix>& seqs,
+                                          const std::vector<std::vector<SlotStep>>& timeline, int window,
+                                          float sentinel) {
   const NetworkSpec& spec = w.spec;
   const int slots = static_cast<int>(timeline.size());
   const int steps = static_cast<int>(timeline[0].size());

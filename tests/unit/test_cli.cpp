@@ -82,8 +82,8 @@ TEST(Cli, BadConfigGivesOneMessageAndExitCode2) {
 TEST(Cli, RunWithBadConfigWritesNothing) {
   const std::string dir = scratch_dir("cli");
   const std::string out = dir + "/results";
-  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.weight_buffer=1 KiB",
-                          "--out", out});
+  const auto r = run_cli(
+      {"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.weight_buffer=1 KiB", "--out", out});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_CONTAINS(r.err, "hardware.weight_buffer");
   EXPECT_FALSE(fs::exists(out));
@@ -94,9 +94,9 @@ TEST(Cli, BadWeightsFileFoundAtSetUpWritesNothing) {
   // A readable .npz whose first array has the wrong shape for EESEN.
   ebatch::write_npz(dir + "/weights.npz", {{"weight_ih_l0", {{4, 4}, std::vector<float>(16, 0.5f)}}});
   const std::string out = dir + "/results";
-  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "simulation.functional=true",
-                          "--set", "simulation.weights=" + dir + "/weights.npz", "--set", "workload.requests=2",
-                          "--out", out});
+  const auto r =
+      run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "simulation.functional=true", "--set",
+               "simulation.weights=" + dir + "/weights.npz", "--set", "workload.requests=2", "--out", out});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("weights.npz"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("weight_ih_l0"), std::string::npos) << r.err;
@@ -106,8 +106,8 @@ TEST(Cli, BadWeightsFileFoundAtSetUpWritesNothing) {
 TEST(Cli, TooSmallDramFoundAtSetUpWritesNothing) {
   const std::string dir = scratch_dir("cli");
   const std::string out = dir + "/results";
-  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.dram.capacity=1 MiB",
-                          "--out", out});
+  const auto r = run_cli(
+      {"run", repo_path("configs/experiments/default.yaml"), "--set", "hardware.dram.capacity=1 MiB", "--out", out});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("hardware.dram.capacity"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
@@ -117,9 +117,10 @@ TEST(Cli, OutputFolderAloneReproducesARunWithATrace) {
   const std::string dir = scratch_dir("cli");
   write_file(dir + "/trace.csv", "id,arrival_s,length\n0,0,12\n1,0.001,30\n2,0.002,7\n");
   const std::string out = dir + "/results";
-  auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set",
-                    "workload={lengths: {distribution: trace}, arrivals: {process: trace}, trace: " + dir + "/trace.csv}",
-                    "--out", out});
+  auto r =
+      run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set",
+               "workload={lengths: {distribution: trace}, arrivals: {process: trace}, trace: " + dir + "/trace.csv}",
+               "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(out + "/inputs/trace-trace.csv"));
   // Move the folder away from the trace and rerun from it alone.

@@ -1,6 +1,5 @@
 // `ebatch gemm` as users run it.
 #include <gtest/gtest.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include "tests/test_support.h"
@@ -19,8 +18,8 @@ TEST(CliGemm, JsonGivesScaleSimAndModelCycles) {
 }
 
 TEST(CliGemm, OverridesApplyToTheHardwareFile) {
-  const auto r = run_cli({"gemm", "--m", "10", "--k", "300", "--n", "300", "--set", "array.rows=128", "--set",
-                          "array.cols=64", "--json"});
+  const auto r = run_cli(
+      {"gemm", "--m", "10", "--k", "300", "--n", "300", "--set", "array.rows=128", "--set", "array.cols=64", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const YAML::Node j = YAML::Load(r.out);
   EXPECT_EQ(j["rows"].as<int>(), 128);
@@ -34,7 +33,8 @@ TEST(CliGemm, BadArgumentsExitWith2) {
   const auto bad_key = run_cli({"gemm", "--m", "1", "--k", "1", "--n", "1", "--set", "array.rws=3"});
   EXPECT_EQ(bad_key.exit_code, 2);
   EXPECT_NE(bad_key.err.find("did you mean 'rows'"), std::string::npos) << bad_key.err;
-  const auto epur = run_cli({"gemm", "--hardware", repo_path("configs/hw/epur.yaml"), "--m", "1", "--k", "1", "--n", "1"});
+  const auto epur =
+      run_cli({"gemm", "--hardware", repo_path("configs/hw/epur.yaml"), "--m", "1", "--k", "1", "--n", "1"});
   EXPECT_EQ(epur.exit_code, 2);
   EXPECT_NE(epur.err.find("needs a systolic array"), std::string::npos) << epur.err;
 }

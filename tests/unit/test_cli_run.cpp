@@ -46,7 +46,8 @@ std::string without_wall_clock(const std::string& json) {
 TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
   const std::string base = scratch_dir("cli_run");
   const std::string dir = base + "/first", again = base + "/second";
-  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "workload.requests=5", "--out", dir});
+  const auto r =
+      run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "workload.requests=5", "--out", dir});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* file : {"resolved.yaml", "stats.json", "requests.csv"})
     EXPECT_TRUE(fs::exists(dir + "/" + file)) << file;

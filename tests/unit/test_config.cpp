@@ -21,12 +21,20 @@ namespace {
 std::string base_experiment() {
   return "name: t\n"
          "seed: 7\n"
-         "hardware: " + repo_path("configs/hw/epur.yaml") + "\n"
-         "energy: " + repo_path("configs/energy/epur_28nm.yaml") + "\n"
-         "network: " + repo_path("models/eesen.yaml") + "\n"
+         "hardware: " +
+         repo_path("configs/hw/epur.yaml") +
+         "\n"
+         "energy: " +
+         repo_path("configs/energy/epur_28nm.yaml") +
+         "\n"
+         "network: " +
+         repo_path("models/eesen.yaml") +
+         "\n"
          "workload:\n"
          "  requests: 10\n"
-         "  lengths: " + repo_path("models/datasets/librispeech_test_clean.yaml") + "\n"
+         "  lengths: " +
+         repo_path("models/datasets/librispeech_test_clean.yaml") +
+         "\n"
          "policy:\n"
          "  kind: ebatch\n"
          "  slots: 4\n";
@@ -129,11 +137,11 @@ TEST(Config, OverridesChangeValuesAndIncludedFiles) {
   const std::string dir = scratch_dir("cfg");
   write_file(dir + "/exp.yaml", base_experiment());
   const Experiment e = load_experiment(
-      dir + "/exp.yaml", {parse_override("policy.slots=16"), parse_override("hardware.frequency=1 GHz"),
-                          parse_override("network.hidden_size=64"), parse_override("policy.window_steps=8"),
-                          parse_override("workload.lengths.distribution=fixed"),
-                          parse_override("workload.lengths.value=3"), parse_override("workload.lengths.quantiles=~"),
-                          parse_override("workload.lengths.mean=~")});
+      dir + "/exp.yaml",
+      {parse_override("policy.slots=16"), parse_override("hardware.frequency=1 GHz"),
+       parse_override("network.hidden_size=64"), parse_override("policy.window_steps=8"),
+       parse_override("workload.lengths.distribution=fixed"), parse_override("workload.lengths.value=3"),
+       parse_override("workload.lengths.quantiles=~"), parse_override("workload.lengths.mean=~")});
   EXPECT_EQ(e.policy.slots, 16);
   EXPECT_DOUBLE_EQ(e.hardware.frequency_hz, 1e9);
   EXPECT_EQ(e.network.hidden_size, 64);
@@ -181,16 +189,18 @@ TEST(Config, UnknownKeyNamesFileLineAndSuggests) {
 
 TEST(Config, UnknownKeyInIncludedFileNamesThatFile) {
   const std::string dir = scratch_dir("cfg");
-  write_file(dir + "/hw.yaml", "platform: epur\nfrequency: 500 MHz\nweight_bufer: 2 MiB\n"
-                               "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\n"
-                               "dram: {bandwidth: 25.6 GB/s}\n");
+  write_file(dir + "/hw.yaml",
+             "platform: epur\nfrequency: 500 MHz\nweight_bufer: 2 MiB\n"
+             "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\n"
+             "dram: {bandwidth: 25.6 GB/s}\n");
   const std::string msg = override_error("hardware", dir + "/hw.yaml");
   // The missing required key is reported before the unknown one is seen.
   EXPECT_CONTAINS(msg, dir + "/hw.yaml");
   EXPECT_CONTAINS(msg, "weight_buffer");
-  write_file(dir + "/hw2.yaml", "platform: epur\nfrequency: 500 MHz\nweight_buffer: 2 MiB\n"
-                                "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\nfrequncy: 3 MHz\n"
-                                "dram: {bandwidth: 25.6 GB/s}\n");
+  write_file(dir + "/hw2.yaml",
+             "platform: epur\nfrequency: 500 MHz\nweight_buffer: 2 MiB\n"
+             "input_buffer: 8 KiB\nintermediate_memory: 6 MiB\nfrequncy: 3 MHz\n"
+             "dram: {bandwidth: 25.6 GB/s}\n");
   EXPECT_CONTAINS(override_error("hardware", dir + "/hw2.yaml"),
                   dir + "/hw2.yaml:6: key 'hardware.frequncy': unknown key (did you mean 'frequency'?)");
 }
@@ -213,7 +223,8 @@ TEST(Config, WrongTypes) {
   EXPECT_CONTAINS(override_error("hardware.frequency", "fast"), "'fast' is not a frequency");
   EXPECT_CONTAINS(override_error("hardware.frequency", "500"), "has no unit");
   EXPECT_CONTAINS(override_error("hardware.weight_buffer", "2 Mib"), "unknown unit 'Mib'");
-  EXPECT_CONTAINS(override_error("policy.kind", "ebatc"), "is not one of none, padded, cellular, ebatch (did you mean 'ebatch'?)");
+  EXPECT_CONTAINS(override_error("policy.kind", "ebatc"),
+                  "is not one of none, padded, cellular, ebatch (did you mean 'ebatch'?)");
   EXPECT_CONTAINS(override_error("network.cell", "rnn"), "'rnn' is not one of lstm, gru");
 }
 
@@ -244,8 +255,7 @@ TEST(Config, InconsistentValues) {
                   "must exceed the median");
   EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths.quantiles", "[[0, 5], [0.5, 4], [1, 6]]"}}),
                   "values must not decrease");
-  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths.quantiles", "[[0, 1], [0.5, 4]]"}}),
-                  "the last 1");
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"workload.lengths.quantiles", "[[0, 1], [0.5, 4]]"}}), "the last 1");
   EXPECT_CONTAINS(load_error(base_experiment(), {{"hardware.precision", "int8"}}), "'int8' is not one of fp16, fp32");
   EXPECT_CONTAINS(override_error("workload.trace", repo_path("configs/hw/epur.yaml")),
                   "neither lengths nor arrivals use the trace");

@@ -149,7 +149,8 @@ TEST(EpurCost, GruClosedForms) {
   EXPECT_EQ(model.input_half_cycles(0, 1), 600u * 82 + 6);  // ceil(1312/16) = 82
   for (int b : {1, 2, 5, 16}) EXPECT_EQ(model.recurrent_step_cycles(b), f.recurrent_step(std::uint64_t(b)));
   for (int layer = 0; layer < e.network.num_layers; ++layer)
-    for (std::int64_t rows : {1, 3, 50}) EXPECT_EQ(model.input_half_cycles(layer, rows), f.input_half(layer, std::uint64_t(rows)));
+    for (std::int64_t rows : {1, 3, 50})
+      EXPECT_EQ(model.input_half_cycles(layer, rows), f.input_half(layer, std::uint64_t(rows)));
   const LayerPass p = whole_pass(e.network, 1, {3, 2});
   const PassCost c = model.cost(p);
   // merge: sum, so layer 1's input is H = 800 wide.

@@ -33,9 +33,7 @@ fs::path repo_root() {
   return (env && *env) ? fs::path(env) : fs::path(EBATCH_SOURCE_DIR);
 }
 
-std::string fixture(const std::string& name) {
-  return (repo_root() / "tests" / "data" / "npy" / name).string();
-}
+std::string fixture(const std::string& name) { return (repo_root() / "tests" / "data" / "npy" / name).string(); }
 
 Bytes read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -47,8 +45,7 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("ebatch_npy_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    path_ = fs::temp_directory_path() / ("ebatch_npy_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -155,8 +152,7 @@ Bytes make_zip(const std::vector<ZipMember>& members, bool zip64_end = false) {
   Bytes out, cd;
   for (const ZipMember& m : members) {
     const Bytes body = m.deflate ? raw_deflate(m.data) : m.data;
-    const std::uint32_t crc =
-        m.crc ? *m.crc : std::uint32_t(crc32(0, m.data.data(), uInt(m.data.size())));
+    const std::uint32_t crc = m.crc ? *m.crc : std::uint32_t(crc32(0, m.data.data(), uInt(m.data.size())));
     const std::uint64_t offset = out.size();
     auto common = [&](Bytes& h, bool central) {
       put(h, 45, 2);
@@ -267,10 +263,8 @@ void expect_savez_arrays(const std::map<std::string, NpyArray>& m) {
 TEST(NpyRoundTrip, WriteNpzReadBack) {
   TempDir dir;
   const std::map<std::string, FloatArray> in = {
-      {"weight_ih_l0", {{2, 3}, kSix}},
-      {"fc.bias", {{4}, {0.0f, -0.0f, 1e30f, -7.5f}}},
-      {"scalar", {{}, {42.0f}}},
-      {"empty", {{0, 5}, {}}},
+      {"weight_ih_l0", {{2, 3}, kSix}},    {"fc.bias", {{4}, {0.0f, -0.0f, 1e30f, -7.5f}}},
+      {"scalar", {{}, {42.0f}}},           {"empty", {{0, 5}, {}}},
       {"cube", {{2, 1, 2}, {1, 2, 3, 4}}},
   };
   const std::string path = dir.file("w.npz");
@@ -324,16 +318,14 @@ TEST(NpyRoundTrip, FailedWriteLeavesOldFileAndNoTemporary) {
   const std::string path = dir.file("w.npz");
   write_npz(path, {{"x", {{1}, {1.0f}}}});
   const Bytes before = read_bytes(path);
-  const std::string msg =
-      input_error([&] { write_npz(path, {{"bad", {{2, 2}, {1.0f, 2.0f, 3.0f}}}}); });
+  const std::string msg = input_error([&] { write_npz(path, {{"bad", {{2, 2}, {1.0f, 2.0f, 3.0f}}}}); });
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
   EXPECT_NE(msg.find("'bad'"), std::string::npos) << msg;
   EXPECT_EQ(read_bytes(path), before);
   EXPECT_EQ(dir.names(), std::vector<std::string>{"w.npz"});
   const std::string missing = dir.file("no/such/dir/w.npz");
   EXPECT_NE(input_error([&] { write_npz(missing, {}); }).find(missing), std::string::npos);
-  EXPECT_NE(input_error([&] { write_npy(missing, {{1}, {1.0f}}); }).find(missing),
-            std::string::npos);
+  EXPECT_NE(input_error([&] { write_npy(missing, {{1}, {1.0f}}); }).find(missing), std::string::npos);
 }
 
 TEST(NpyRoundTrip, EmptyArchive) {
@@ -347,17 +339,15 @@ TEST(NpyRoundTrip, EmptyArchive) {
 
 TEST(NpyFixtures, Savez) { expect_savez_arrays(read_npz(fixture("savez.npz"))); }
 
-TEST(NpyFixtures, SavezCompressed) {
-  expect_savez_arrays(read_npz(fixture("savez_compressed.npz")));
-}
+TEST(NpyFixtures, SavezCompressed) { expect_savez_arrays(read_npz(fixture("savez_compressed.npz"))); }
 
 TEST(NpyFixtures, HalfPrecision) {
   const NpyArray a = read_npy(fixture("half.npy"));
   EXPECT_EQ(a.dtype, "<f2");
   ASSERT_EQ(a.shape, (std::vector<std::size_t>{12}));
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> expect = {0.0, 1.0, -2.0, 0.5, 65504.0, std::ldexp(1.0, -14),
-                                      std::ldexp(1.0, -24), inf, -inf};
+  const std::vector<double> expect = {0.0, 1.0, -2.0, 0.5, 65504.0, std::ldexp(1.0, -14), std::ldexp(1.0, -24),
+                                      inf, -inf};
   for (std::size_t i = 0; i < expect.size(); ++i) EXPECT_EQ(a.data[i], expect[i]) << i;
   EXPECT_TRUE(std::isnan(a.data[9]));
   EXPECT_EQ(a.data[10], 0.0);
@@ -433,7 +423,12 @@ TEST(NpyMalformed, BadMagicAndVersion) {
 TEST(NpyMalformed, HeaderNotAValidDict) {
   const Bytes data = f32_bytes(kSix);
   for (const std::string& h : std::vector<std::string>{
-           "", "   ", "[]", "{", "{'descr': '<f4'", "{'descr': '<f4', 'shape': (2, 3)}",
+           "",
+           "   ",
+           "[]",
+           "{",
+           "{'descr': '<f4'",
+           "{'descr': '<f4', 'shape': (2, 3)}",
            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1}",
            "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)}",
            "{'descr': <f4, 'fortran_order': False, 'shape': (2, 3)}",
@@ -461,9 +456,8 @@ TEST(NpyMalformed, UnsupportedDtypes) {
 
 TEST(NpyMalformed, ShapeProductOverflowsOrIsAbsurd) {
   const Bytes data = f32_bytes(kSix);
-  for (const std::string shape :
-       {"(4294967296, 4294967296, 4294967296)", "(99999999999999999999999,)",
-        "(18446744073709551615,)", "(1000000000000,)", "(4611686018427387904,)"}) {
+  for (const std::string shape : {"(4294967296, 4294967296, 4294967296)", "(99999999999999999999999,)",
+                                  "(18446744073709551615,)", "(1000000000000,)", "(4611686018427387904,)"}) {
     const std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + "}";
     const std::string msg = npy_error(make_npy(h, data));
     EXPECT_FALSE(msg.empty()) << shape;
@@ -590,8 +584,7 @@ TEST(NpyMalformed, DuplicateMemberRejected) {
 }
 
 TEST(NpyZip, Zip64FieldsAndEndRecord) {
-  ZipMember a = member("a.npy", good_npy()), b = member("b.npy", good_npy(), true),
-            c = member("c.npy", good_npy());
+  ZipMember a = member("a.npy", good_npy()), b = member("b.npy", good_npy(), true), c = member("c.npy", good_npy());
   a.zip64 = b.zip64 = true;
   for (bool end64 : {false, true}) {
     const Bytes z = make_zip({a, b, c}, end64);
@@ -607,8 +600,7 @@ TEST(NpyZip, Zip64FieldsAndEndRecord) {
 }
 
 TEST(NpyZip, SkipsNonNpyMembers) {
-  const Bytes z = make_zip(
-      {member("dir/", Bytes{}), member("readme.txt", Bytes{'x'}), member("w.npy", good_npy())});
+  const Bytes z = make_zip({member("dir/", Bytes{}), member("readme.txt", Bytes{'x'}), member("w.npy", good_npy())});
   const auto m = read_npz_buffer(z.data(), z.size(), "mem.npz");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m.count("w"), 1u);

@@ -3,8 +3,6 @@
 // and the tuner replays the policy with the E-PUR pass estimator.
 // Every expected value is derived in the comments from the policies' contracts
 // (REFERENCE.md sections 1-2) and the EESEN/E-PUR configuration.
-#include "runtime/policy.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include "hw/epur/epur_cost.h"
 #include "hw/epur/epur_estimator.h"
 #include "hw/slot_engine.h"
+#include "runtime/policy.h"
 #include "runtime/window_tuner.h"
 #include "tests/test_support.h"
 
@@ -63,7 +62,8 @@ struct Placed {
 };
 
 // Applies placements in order, as HostRuntime::place does (each erases waiting[waiting_index]).
-std::vector<Placed> apply_placements(const std::vector<Placement>& ps, std::deque<Request>& waiting, std::vector<int>* queued = nullptr) {
+std::vector<Placed> apply_placements(const std::vector<Placement>& ps, std::deque<Request>& waiting,
+                                     std::vector<int>* queued = nullptr) {
   std::vector<Placed> out;
   for (const auto& p : ps) {
     EXPECT_LT(p.waiting_index, waiting.size());
@@ -244,8 +244,10 @@ struct CellularRig {
     EXPECT_EQ(computed, std::count(cmd->slot_mask.begin(), cmd->slot_mask.end(), 1));
     for (const auto& c : hw.take_completions()) {
       queued[std::size_t(c.slot)]--;
-      if (done) done->push_back(c);
-      else policy.on_completion(c.slot, in_slot[std::size_t(c.slot)]);
+      if (done)
+        done->push_back(c);
+      else
+        policy.on_completion(c.slot, in_slot[std::size_t(c.slot)]);
     }
     return true;
   }
@@ -304,7 +306,7 @@ TEST(CellularBatchingPolicy, DeepestReadyLayerOfTheOldestRequestWithExactlyTheRe
   ASSERT_TRUE(rig.step());
   EXPECT_EQ(rig.log.back().first_layer, 1);
   EXPECT_EQ(rig.log.back().slot_mask, Mask({1, 0, 0, 0}));  // B is not ready at layer 1
-  ASSERT_TRUE(rig.step());  // A caught up at layer 1: layer 0, with B as well
+  ASSERT_TRUE(rig.step());                                  // A caught up at layer 1: layer 0, with B as well
   EXPECT_EQ(rig.log.back().first_layer, 0);
   EXPECT_EQ(rig.log.back().slot_mask, Mask({1, 1, 0, 0}));
 }
@@ -380,7 +382,8 @@ TEST(EbatchPolicy, FillsTheEmptiestSlotsFirstUpToTheQueueDepth) {
     EXPECT_EQ(placed[i].id, std::int64_t(i));  // oldest first
     EXPECT_EQ(placed[i].padded_length, placed[i].length);
     // The chosen slot is one of the emptiest at that moment.
-    EXPECT_EQ(counts[std::size_t(placed[i].slot)], *std::min_element(counts.begin(), counts.end())) << "placement " << i;
+    EXPECT_EQ(counts[std::size_t(placed[i].slot)], *std::min_element(counts.begin(), counts.end()))
+        << "placement " << i;
     counts[std::size_t(placed[i].slot)]++;
   }
   EXPECT_EQ(counts, std::vector<int>({2, 2, 2, 2}));
@@ -530,7 +533,8 @@ TEST(WindowTuner, KneeIsTheSmallestWindowWithin5PercentOfTheLowestEnergy) {
     EXPECT_EQ(c.points[i].window, e.policy.tuner.candidates[i]);
     lowest = std::min(lowest, c.points[i].energy_per_sequence_j);
   }
-  const auto chosen = std::find_if(c.points.begin(), c.points.end(), [&](const TunerPoint& p) { return p.window == c.window; });
+  const auto chosen =
+      std::find_if(c.points.begin(), c.points.end(), [&](const TunerPoint& p) { return p.window == c.window; });
   ASSERT_NE(chosen, c.points.end()) << "window " << c.window << " is not a candidate";
   EXPECT_LE(chosen->energy_per_sequence_j, 1.05 * lowest);
   for (const auto& p : c.points) {
@@ -581,7 +585,8 @@ TEST(WindowTuner, MinEnergyUnderAReachableTarget) {
   Experiment e = probe;
   e.policy.tuner.latency_target_s = p99[p99.size() / 2];
   const TunerChoice c = tune_window(e, pilot, est);
-  const auto chosen = std::find_if(c.points.begin(), c.points.end(), [&](const TunerPoint& p) { return p.window == c.window; });
+  const auto chosen =
+      std::find_if(c.points.begin(), c.points.end(), [&](const TunerPoint& p) { return p.window == c.window; });
   ASSERT_NE(chosen, c.points.end());
   EXPECT_LE(chosen->p99_latency_s, e.policy.tuner.latency_target_s);
   for (const auto& p : c.points) {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -26,21 +25,33 @@ using Eigen::Index;
 
 using namespace rnn_test;
 
-
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // ---------------------------------------------------------------------------------------
 // Rounding helpers.
 
 TEST(RnnHalf, RoundingMatchesEigenConversions) {
-  std::vector<float> values = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f,
-                               1e6f, 5.960464477539063e-08f /* 2^-24 */, 2.98e-08f, 2.99e-08f,
+  std::vector<float> values = {0.0f,
+                               -0.0f,
+                               1.0f,
+                               -1.0f,
+                               65504.0f,
+                               65519.99f,
+                               65520.0f,
+                               -65520.0f,
+                               1e6f,
+                               5.960464477539063e-08f /* 2^-24 */,
+                               2.98e-08f,
+                               2.99e-08f,
                                6.097555160522461e-05f /* largest fp16 subnormal */,
-                               6.103515625e-05f /* 2^-14 */, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048,
+                               6.103515625e-05f /* 2^-14 */,
+                               1.0f + 1.0f / 2048,
+                               1.0f + 3.0f / 2048,
                                std::numeric_limits<float>::infinity(),
                                -std::numeric_limits<float>::infinity(),
                                std::numeric_limits<float>::denorm_min(),
-                               std::numeric_limits<float>::max(), 3.3895314e38f};
+                               std::numeric_limits<float>::max(),
+                               3.3895314e38f};
   std::mt19937 gen(7);
   for (int i = 0; i < 200000; ++i) {
     const std::uint32_t b = gen();
@@ -51,16 +62,13 @@ TEST(RnnHalf, RoundingMatchesEigenConversions) {
   std::vector<float> v16 = values, vbf = values;
   round_in_place(Precision::fp16, v16.data(), v16.size());
   round_in_place(Precision::bf16, vbf.data(), vbf.size());
-  auto same = [](float a, float b) {
-    return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
-  };
+  auto same = [](float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b)); };
   int bad = 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const float x = values[i];
     const float e16 = static_cast<float>(Eigen::half(x));
     const float ebf = static_cast<float>(Eigen::bfloat16(x));
-    if (!same(e16, v16[i]) || !same(e16, round_fp16(x)) || !same(ebf, vbf[i]) ||
-        !same(ebf, round_bf16(x))) {
+    if (!same(e16, v16[i]) || !same(e16, round_fp16(x)) || !same(ebf, vbf[i]) || !same(ebf, round_bf16(x))) {
       if (++bad < 5) ADD_FAILURE() << "value " << x << ": fp16 " << v16[i] << " vs " << e16;
     }
   }
@@ -90,9 +98,7 @@ TEST(RnnDatapathHand, LstmOneUnitTwoSteps) {
   // i = s(W_ii x + b_ii + W_hi h + b_hi), f = s(...f), g = tanh(...g), o = s(...o)
   // c' = f*c + i*g, h' = o*tanh(c')
   double h = 0.0, c = 0.0, expect_h[2], expect_c[2];
-  auto pre = [&](int k, double x) {
-    return double(d.w_ih[k]) * x + d.b_ih[k] + double(d.w_hh[k]) * h + d.b_hh[k];
-  };
+  auto pre = [&](int k, double x) { return double(d.w_ih[k]) * x + d.b_ih[k] + double(d.w_hh[k]) * h + d.b_hh[k]; };
   for (int t = 0; t < 2; ++t) {
     const double i = sigmoid(pre(0, xs[t])), f = sigmoid(pre(1, xs[t]));
     const double g = std::tanh(pre(2, xs[t])), o = sigmoid(pre(3, xs[t]));
@@ -147,8 +153,7 @@ TEST(RnnDatapathHand, GruOneUnitTwoStepsBhnInsideReset) {
     // A common mistake puts b_hn outside the reset gate.
     const double rw = sigmoid(d.w_ih[0] * x + d.b_ih[0] + d.w_hh[0] * h_wrong + d.b_hh[0]);
     const double zw = sigmoid(d.w_ih[1] * x + d.b_ih[1] + d.w_hh[1] * h_wrong + d.b_hh[1]);
-    const double nw =
-        std::tanh(d.w_ih[2] * x + d.b_ih[2] + d.b_hh[2] + rw * d.w_hh[2] * h_wrong);
+    const double nw = std::tanh(d.w_ih[2] * x + d.b_ih[2] + d.b_hh[2] + rw * d.w_hh[2] * h_wrong);
     h = (1.0 - z) * n + z * h;
     h_wrong = (1.0 - zw) * nw + zw * h_wrong;
     expect[t] = h;
@@ -209,8 +214,7 @@ TEST(RnnDatapathHand, BidirectionalMergeAndOutputLayer) {
 }
 
 TEST(RnnDatapathHand, SigmoidOutputAndFp16RoundingOfWeights) {
-  NetworkSpec spec =
-      make_spec(CellType::lstm, 1, 1, 1, false, DirectionMerge::concat, 1, "sigmoid");
+  NetworkSpec spec = make_spec(CellType::lstm, 1, 1, 1, false, DirectionMerge::concat, 1, "sigmoid");
   RnnWeights w = make_weights(spec, 9);
   w.fc_w = {0.1f};  // not representable in fp16: rounds to 0.0999755859375
   w.fc_b = {0.0f};
@@ -260,7 +264,7 @@ TEST(RnnDatapathHand, Fp16RoundingPointsLstmAndGru) {
       float gxk[4], rec[4];
       for (int k = 0; k < gates; ++k) {
         gxk[k] = r16(r16(xs[t]) * r16(d.w_ih[k]) + r16(d.b_ih[k]));  // gx = round(x W + b_ih)
-        rec[k] = h * r16(d.w_hh[k]) + r16(d.b_hh[k]);                 // FP32, not rounded
+        rec[k] = h * r16(d.w_hh[k]) + r16(d.b_hh[k]);                // FP32, not rounded
         EXPECT_EQ(gx(t, k), gxk[k]) << "gx gate " << k;
       }
       if (cell == CellType::lstm) {
@@ -290,8 +294,7 @@ TEST(RnnDatapathHand, Fp16RoundingPointsLstmAndGru) {
 TEST(RnnDatapathPrecision, StoredValuesAreRepresentable) {
   for (CellType cell : {CellType::lstm, CellType::gru}) {
     for (Precision prec : {Precision::fp16, Precision::bf16}) {
-      const NetworkSpec spec =
-          make_spec(cell, 19, 29, 2, true, DirectionMerge::sum, 7, "softmax");
+      const NetworkSpec spec = make_spec(cell, 19, 29, 2, true, DirectionMerge::sum, 7, "softmax");
       const RnnWeights w = make_weights(spec, 8, 2.0);
       auto representable = [&](const RowMatrix& m) {
         for (Index i = 0; i < m.size(); ++i) {
@@ -338,8 +341,7 @@ class RnnDatapathVsGolden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(RnnDatapathVsGolden, PrecisionsWithinTolerance) {
   const GoldenCase& p = GetParam();
   const int in = 40, hidden = 64, steps = 30, out_size = 29;
-  const NetworkSpec spec = make_spec(p.cell, in, hidden, p.layers, p.bidirectional, p.merge,
-                                     out_size, p.activation);
+  const NetworkSpec spec = make_spec(p.cell, in, hidden, p.layers, p.bidirectional, p.merge, out_size, p.activation);
   const RnnWeights w = make_weights(spec, 1234 + p.layers, p.scale);
   const RowMatrix x = make_inputs(steps, in, 99);
   const GoldenOutputs gold = golden_run_network(w, to_nested(x));
@@ -365,25 +367,22 @@ TEST_P(RnnDatapathVsGolden, PrecisionsWithinTolerance) {
   EXPECT_GT(err[2], 2 * err[1]);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RnnNetworks, RnnDatapathVsGolden,
-    ::testing::Values(
-        GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
-        GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-        GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
-        GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
-        GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-        GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
-    [](const ::testing::TestParamInfo<GoldenCase>& info) {
-      const GoldenCase& p = info.param;
-      std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
-      name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
-      return name + std::to_string(p.layers) + "Layers";
-    });
+INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathVsGolden,
+                         ::testing::Values(GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
+                                           GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+                                           GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
+                                           GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
+                                           GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+                                           GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
+                           const GoldenCase& p = info.param;
+                           std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
+                           name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
+                           return name + std::to_string(p.layers) + "Layers";
+                         });
 
 // ---------------------------------------------------------------------------------------
 // E-BATCH slot invariants.
-
 
 class RnnDatapathBatching : public ::testing::TestWithParam<std::tuple<CellType, Precision>> {};
 
@@ -416,20 +415,18 @@ TEST_P(RnnDatapathBatching, SlotsGiveUnbatchedResultsBitwise) {
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       const RowMatrix alone = net.run_sequence(seqs[i]);
       EXPECT_TRUE(bitwise_equal(batched[i], alone))
-          << "sequence " << i << " window " << window
-          << " max diff " << max_abs_diff(batched[i], alone);
+          << "sequence " << i << " window " << window << " max diff " << max_abs_diff(batched[i], alone);
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RnnCellsAndPrecisions, RnnDatapathBatching,
-    ::testing::Combine(::testing::Values(CellType::lstm, CellType::gru),
-                       ::testing::Values(Precision::fp32, Precision::fp16, Precision::bf16)),
-    [](const ::testing::TestParamInfo<std::tuple<CellType, Precision>>& info) {
-      return std::string(std::get<0>(info.param) == CellType::lstm ? "Lstm" : "Gru") + "_" +
-             to_string(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(RnnCellsAndPrecisions, RnnDatapathBatching,
+                         ::testing::Combine(::testing::Values(CellType::lstm, CellType::gru),
+                                            ::testing::Values(Precision::fp32, Precision::fp16, Precision::bf16)),
+                         [](const ::testing::TestParamInfo<std::tuple<CellType, Precision>>& info) {
+                           return std::string(std::get<0>(info.param) == CellType::lstm ? "Lstm" : "Gru") + "_" +
+                                  to_string(std::get<1>(info.param));
+                         });
 
 TEST(RnnDatapathBatching, InputHalfWindowEqualsPerStepProducts) {
   const NetworkSpec spec = make_spec(CellType::lstm, 45, 33, 1);
@@ -546,8 +543,7 @@ TEST(GoldenCompare, ToleranceBoundaryNanAndShapes) {
   c = compare_outputs(std::vector<double>{std::nan(""), 2.0}, {0.0, 2.0}, tol);
   EXPECT_FALSE(c.ok);
   EXPECT_THROW(compare_outputs(std::vector<double>{1.0}, {1.0, 2.0}, tol), std::invalid_argument);
-  EXPECT_THROW(compare_outputs(GoldenSequence{{1.0}}, GoldenSequence{{1.0, 2.0}}, tol),
-               std::invalid_argument);
+  EXPECT_THROW(compare_outputs(GoldenSequence{{1.0}}, GoldenSequence{{1.0, 2.0}}, tol), std::invalid_argument);
   EXPECT_TRUE(compare_outputs(GoldenSequence{{1.0, 2.0}, {3.0}}, {{1.0, 2.0}, {3.0}}, tol).ok);
 }
 

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -27,7 +26,6 @@ namespace {
 using Eigen::Index;
 
 using namespace rnn_test;
-
 
 // The documented scheme, written independently of the datapath (scalar, std::nearbyint):
 // s = max|v| / 127 (1 for a zero row), q = clamp(nearest-even(v / s), -127, 127).
@@ -56,8 +54,7 @@ float dequantised_dot(const Quantised& x, const Quantised& w) {
 }
 
 std::vector<float> weight_row(const std::vector<float>& w, int row, int cols) {
-  return std::vector<float>(w.begin() + std::size_t(row) * cols,
-                            w.begin() + std::size_t(row + 1) * cols);
+  return std::vector<float>(w.begin() + std::size_t(row) * cols, w.begin() + std::size_t(row + 1) * cols);
 }
 
 // The datapath's float sigmoid / tanh (Eigen's approximations) on one value.
@@ -71,9 +68,9 @@ float eigen_tanh(float x) { return (Eigen::ArrayXf::Constant(1, x).tanh())(0); }
 TEST(RnnDatapathInt8Hand, InputHalfPerGateRowScalesAndZeroRows) {
   const NetworkSpec spec = make_spec(CellType::gru, 2, 1, 1);
   DirectionWeights d;
-  d.w_ih = {0.5f, -0.254f,  // s = 0.5/127: codes 127, round(-64.516) = -65
-            0.0f, 0.0f,     // zero row: s = 1, codes 0
-            -0.3f, 0.1f};   // s = 0.3/127: codes -127, round(42.333) = 42
+  d.w_ih = {0.5f,  -0.254f,  // s = 0.5/127: codes 127, round(-64.516) = -65
+            0.0f,  0.0f,     // zero row: s = 1, codes 0
+            -0.3f, 0.1f};    // s = 0.3/127: codes -127, round(42.333) = 42
   d.w_hh = {0.2f, -0.4f, 0.6f};
   d.b_ih = {0.1f, -0.2f, 0.3f};
   d.b_hh = {0.0f, 0.0f, 0.0f};
@@ -110,8 +107,7 @@ TEST(RnnDatapathInt8Hand, InputHalfPerGateRowScalesAndZeroRows) {
       const float expect = float(acc) * (xscales[t] * scales[r]) + d.b_ih[r];
       EXPECT_EQ(gx(t, r), expect) << "row " << t << " gate " << r;
       // And close to the unquantised affine map (quantisation error only).
-      const double exact = double(x(t, 0)) * d.w_ih[2 * r] + double(x(t, 1)) * d.w_ih[2 * r + 1] +
-                           d.b_ih[r];
+      const double exact = double(x(t, 0)) * d.w_ih[2 * r] + double(x(t, 1)) * d.w_ih[2 * r + 1] + d.b_ih[r];
       EXPECT_NEAR(gx(t, r), exact, 5e-3);
     }
   }
@@ -124,8 +120,7 @@ TEST(RnnDatapathInt8Hand, InputHalfPerGateRowScalesAndZeroRows) {
 
 // Output layer with 1 x 2 weights: known scales, FP32 bias added after dequantisation.
 TEST(RnnDatapathInt8Hand, OutputLayerOneByTwoWeights) {
-  const NetworkSpec spec =
-      make_spec(CellType::lstm, 1, 2, 1, false, DirectionMerge::concat, 1, "none");
+  const NetworkSpec spec = make_spec(CellType::lstm, 1, 2, 1, false, DirectionMerge::concat, 1, "none");
   const std::vector<float> fc_w = {0.5f, -0.254f}, fc_b = {0.0625f};
   OutputDatapath out(spec, fc_w, fc_b, Precision::int8);
   RowMatrix x(2, 2), y(2, 1);
@@ -211,7 +206,7 @@ TEST(RnnDatapathInt8, ExactInt32AccumulationOverLongRows) {
   std::uniform_int_distribution<int> code(-127, 127);
   for (int j = 0; j < k; ++j) {
     w[j] = j < 10000 ? 127.0f : (j < 20000 ? -127.0f : 1.0f);  // row 0: +, then -, then 1
-    w[2 * std::size_t(k) + j] = float(code(gen));                 // row 2: random; row 1: zero
+    w[2 * std::size_t(k) + j] = float(code(gen));              // row 2: random; row 1: zero
     if (j >= 15000) x[j] = float(code(gen));
   }
   w[2 * std::size_t(k)] = 127.0f;
@@ -236,10 +231,8 @@ TEST(RnnDatapathInt8, ExactInt32AccumulationOverLongRows) {
   EXPECT_EQ(y(0, 1), -0.5f);  // zero row: the bias
   // 127^2 * K must fit the int32 accumulator.
   const int too_long = int(detail::Int8RowGemm::kMaxCols) + 1;
-  const NetworkSpec big =
-      make_spec(CellType::lstm, 1, too_long, 1, false, DirectionMerge::concat, 1);
-  EXPECT_THROW(OutputDatapath(big, std::vector<float>(too_long, 1.0f), {0.0f}, Precision::int8),
-               std::invalid_argument);
+  const NetworkSpec big = make_spec(CellType::lstm, 1, too_long, 1, false, DirectionMerge::concat, 1);
+  EXPECT_THROW(OutputDatapath(big, std::vector<float>(too_long, 1.0f), {0.0f}, Precision::int8), std::invalid_argument);
   EXPECT_NO_THROW(OutputDatapath(big, std::vector<float>(too_long, 1.0f), {0.0f}, Precision::fp32));
 }
 
@@ -253,8 +246,8 @@ TEST(RnnDatapathInt8, CodesScalesAndNonFiniteRows) {
     const RowVector& scales;
     const std::vector<float>& original;
   };
-  for (const M& m : {M{dp.w_ih(), dp.w_ih_scale(), w.layers[0][0].w_ih},
-                     M{dp.w_hh(), dp.w_hh_scale(), w.layers[0][0].w_hh}}) {
+  for (const M& m :
+       {M{dp.w_ih(), dp.w_ih_scale(), w.layers[0][0].w_ih}, M{dp.w_hh(), dp.w_hh_scale(), w.layers[0][0].w_hh}}) {
     ASSERT_EQ(m.codes.rows(), dp.gate_width());
     ASSERT_EQ(m.scales.size(), dp.gate_width());
     for (Index r = 0; r < m.codes.rows(); ++r) {
@@ -299,8 +292,7 @@ class RnnDatapathInt8VsGolden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(RnnDatapathInt8VsGolden, WithinToleranceAndWorseThanFp32) {
   const GoldenCase& p = GetParam();
   const int in = 40, hidden = 64, steps = 30, out_size = 29;
-  const NetworkSpec spec = make_spec(p.cell, in, hidden, p.layers, p.bidirectional, p.merge,
-                                     out_size, p.activation);
+  const NetworkSpec spec = make_spec(p.cell, in, hidden, p.layers, p.bidirectional, p.merge, out_size, p.activation);
   const RnnWeights w = make_weights(spec, 1234 + p.layers, p.scale);
   const RowMatrix x = make_inputs(steps, in, 99);
   const GoldenOutputs gold = golden_run_network(w, to_nested(x));
@@ -314,8 +306,7 @@ TEST_P(RnnDatapathInt8VsGolden, WithinToleranceAndWorseThanFp32) {
   RecordProperty("int8_max_abs_err", std::to_string(ch.max_abs_err));
 
   const NetworkOutputs f = run_network(w, x, Precision::fp32);
-  const Comparison c32 =
-      compare_outputs(to_nested(f.hidden), gold.hidden, tolerance_for(Precision::fp32));
+  const Comparison c32 = compare_outputs(to_nested(f.hidden), gold.hidden, tolerance_for(Precision::fp32));
   EXPECT_TRUE(c32.ok) << describe(c32);
   // Quantisation really happens: int8 is far from fp32 (measured 6e-4 .. 1.6e-2 here).
   EXPECT_GT(ch.max_abs_err, 2e-4);
@@ -324,21 +315,19 @@ TEST_P(RnnDatapathInt8VsGolden, WithinToleranceAndWorseThanFp32) {
   EXPECT_LT(ch.max_abs_err, tol.abs / 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RnnNetworks, RnnDatapathInt8VsGolden,
-    ::testing::Values(
-        GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
-        GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-        GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
-        GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
-        GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-        GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
-    [](const ::testing::TestParamInfo<GoldenCase>& info) {
-      const GoldenCase& p = info.param;
-      std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
-      name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
-      return name + std::to_string(p.layers) + "Layers";
-    });
+INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathInt8VsGolden,
+                         ::testing::Values(GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
+                                           GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+                                           GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
+                                           GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
+                                           GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+                                           GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
+                           const GoldenCase& p = info.param;
+                           std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
+                           name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
+                           return name + std::to_string(p.layers) + "Layers";
+                         });
 
 TEST(RnnDatapathInt8VsGolden, ToleranceOrderedAfterFloatFormats) {
   const Tolerance t8 = tolerance_for(Precision::int8), tbf = tolerance_for(Precision::bf16);
@@ -349,7 +338,6 @@ TEST(RnnDatapathInt8VsGolden, ToleranceOrderedAfterFloatFormats) {
 
 // ---------------------------------------------------------------------------------------
 // E-BATCH slot invariants for int8.
-
 
 class RnnDatapathInt8Batching : public ::testing::TestWithParam<CellType> {};
 
@@ -381,21 +369,18 @@ TEST_P(RnnDatapathInt8Batching, SlotsGiveUnbatchedResultsBitwise) {
   NetworkDatapath net(w, Precision::int8);
   const RowMatrix alone32 = run_sequence(w, seqs[2], Precision::fp32);
   for (int window : {1, 4, 24}) {
-    const std::vector<RowMatrix> batched =
-        run_batched(w, Precision::int8, seqs, timeline, window, 777.0f);
+    const std::vector<RowMatrix> batched = run_batched(w, Precision::int8, seqs, timeline, window, 777.0f);
     for (std::size_t i = 0; i < seqs.size(); ++i) {
       const RowMatrix alone = net.run_sequence(seqs[i]);
       EXPECT_TRUE(bitwise_equal(batched[i], alone))
-          << "sequence " << i << " window " << window
-          << " max diff " << max_abs_diff(batched[i], alone);
+          << "sequence " << i << " window " << window << " max diff " << max_abs_diff(batched[i], alone);
     }
     // Not vacuous: int8 differs from fp32.
     EXPECT_GT(max_abs_diff(batched[2], alone32), 1e-4);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(RnnCells, RnnDatapathInt8Batching,
-                         ::testing::Values(CellType::lstm, CellType::gru),
+INSTANTIATE_TEST_SUITE_P(RnnCells, RnnDatapathInt8Batching, ::testing::Values(CellType::lstm, CellType::gru),
                          [](const ::testing::TestParamInfo<CellType>& info) {
                            return std::string(info.param == CellType::lstm ? "Lstm" : "Gru");
                          });
@@ -423,14 +408,12 @@ TEST(RnnDatapathInt8Batching, InputHalfRowsIndependentOfTheBlock) {
       }
     }
     // A zero input row gives exactly b_ih.
-    EXPECT_TRUE(bitwise_equal(
-        whole.row(3), Eigen::Map<const RowVector>(w.layers[0][0].b_ih.data(), dp.gate_width())));
+    EXPECT_TRUE(bitwise_equal(whole.row(3), Eigen::Map<const RowVector>(w.layers[0][0].b_ih.data(), dp.gate_width())));
     // Close to the FP32 affine map (quantisation error only).
-    RowMatrix ref = (x.cast<double>() *
-                     Eigen::Map<const RowMatrix>(w.layers[0][0].w_ih.data(), dp.gate_width(), in)
-                         .cast<double>()
-                         .transpose())
-                        .cast<float>();
+    RowMatrix ref =
+        (x.cast<double>() *
+         Eigen::Map<const RowMatrix>(w.layers[0][0].w_ih.data(), dp.gate_width(), in).cast<double>().transpose())
+            .cast<float>();
     ref.rowwise() += Eigen::Map<const RowVector>(w.layers[0][0].b_ih.data(), dp.gate_width());
     const double rel = max_abs_diff(whole, ref) / ref.cwiseAbs().maxCoeff();
     EXPECT_LT(rel, 2e-2) << "I=" << in;

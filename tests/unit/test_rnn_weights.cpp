@@ -31,8 +31,7 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("ebatch_rnnw_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    path_ = fs::temp_directory_path() / ("ebatch_rnnw_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -241,8 +240,7 @@ TEST(RnnWeights, LoadWrongShapeSaysExpectedAndFound) {
   write_npz(path, arrays);
   const std::string msg = input_error([&] { RnnWeights::load_npz(path, bilstm()); });
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
-  EXPECT_NE(msg.find("'weight_hh_l0' has shape (4, 16), expected (16, 4)"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("'weight_hh_l0' has shape (4, 16), expected (16, 4)"), std::string::npos) << msg;
 }
 
 TEST(RnnWeights, LoadWrongSpecFails) {
@@ -251,11 +249,9 @@ TEST(RnnWeights, LoadWrongSpecFails) {
   RnnWeights::random(bilstm(), 5).save_npz(path);
   NetworkSpec other = bilstm();
   other.hidden_size = 5;
-  EXPECT_NE(input_error([&] { RnnWeights::load_npz(path, other); }).find("expected (20, 3)"),
-            std::string::npos);
+  EXPECT_NE(input_error([&] { RnnWeights::load_npz(path, other); }).find("expected (20, 3)"), std::string::npos);
   const std::string missing = dir.file("nope.npz");
-  EXPECT_NE(input_error([&] { RnnWeights::load_npz(missing, bilstm()); }).find(missing),
-            std::string::npos);
+  EXPECT_NE(input_error([&] { RnnWeights::load_npz(missing, bilstm()); }).find(missing), std::string::npos);
 }
 
 TEST(RnnWeights, SaveRejectsInconsistentVectors) {

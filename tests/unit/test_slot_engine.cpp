@@ -500,28 +500,37 @@ void run_schedule(const NetworkSpec& net) {
       }
       for (int dir = 0; dir < 2; ++dir) {
         const auto& segs = dir == 0 ? p.forward : p.backward;
-        if (!net.bidirectional) { EXPECT_TRUE(p.backward.empty()); }
+        if (!net.bidirectional) {
+          EXPECT_TRUE(p.backward.empty());
+        }
         for (const auto& sg : segs) {
           EXPECT_LT(sg.begin, sg.end);
           EXPECT_GE(sg.begin, 0);
           EXPECT_LE(sg.end, sg.sequence.padded_length);
-          if (cmd.steps > 0) { EXPECT_LE(sg.window_offset + (sg.end - sg.begin), cmd.steps); }
+          if (cmd.steps > 0) {
+            EXPECT_LE(sg.window_offset + (sg.end - sg.begin), cmd.steps);
+          }
           EXPECT_LE(sg.window_offset + (sg.end - sg.begin), dir == 0 ? p.forward_span : p.backward_span);
-          if (!cmd.slot_mask.empty()) { EXPECT_TRUE(cmd.slot_mask[std::size_t(sg.slot)]); }
+          if (!cmd.slot_mask.empty()) {
+            EXPECT_TRUE(cmd.slot_mask[std::size_t(sg.slot)]);
+          }
           const bool start = dir == 0 ? sg.begin == 0 : sg.end == sg.sequence.padded_length;
           EXPECT_EQ(sg.resets_state, start);
           if (sg.resets_state) resets[{sg.sequence.id, l * 2 + dir}]++;
-          EXPECT_EQ(sg.useful_steps,
-                    std::max<std::int64_t>(0, std::min(sg.end, sg.sequence.length) - sg.begin));
+          EXPECT_EQ(sg.useful_steps, std::max<std::int64_t>(0, std::min(sg.end, sg.sequence.length) - sg.begin));
           segment_steps += sg.end - sg.begin;
           useful_steps += sg.useful_steps;
         }
       }
-      if (l == net.num_layers - 1) output_rows += p.output_rows;
-      else EXPECT_EQ(p.output_rows, 0);
+      if (l == net.num_layers - 1)
+        output_rows += p.output_rows;
+      else
+        EXPECT_EQ(p.output_rows, 0);
       for (int s = 0; s < slots; ++s)
         for (int k = 1; k < net.num_layers; ++k) EXPECT_LE(e.available(s, k), e.available(s, k - 1));
-      if (l < net.num_layers - 1) { EXPECT_TRUE(e.take_completions().empty()); }
+      if (l < net.num_layers - 1) {
+        EXPECT_TRUE(e.take_completions().empty());
+      }
     }
     for (const auto& c : e.take_completions()) {
       completed.push_back(c.descriptor.id);

@@ -46,8 +46,12 @@ TEST(TpuGemm, ScaleSimConventionOnOddShapes) {
 
 TEST(TpuGemm, PipelineWorkedOutByHandOnAFourByFourArray) {
   // 4x4 array, 1 GHz, 1 GB/s: one weight byte per cycle, no DRAM latency.
-  const HardwareConfig hw = tpu({{"array.rows", "4"}, {"array.cols", "4"}, {"frequency", "1 GHz"},
-                                 {"dram.bandwidth", "1 GB/s"}, {"dram.latency", "0 ns"}, {"activation_width", "4"}});
+  const HardwareConfig hw = tpu({{"array.rows", "4"},
+                                 {"array.cols", "4"},
+                                 {"frequency", "1 GHz"},
+                                 {"dram.bandwidth", "1 GB/s"},
+                                 {"dram.latency", "0 ns"},
+                                 {"activation_width", "4"}});
   // (3 x 5) * (5 x 6): tiles 4x4 (16 B), 4x2 (8 B), 1x4 (4 B), 1x2 (2 B); a fold computes in
   // R + C + M - 2 = 9 cycles after its weights shift in for R = 4 cycles.
   // fold 0: fetched 0-16, shifted 16-20, computes 20-29
@@ -100,7 +104,8 @@ TEST(TpuCost, LayerPassIsInputHalfGemmPlusOneGemmPerStep) {
   const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
   const TpuPassCost c = model.cost(pass);
   std::uint64_t cycles = tpu_gemm(hw, 8, in, g4).total_cycles;
-  for (std::uint64_t active : {2, 2, 2, 1, 1}) cycles += tpu_gemm(hw, active, h, g4).total_cycles + model.elementwise_cycles(active);
+  for (std::uint64_t active : {2, 2, 2, 1, 1})
+    cycles += tpu_gemm(hw, active, h, g4).total_cycles + model.elementwise_cycles(active);
   EXPECT_EQ(c.cycles, cycles);
   EXPECT_EQ(c.weight_bytes, in * g4 + 5 * h * g4);  // W once, U every step
   EXPECT_DOUBLE_EQ(c.macs, 8.0 * double(g4) * double(in + h));

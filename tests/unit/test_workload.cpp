@@ -2,8 +2,6 @@
 // against REFERENCE.md section 8, arrival processes, seed determinism, CSV
 // request traces (good and bad rows) and the summary. Kernel-free.
 // Ignores: statistical power beyond fixed seeds (every draw is deterministic).
-#include "tb/workload.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "tb/workload.h"
 
 namespace ebatch {
 namespace {
@@ -22,7 +21,7 @@ namespace {
 using Table = std::vector<std::pair<double, double>>;
 
 // LibriSpeech test-clean utterance seconds (REFERENCE.md section 8).
-const Table kLibriTestClean = {{0.0, 1.3},  {0.10, 2.7},  {0.25, 3.7},  {0.50, 5.8}, {0.75, 9.6},
+const Table kLibriTestClean = {{0.0, 1.3},   {0.10, 2.7},  {0.25, 3.7},  {0.50, 5.8}, {0.75, 9.6},
                                {0.90, 14.6}, {0.95, 17.8}, {0.99, 25.5}, {1.0, 35.0}};
 
 WorkloadSpec librispeech_spec(std::int64_t n, std::uint64_t seed = 7) {
@@ -105,8 +104,7 @@ TEST(WorkloadLognormal, ImdbMedianMeanAndClip) {
   // Expected mean of the clamped lognormal, in closed form.
   const double mu = s.lengths.mu, sg = s.lengths.sigma;
   const double a = (std::log(lo) - mu) / sg, b = (std::log(hi) - mu) / sg;
-  const double clipped = lo * normal_cdf(a) +
-                         std::exp(mu + sg * sg / 2) * (normal_cdf(b - sg) - normal_cdf(a - sg)) +
+  const double clipped = lo * normal_cdf(a) + std::exp(mu + sg * sg / 2) * (normal_cdf(b - sg) - normal_cdf(a - sg)) +
                          hi * (1 - normal_cdf(b));
   EXPECT_NEAR(clipped, mean, 0.03 * mean);  // clipping shifts the mean only slightly
   EXPECT_NEAR(mean_of(v), clipped, 0.01 * clipped);
@@ -233,8 +231,7 @@ TEST(WorkloadDeterminism, PinnedValuesForSeed42) {
   s.arrivals.rate_per_s = 100;
   auto rs = generate_requests(s);
   const std::int64_t lengths[5] = {165, 359, 809, 742, 760};
-  const double arrivals[5] = {0.00028176259531821136, 0.0051841685580822378,
-                              0.029000128682920234, 0.047514592872845748,
+  const double arrivals[5] = {0.00028176259531821136, 0.0051841685580822378, 0.029000128682920234, 0.047514592872845748,
                               0.058349962774653347};
   ASSERT_EQ(rs.size(), 5u);
   for (std::size_t i = 0; i < 5; ++i) {
@@ -247,8 +244,7 @@ TEST(WorkloadDeterminism, PinnedValuesForSeed42) {
 // ---- traces ----
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  const std::string path = ::testing::TempDir() + "ebatch_wl_" + std::to_string(::getpid()) +
-                           "_" + name;
+  const std::string path = ::testing::TempDir() + "ebatch_wl_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
@@ -268,10 +264,9 @@ void expect_trace_error(const std::string& content, int line, const std::string&
 }
 
 TEST(TraceReader, GoodFileWithCommentsCrlfAndBlankLines) {
-  const std::string path = temp_file(
-      "good.csv",
-      "# recorded 2024\r\nid,arrival_s,length  \r\n7,0,120\r\n3, 0.5 ,80 \r\n"
-      "# a comment\r\n9,0.5,1\r\n11,2.25e0,4000\r\n\r\n\n");
+  const std::string path = temp_file("good.csv",
+                                     "# recorded 2024\r\nid,arrival_s,length  \r\n7,0,120\r\n3, 0.5 ,80 \r\n"
+                                     "# a comment\r\n9,0.5,1\r\n11,2.25e0,4000\r\n\r\n\n");
   auto rs = read_request_trace(path);
   std::remove(path.c_str());
   ASSERT_EQ(rs.size(), 4u);
@@ -315,8 +310,7 @@ TEST(TraceReader, WrongColumnCount) {
 TEST(TraceReader, NonNumericFields) {
   expect_trace_error("id,arrival_s,length\nx,0,5\n", 2, "id must be a non-negative integer");
   expect_trace_error("id,arrival_s,length\n0,soon,5\n", 2, "arrival_s must be a number");
-  expect_trace_error("id,arrival_s,length\n0,0,5.5\n", 2,
-                     "length must be a positive integer, got '5.5'");
+  expect_trace_error("id,arrival_s,length\n0,0,5.5\n", 2, "length must be a positive integer, got '5.5'");
   expect_trace_error("id,arrival_s,length\n0,0,\x01\xff\n", 2, "got '\\x01\\xff'");
 }
 
@@ -328,20 +322,17 @@ TEST(TraceReader, NegativeOrNonFiniteArrival) {
 }
 
 TEST(TraceReader, LengthBelowOne) {
-  expect_trace_error("id,arrival_s,length\n0,0,5\n1,0,0\n", 3,
-                     "length must be a positive integer, got '0'");
+  expect_trace_error("id,arrival_s,length\n0,0,5\n1,0,0\n", 3, "length must be a positive integer, got '0'");
   expect_trace_error("id,arrival_s,length\n0,0,-3\n", 2, "length must be a positive integer");
   expect_trace_error("id,arrival_s,length\n0,0,99999999999\n", 2, "length must be at most");
 }
 
 TEST(TraceReader, DuplicateId) {
-  expect_trace_error("id,arrival_s,length\n4,0,5\n# c\n4,1,5\n", 4,
-                     "duplicate id 4 (first on line 2)");
+  expect_trace_error("id,arrival_s,length\n4,0,5\n# c\n4,1,5\n", 4, "duplicate id 4 (first on line 2)");
 }
 
 TEST(TraceReader, UnsortedArrivalsRejected) {
-  expect_trace_error("id,arrival_s,length\n0,2,5\n1,1.5,5\n", 3,
-                     "arrival_s 1.5 is earlier than the previous row's 2");
+  expect_trace_error("id,arrival_s,length\n0,2,5\n1,1.5,5\n", 3, "arrival_s 1.5 is earlier than the previous row's 2");
 }
 
 TEST(TraceReader, MissingFileNamesIt) {
@@ -368,8 +359,7 @@ TEST(TraceReader, SurvivesArbitraryBytes) {
 }
 
 TEST(WorkloadTrace, TraceLengthsWithGeneratedArrivalsKeepIds) {
-  const std::string path =
-      temp_file("mix.csv", "id,arrival_s,length\n10,0,100\n20,0.1,200\n30,0.2,300\n");
+  const std::string path = temp_file("mix.csv", "id,arrival_s,length\n10,0,100\n20,0.1,200\n30,0.2,300\n");
   WorkloadSpec s;
   s.trace_path = path;
   s.lengths.kind = LengthDistribution::Kind::trace;

@@ -17,12 +17,10 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
-
 #include <cstdint>
 #include <cstdlib>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "common/precision.h"
 #include "common/rnn_spec.h"
