@@ -333,11 +333,15 @@ PolicyConfig parse_policy(const ConfigSection& s) {
                       s.key_path(key) + "=~)");
   };
   if (p.kind == PolicyConfig::Kind::none) {
-    if (s.has("slots") && s.integer("slots", 0, 4096) != 1)
+    if (s.has("slots") && s.integer("slots", 0, 1 << 20) != 1)
       s.fail("slots", "policy 'none' runs one sequence at a time: slots must be 1");
     p.slots = int(s.integer("slots", 1, 1, 1));
   } else {
-    p.slots = int(s.integer("slots", 1, 4096));
+    constexpr std::int64_t kMaxSlots = 256;  // hw/register_map.h: 256 slot-mask bits
+    p.slots = int(s.integer("slots", 1, 1 << 20));
+    if (p.slots > kMaxSlots)
+      s.fail("slots", std::to_string(p.slots) + " slots: the accelerator's register map addresses at most " +
+                          std::to_string(kMaxSlots));
   }
   p.host_reaction_latency_s = s.time("host_reaction_latency", "1 us");
   only_for("batch_timeout", PolicyConfig::Kind::padded);

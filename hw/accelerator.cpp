@@ -259,13 +259,13 @@ void Accelerator::sequencer() {
   tlm_utils::tlm_quantumkeeper qk;
   qk.reset();
   LayerPass pass;
+  SlotEngine::Command cmd;  // reused: its mask keeps its storage between commands
   while (true) {
     wait(start_event_);
     start_pending_ = false;
     busy_ = true;
     failed_ = false;
     stats_.commands++;
-    SlotEngine::Command cmd;
     cmd.steps = cmd_steps_;
     const int layers = experiment_.network.num_layers;
     cmd.first_layer = int(cmd_layers_ & 0xff);

@@ -62,7 +62,10 @@ bool SlotEngine::can_advance(int slot, int layer) const {
 }
 
 void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
-  pass = LayerPass{};
+  // Reuse the pass's storage: one command per cell in cellular batching makes this hot.
+  pass.forward.clear();
+  pass.backward.clear();
+  pass.forward_span = pass.backward_span = pass.output_rows = 0;
   pass.layer = layer;
   const auto l = std::size_t(layer);
   const std::int64_t budget_all = command.steps > 0 ? command.steps : std::numeric_limits<std::int64_t>::max();

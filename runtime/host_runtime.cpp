@@ -47,7 +47,9 @@ std::uint64_t HostRuntime::dram_bytes_needed() const {
 }
 
 std::uint32_t HostRuntime::access_reg(bool write, std::uint32_t address, std::uint32_t value) {
-  tlm::tlm_generic_payload trans;
+  tlm::tlm_generic_payload& trans = reg_trans_;
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
   trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(address);
   trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
@@ -93,13 +95,13 @@ void HostRuntime::debug_transfer(bool write, std::uint64_t address, void* data, 
   if (mem_socket->transport_dbg(trans) != bytes) SC_REPORT_ERROR("HostRuntime", "DRAM debug transfer failed");
 }
 
-RuntimeView HostRuntime::view() {
-  RuntimeView v;
+const RuntimeView& HostRuntime::view() {
+  RuntimeView& v = view_;  // assigning queued_ keeps the vector's storage
   v.now_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
   v.waiting = &waiting_;
   v.queued = queued_;
   v.more_arrivals = next_arrival_ < requests_.size();
-  if (v.more_arrivals) v.next_arrival_s = requests_[next_arrival_].arrival_s;
+  v.next_arrival_s = v.more_arrivals ? requests_[next_arrival_].arrival_s : 0;
   return v;
 }
 
@@ -233,13 +235,12 @@ void HostRuntime::main() {
       wait(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::sc_time(1, sc_core::SC_NS));
       continue;
     }
-    for (int w = 0; w < int(regs::kMaxSlots / 32); ++w) {
+    const int mask_slots = std::min(slots, int(cmd->slot_mask.size()));
+    for (int w = 0; w * 32 < slots; ++w) {
       std::uint32_t bits = 0;
-      for (int b = 0; b < 32; ++b) {
-        const int s = w * 32 + b;
-        if (s < slots && s < int(cmd->slot_mask.size()) && cmd->slot_mask[std::size_t(s)]) bits |= 1u << b;
-      }
-      if (w * 32 < slots) write_reg_if_changed(kSlotMask0 + 4 * std::uint32_t(w), bits);
+      for (int s = w * 32; s < std::min(mask_slots, w * 32 + 32); ++s)
+        if (cmd->slot_mask[std::size_t(s)]) bits |= 1u << (s - w * 32);
+      write_reg_if_changed(kSlotMask0 + 4 * std::uint32_t(w), bits);
     }
     write_reg_if_changed(kCmdSteps, std::uint32_t(cmd->steps));
     write_reg_if_changed(kCmdLayers,

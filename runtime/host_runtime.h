@@ -70,6 +70,7 @@ class HostRuntime : public sc_core::sc_module {
  private:
   void main();
   std::uint32_t access_reg(bool write, std::uint32_t address, std::uint32_t value);
+  tlm::tlm_generic_payload reg_trans_;  // reused by every register access (a hot path)
   std::uint32_t read_reg(std::uint32_t address) { return access_reg(false, address, 0); }
   void write_reg(std::uint32_t address, std::uint32_t value) { access_reg(true, address, value); }
   // Command registers keep their value between commands: write only what changes, as a driver
@@ -85,7 +86,8 @@ class HostRuntime : public sc_core::sc_module {
   void place(const Placement& p);
   void handle_interrupt(bool& command_done_seen);
   void complete(int slot, std::int64_t request_id);
-  RuntimeView view();
+  const RuntimeView& view();  // refreshes and returns view_
+  RuntimeView view_;          // reused: consulted several times per command
   void sync() { qk_.sync(); }
 
   const Experiment& experiment_;

@@ -69,8 +69,9 @@ struct CellularBatchingPolicy::Shadow {
   Shadow(const NetworkSpec& net, int slots) : engine(net, slots, 1), arrival(std::size_t(slots), -1.0) {}
   SlotEngine engine;
   std::vector<double> arrival;  // per slot: arrival of its request, -1 when empty
-  std::vector<std::int64_t> order;
   LayerPass scratch;
+  std::vector<int> by_age;  // next_command's buffers, kept between calls
+  SlotEngine::Command command;
 };
 
 CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots)
@@ -96,20 +97,25 @@ std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
 
 std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
   // The oldest request with a ready cell picks the cell type: its deepest ready layer.
-  std::vector<int> by_age;
+  // Runs once per cell: the buffers are members and the sort is an insertion sort of <= B slots.
+  auto& by_age = shadow_->by_age;
+  by_age.clear();
   for (int s = 0; s < slots_; ++s)
     if (shadow_->arrival[std::size_t(s)] >= 0 && shadow_->engine.queued(s) > 0) by_age.push_back(s);
-  std::stable_sort(by_age.begin(), by_age.end(),
-                   [&](int a, int b) { return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)]; });
+  const auto older = [&](int a, int b) { return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)]; };
+  for (std::size_t i = 1; i < by_age.size(); ++i)
+    for (std::size_t j = i; j > 0 && older(by_age[j], by_age[j - 1]); --j) std::swap(by_age[j], by_age[j - 1]);
   for (int s : by_age) {
     for (int layer = layers_ - 1; layer >= 0; --layer) {
       if (!shadow_->engine.can_advance(s, layer)) continue;
-      AcceleratorCommand cmd{std::vector<std::uint8_t>(std::size_t(slots_), 0), 1, layer, layer};
-      for (int t = 0; t < slots_; ++t) cmd.slot_mask[std::size_t(t)] = shadow_->engine.can_advance(t, layer);
-      SlotEngine::Command shadow_cmd{cmd.slot_mask, 1, layer, layer};
+      auto& shadow_cmd = shadow_->command;
+      shadow_cmd.slot_mask.assign(std::size_t(slots_), 0);
+      for (int t = 0; t < slots_; ++t) shadow_cmd.slot_mask[std::size_t(t)] = shadow_->engine.can_advance(t, layer);
+      shadow_cmd.steps = 1;
+      shadow_cmd.first_layer = shadow_cmd.last_layer = layer;
       shadow_->engine.run_layer(shadow_cmd, layer, shadow_->scratch);
       shadow_->engine.take_completions();
-      return cmd;
+      return AcceleratorCommand{shadow_cmd.slot_mask, 1, layer, layer};
     }
   }
   return std::nullopt;

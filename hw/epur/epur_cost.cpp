@@ -98,7 +98,8 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
     c.im_read_bytes += double(urows) * in * bytes_;
   c.im_write_bytes += double(urows) * g * h * bytes_;  // W x_t + b kept for the recurrence
   // Recurrence: lockstep over the slots active at each step of the span.
-  std::vector<int> active(std::size_t(span) + 1, 0);
+  std::vector<int>& active = active_scratch_;
+  active.assign(std::size_t(span) + 1, 0);
   for (const auto& s : segments) {
     active[std::size_t(s.window_offset)] += 1;
     active[std::size_t(s.window_offset + (s.end - s.begin))] -= 1;

@@ -72,6 +72,7 @@ class EpurCostModel {
   std::uint64_t make_resident(int id, std::uint64_t bytes_per_cu);
   void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span, PassCost& c,
                      std::uint64_t u_overflow_per_cu) const;
+  mutable std::vector<int> active_scratch_;  // add_direction's per-step slot counts, kept between passes
 
   HardwareConfig hw_;
   NetworkSpec net_;

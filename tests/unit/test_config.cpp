@@ -229,7 +229,9 @@ TEST(Config, WrongTypes) {
 }
 
 TEST(Config, OutOfRangeValues) {
-  EXPECT_CONTAINS(override_error("policy.slots", "0"), "key 'policy.slots': 0 is out of range [1, 4096]");
+  EXPECT_CONTAINS(override_error("policy.slots", "0"), "key 'policy.slots': 0 is out of range [1, 1048576]");
+  EXPECT_CONTAINS(override_error("policy.slots", "257"),
+                  "key 'policy.slots': 257 slots: the accelerator's register map addresses at most 256");
   EXPECT_CONTAINS(override_error("workload.requests", "0"), "0 is out of range");
   EXPECT_CONTAINS(override_error("network.layers", "-1"), "out of range");
   EXPECT_CONTAINS(override_error("policy.window_steps", "0"), "out of range");
