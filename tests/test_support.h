@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+// Expects `needle` in `haystack`, printing the haystack when it is not.
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "text: " << (haystack)
+
 namespace ebatch::test {
 
 // Root of the source tree (EBATCH_ROOT from CTest, else the configured source dir).

@@ -63,6 +63,11 @@ PY
   mv "$tmp/sw.csv" "$tmp/sw/sweep.csv"
 fi
 
+if "$ebatch" reproduce --help >/dev/null 2>&1; then
+  "$ebatch" reproduce --quick --no-plots --out "$tmp/rep" >"$tmp/reproduce.log" 2>&1 \
+    || { cat "$tmp/reproduce.log" >&2; fail "ebatch reproduce --quick"; }
+fi
+
 # Every subcommand writes a PNG and an SVG.
 run_plot() {  # NAME ARGS...
   local name="$1"; shift
@@ -82,6 +87,7 @@ run_plot sweep_metrics sweep "$tmp/sw" --x policy.slots --where policy.window_st
   --metrics latency_s.p99,dram.bytes_per_sequence,accelerator.compute_utilisation
 run_plot pareto pareto "$tmp/sw"
 run_plot tuner tuner "$tmp/cmp/ebatch"
+[ -d "$tmp/rep" ] && run_plot reproduce reproduce "$tmp/rep"
 
 # Reruns give byte-identical files; --format picks the files.
 mkdir -p "$tmp/again"
@@ -118,6 +124,7 @@ expect_error "$tmp/sw/sweep.csv: unknown key 'policy.nope'" sweep "$tmp/sw" --x 
 expect_error "unknown key 'energy_j.nope'" pareto "$tmp/sw" --energy energy_j.nope
 expect_error "$tmp/cmp/cellular/stats.json: empty 'tuner' table" tuner "$tmp/cmp/cellular"
 expect_error "$tmp/empty/sweep.csv: no such file" sweep "$tmp/empty" --x policy.slots
+expect_error "$tmp/empty/reproduce.json: no such file" reproduce "$tmp/empty"
 rm "$tmp/cmp/padded/requests.csv" "$tmp/cmp/padded/stats.json"
 expect_error "$tmp/cmp/padded: missing" latency-cdf "$tmp/cmp"
 

@@ -20,10 +20,13 @@ CommonArgs parse_common_args(const std::string& command, const std::vector<std::
 std::string default_experiment();
 // Writes `text` to path.tmp, then renames it into place (InputError on failure).
 void write_atomically(const std::string& path, const std::string& text);
+// A CSV field in double quotes, inner quotes doubled (RFC 4180).
+std::string csv_quote(const std::string& s);
 
 int command_run(const std::vector<std::string>& args);
 int command_compare(const std::vector<std::string>& args);
 int command_gemm(const std::vector<std::string>& args);
 int command_sweep(const std::vector<std::string>& args);
+int command_reproduce(const std::vector<std::string>& args);
 
 }  // namespace ebatch::cli

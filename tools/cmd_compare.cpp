@@ -16,6 +16,7 @@
 #include "common/json_writer.h"
 #include "common/units.h"
 #include "tools/cli.h"
+#include "tools/jobs.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -28,12 +29,6 @@ struct Row {
   double throughput = 0, p50 = 0, p99 = 0, energy_per_seq = 0, padding = 0, dram_per_seq = 0, sim_time = 0;
   long long completed = 0;
 };
-
-std::string self_path() {
-  std::error_code ec;
-  const auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "ebatch" : p.string();
-}
 
 int run_child(const std::vector<std::string>& args) {
   std::cout.flush();
@@ -68,13 +63,6 @@ Row read_row(const std::string& policy, const std::string& stats_path) {
 }
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
-
-// A CSV field in double quotes, inner quotes doubled (RFC 4180).
-std::string csv_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 }  // namespace
 

@@ -30,6 +30,12 @@ void write_atomically(const std::string& path, const std::string& text) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
 }
 
+std::string csv_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 namespace {
 
 // The resolved tree with its data files (trace, weights, inputs) copied to DIR/inputs/ and

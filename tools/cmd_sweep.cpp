@@ -45,6 +45,7 @@
 #include "common/config_reader.h"
 #include "common/errors.h"
 #include "tools/cli.h"
+#include "tools/jobs.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -252,27 +253,12 @@ std::string label(const Point& p) {
   return out;
 }
 
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+@%-") ==
-                        std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string fnv1a64(const std::string& text) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
-}
-
-std::string self_path() {
-  std::error_code ec;
-  const auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "ebatch" : p.string();
 }
 
 // Validates every point's config (before anything is written) and fills in its
@@ -400,10 +386,6 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
 };
 
-using DoneFn = std::function<void(std::size_t job, int exit_code)>;
-
-int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
-
 bool gnu_parallel_available() {
   FILE* f = popen("parallel --version 2>/dev/null", "r");
   if (!f) return false;
@@ -415,45 +397,10 @@ bool gnu_parallel_available() {
   return got && std::string(buf).rfind("GNU parallel", 0) == 0;
 }
 
-// Runs the commands J at a time, each with /bin/sh -c, forking the children ourselves.
-void run_forked(const std::vector<std::string>& commands, int jobs, const DoneFn& done, Progress& progress) {
-  std::map<pid_t, std::size_t> running;
-  std::size_t next = 0;
-  while (next < commands.size() || !running.empty()) {
-    while (running.size() < std::size_t(jobs) && next < commands.size()) {
-      std::cout.flush();
-      std::cerr.flush();
-      const pid_t pid = fork();
-      if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", commands[next].c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-      }
-      if (pid < 0) {
-        done(next++, 126);
-        continue;
-      }
-      running[pid] = next++;
-    }
-    int status = 0;
-    const pid_t r = waitpid(-1, &status, WNOHANG);
-    if (r > 0) {
-      const auto it = running.find(r);
-      if (it != running.end()) {
-        done(it->second, exit_code_of(status));
-        running.erase(it);
-      }
-      continue;
-    }
-    if (r < 0 && errno == ECHILD) break;
-    progress.tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
 // Runs the commands with `parallel --jobs J --halt never`, following its job log
 // (one line per finished job, in completion order). Returns the jobs it did not run.
 std::vector<std::size_t> run_gnu_parallel(const std::vector<std::string>& commands, int jobs, const std::string& dir,
-                                          const DoneFn& done, Progress& progress) {
+                                          const JobDoneFn& done, Progress& progress) {
   const std::string input = dir + "/.pending_commands", joblog = dir + "/.joblog";
   std::string text;
   for (const auto& c : commands) text += c + "\n";
@@ -789,7 +736,7 @@ int command_sweep(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < s.points.size(); ++i)
     if (done[i]) outcomes[i].ok = true;
   Progress progress(vm.count("progress") > 0 || isatty(STDERR_FILENO), s.points.size(), skipped, pending.size());
-  const DoneFn on_done = [&](std::size_t job, int rc) {
+  const JobDoneFn on_done = [&](std::size_t job, int rc) {
     const Point& p = s.points[pending[job]];
     Outcome& o = outcomes[pending[job]];
     o.exit_code = rc;
@@ -809,10 +756,10 @@ int command_sweep(const std::vector<std::string>& args) {
       std::vector<std::size_t> rest_pending;
       for (std::size_t j : missed) rest.push_back(commands[j]), rest_pending.push_back(pending[j]);
       pending = rest_pending;
-      run_forked(rest, jobs, on_done, progress);
+      run_forked(rest, jobs, on_done, [&] { progress.tick(); });
     }
   } else {
-    run_forked(commands, jobs, on_done, progress);
+    run_forked(commands, jobs, on_done, [&] { progress.tick(); });
   }
   progress.end();
   write_sweep_csv(s, out, outcomes);

@@ -40,6 +40,9 @@ Commands:
   sweep SWEEP.yaml [--jobs J] [--out DIR] [--emit-slurm FILE] [--dry-run] [--aggregate-only]
       Run an experiment over a grid of overrides, one `ebatch run` per point, J at a time;
       write one folder per point and DIR/sweep.csv (or a Slurm job array with --emit-slurm).
+  reproduce [--quick] [--out DIR] [--jobs J] [--config FILE] [--requests N] [--no-plots]
+      Rerun the E-BATCH evaluation (configs/reproduce.yaml): every network x platform x
+      policy at saturation and at a moderate load; ratios to cellular next to the paper's.
 
 Options:
   -h, --help       this help (also: ebatch <command> --help)
@@ -114,8 +117,9 @@ int main_with_args(const std::vector<std::string>& argv) {
     if (command == "compare") return command_compare(rest);
     if (command == "gemm") return command_gemm(rest);
     if (command == "sweep") return command_sweep(rest);
+    if (command == "reproduce") return command_reproduce(rest);
     throw InputError("ebatch: unknown command '" + command +
-                     "' (commands: validate, run, compare, gemm, sweep; see ebatch --help)");
+                     "' (commands: validate, run, compare, gemm, sweep, reproduce; see ebatch --help)");
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -6,6 +6,7 @@
   plot.py sweep SWEEP_DIR --x KEY [--group KEY] [--metrics M1,M2] [--where KEY=VALUE]
   plot.py pareto SWEEP_DIR [--energy KEY] [--latency KEY]
   plot.py tuner RUN_DIR                       the window tuner's table
+  plot.py reproduce REPRODUCE_DIR             ratios to the baseline vs the paper; latency
 
 A run directory holds stats.json and/or requests.csv (`ebatch run --out DIR`); a compare
 directory holds compare.json and one run directory per policy (`ebatch compare --out DIR`);
@@ -900,6 +901,65 @@ def cmd_tuner(args):
     save(fig, plt, args)
 
 
+def cmd_reproduce(args):
+    path = os.path.join(args.dir, "reproduce.json") if os.path.isdir(args.dir) else args.dir
+    data = load_json(path)
+    try:
+        runs, summary = data["runs"], data["summary"]
+        baseline = data["baseline"]
+    except (KeyError, TypeError):
+        raise PlotError(f"{path}: not an 'ebatch reproduce' result (needs runs, summary, baseline)")
+    platforms = list(dict.fromkeys(str(s.get("platform")) for s in summary))
+    if not platforms:
+        raise PlotError(f"{path}: empty summary")
+    _, plt = load_matplotlib()
+    np = __import__("numpy")
+    fig, axes = plt.subplots(2, len(platforms), figsize=(6.5 * len(platforms), 8.5), squeeze=False)
+    for col, plat in enumerate(platforms):
+        sat = next((s for s in summary if s.get("platform") == plat and s.get("load") == "saturation"), None)
+        ax = axes[0][col]
+        nets = [n["network"] for n in (sat or {}).get("networks", [])]
+        x = np.arange(len(nets) + 1)
+        thr = [number(n["throughput_ratio"]) or 0 for n in sat["networks"]] + [number(sat["mean_throughput_ratio"]) or 0]
+        eff = [number(n["energy_efficiency_ratio"]) or 0 for n in sat["networks"]] + \
+              [number(sat["mean_energy_efficiency_ratio"]) or 0]
+        ax.bar(x - 0.2, thr, 0.4, color="tab:blue", label="throughput")
+        ax.bar(x + 0.2, eff, 0.4, color="tab:green", label="energy efficiency")
+        ax.axhline(number(sat["paper_throughput_ratio"]), color="tab:blue", ls="--", lw=1.2,
+                   label=f"paper throughput {fmt_value(number(sat['paper_throughput_ratio']))}x")
+        ax.axhline(number(sat["paper_energy_efficiency_ratio"]), color="tab:green", ls=":", lw=1.4,
+                   label=f"paper energy efficiency {fmt_value(number(sat['paper_energy_efficiency_ratio']))}x")
+        ax.axhline(1.0, color="0.3", lw=0.8)
+        ax.set_xticks(x)
+        ax.set_xticklabels(nets + ["mean"], rotation=20, ha="right")
+        ax.set_ylabel(f"E-BATCH / {baseline}")
+        ax.set_title(f"{platform_name(plat)}: E-BATCH vs {baseline}, saturation")
+        ax.legend(loc="upper left", fontsize=8)
+        ax = axes[1][col]
+        mod = [r for r in runs if r.get("platform") == plat and r.get("load") == "moderate" and r.get("complete")]
+        policies = list(dict.fromkeys(r["policy"] for r in mod))
+        nets = list(dict.fromkeys(r["network"] for r in mod))
+        width = 0.8 / max(1, len(policies))
+        for i, pol in enumerate(policies):
+            ys = []
+            for n in nets:
+                row = next((r for r in mod if r["network"] == n and r["policy"] == pol), None)
+                ys.append(number(row["latency_p99_s"]) * 1e3 if row else 0)
+            ax.bar(np.arange(len(nets)) + (i - (len(policies) - 1) / 2) * width, ys, width, label=pol)
+        ax.set_yscale("log")
+        ax.set_xticks(np.arange(len(nets)))
+        ax.set_xticklabels(nets, rotation=20, ha="right")
+        ax.set_ylabel("p99 latency (ms)")
+        frac = data.get("moderate_load_fraction")
+        ax.set_title(f"{platform_name(plat)}: p99 latency at moderate load"
+                     + (f" ({fmt_value(number(frac))} x {baseline} capacity)" if frac is not None else ""))
+        ax.legend(fontsize=8)
+    n = data.get("requests_per_run")
+    fig.suptitle(args.title or f"ebatch reproduce: {n} requests per run" + (" (--quick)" if data.get("quick") else ""))
+    fig.tight_layout()
+    save(fig, plt, args)
+
+
 # ---- command line ------------------------------------------------------------
 
 def formats(text):
@@ -957,6 +1017,11 @@ def parser():
     s.add_argument("dir", metavar="RUN_DIR")
     common(s, "tuner")
     s.set_defaults(func=cmd_tuner)
+
+    s = sub.add_parser("reproduce", help="E-BATCH vs the baseline per network and the paper's claims")
+    s.add_argument("dir", metavar="REPRODUCE_DIR")
+    common(s, "reproduce")
+    s.set_defaults(func=cmd_reproduce)
     return p
 
 

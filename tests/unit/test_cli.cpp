@@ -12,9 +12,6 @@ using ebatch::test::scratch_dir;
 using ebatch::test::write_file;
 namespace fs = std::filesystem;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "text: " << (haystack)
-
 TEST(Cli, HelpAndVersion) {
   auto r = run_cli({"--help"});
   EXPECT_EQ(r.exit_code, 0);

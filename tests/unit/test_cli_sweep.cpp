@@ -19,9 +19,6 @@ using ebatch::test::run_cli;
 using ebatch::test::scratch_dir;
 using ebatch::test::write_file;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "text: " << (haystack)
-
 namespace {
 
 // A 2 x 2 grid of 8 short requests per point.

@@ -59,9 +59,6 @@ std::string override_error(const std::string& key, const std::string& value) {
   return load_error(base_experiment(), {Override{key, value}});
 }
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "message: " << (haystack)
-
 }  // namespace
 
 TEST(Config, BaseExperimentLoadsWithIncludesAndDefaults) {

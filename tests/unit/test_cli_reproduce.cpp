@@ -1,0 +1,139 @@
+// `ebatch reproduce` end to end through the real binary: --quick as a smoke test of
+// the structure (every network x platform x policy x load present, ratios to the
+// baseline consistent with the rows; no figure thresholds), and bad configs.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using namespace ebatch::test;  // NOLINT(google-build-using-namespace): test helpers only
+
+namespace {
+
+// A reproduce config with the repository's files, two networks and a fixed window.
+std::string small_config(const std::string& extra = "") {
+  const std::string c = repo_path("configs");
+  return "base: " + c + "/experiments/default.yaml\nrequests: 6\nquick_requests: 4\n" +
+         "policies: [none, cellular, ebatch]\nbaseline: cellular\nmoderate_load: 0.5\n" +
+         "platforms:\n  epur: {hardware: " + c + "/hw/epur.yaml, energy: " + c +
+         "/energy/epur_28nm.yaml, slots: 4, claims: {throughput: 1.8, energy_efficiency: 3.6}}\n" +
+         "  tpu: {hardware: " + c + "/hw/tpu_v1.yaml, energy: " + c +
+         "/energy/tpu_28nm.yaml, slots: 4, claims: {throughput: 2.1, energy_efficiency: 1.6}}\n" + "networks:\n" +
+         "  eesen: {network: " + repo_path("models/eesen.yaml") +
+         ", lengths: " + repo_path("models/datasets/librispeech_test_clean.yaml") + "}\n" +
+         "  imdb_sentiment: {network: " + repo_path("models/imdb_sentiment.yaml") +
+         ", lengths: " + repo_path("models/datasets/imdb.yaml") + "}\n" + extra;
+}
+
+}  // namespace
+
+TEST(CliReproduce, UsageIsRegistered) {
+  auto r = run_cli({"--help"});
+  EXPECT_CONTAINS(r.out, "reproduce [--quick]");
+  r = run_cli({"reproduce", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_CONTAINS(r.out, "configs/reproduce.yaml");
+  r = run_cli({"reproduce", "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.err, "see ebatch reproduce --help");
+}
+
+// The shipped configs/reproduce.yaml, --quick: every combination, in the CSV, the JSON and the table.
+TEST(CliReproduce, QuickRunsEveryNetworkPlatformPolicyAndLoad) {
+  const std::string out = scratch_dir("reproduce_quick") + "/out";
+  const auto r = run_cli({"reproduce", "--quick", "--no-plots", "--jobs", "2", "--out", out}, repo_path(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const YAML::Node cfg = YAML::LoadFile(repo_path("configs/reproduce.yaml"));
+  const std::size_t nets = cfg["networks"].size(), plats = cfg["platforms"].size(), pols = cfg["policies"].size();
+  const YAML::Node j = YAML::LoadFile(out + "/reproduce.json");
+  EXPECT_TRUE(j["quick"].as<bool>());
+  EXPECT_EQ(j["requests_per_run"].as<int>(), cfg["quick_requests"].as<int>());
+  ASSERT_EQ(j["runs"].size(), 2 * nets * plats * pols);
+  std::set<std::string> seen;
+  for (const auto& run : j["runs"]) {
+    EXPECT_TRUE(run["complete"].as<bool>()) << run["dir"].as<std::string>();
+    seen.insert(run["load"].as<std::string>() + "/" + run["platform"].as<std::string>() + "/" +
+                run["network"].as<std::string>() + "/" + run["policy"].as<std::string>());
+    EXPECT_TRUE(fs::exists(out + "/" + run["dir"].as<std::string>() + "/stats.json"));
+    // The baseline is its own unit.
+    if (run["policy"].as<std::string>() == "cellular") {
+      EXPECT_DOUBLE_EQ(run["throughput_ratio"].as<double>(), 1.0);
+      EXPECT_DOUBLE_EQ(run["energy_efficiency_ratio"].as<double>(), 1.0);
+    }
+    if (run["load"].as<std::string>() == "moderate") {
+      EXPECT_GT(run["offered_rate_per_s"].as<double>(), 0);
+    }
+  }
+  EXPECT_EQ(seen.size(), 2 * nets * plats * pols);
+  // One summary per platform and load, with the paper's claims beside ours.
+  ASSERT_EQ(j["summary"].size(), 2 * plats);
+  for (const auto& s : j["summary"]) {
+    EXPECT_EQ(s["networks"].size(), nets);
+    EXPECT_GT(s["paper_throughput_ratio"].as<double>(), 0);
+    EXPECT_GT(s["mean_energy_efficiency_ratio"].as<double>(), 0);
+  }
+  const std::string csv = read_file(out + "/reproduce.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), long(1 + 2 * nets * plats * pols));
+  EXPECT_CONTAINS(r.out, "E-BATCH vs cellular");
+  EXPECT_CONTAINS(r.out, "1.8x, 3.6x");
+  EXPECT_EQ(read_file(out + "/summary.txt"), r.out.substr(0, read_file(out + "/summary.txt").size()));
+}
+
+// The moderate load offers a fraction of the baseline's saturation throughput.
+TEST(CliReproduce, ModerateLoadIsAFractionOfTheBaselineCapacity) {
+  const std::string dir = scratch_dir("reproduce_small");
+  write_file(dir + "/r.yaml", small_config());
+  const auto r = run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--out", dir + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const YAML::Node j = YAML::LoadFile(dir + "/out/reproduce.json");
+  ASSERT_EQ(j["runs"].size(), 2u * 2 * 2 * 3);
+  for (const auto& m : j["runs"]) {
+    if (m["load"].as<std::string>() != "moderate") continue;
+    for (const auto& s : j["runs"]) {
+      if (s["load"].as<std::string>() == "saturation" && s["policy"].as<std::string>() == "cellular" &&
+          s["platform"].as<std::string>() == m["platform"].as<std::string>() &&
+          s["network"].as<std::string>() == m["network"].as<std::string>()) {
+        EXPECT_NEAR(m["offered_rate_per_s"].as<double>(), 0.5 * s["throughput_per_s"].as<double>(),
+                    1e-6 * s["throughput_per_s"].as<double>());
+      }
+    }
+  }
+  // Each run folder holds the run's own resolved config: the platform's slots and the network.
+  const YAML::Node resolved = YAML::LoadFile(dir + "/out/runs/moderate/tpu/imdb_sentiment/ebatch/resolved.yaml");
+  EXPECT_EQ(resolved["policy"]["slots"].as<int>(), 4);
+  EXPECT_EQ(resolved["network"]["name"].as<std::string>(), "imdb_sentiment");
+  EXPECT_EQ(resolved["workload"]["arrivals"]["process"].as<std::string>(), "poisson");
+  EXPECT_EQ(resolved["workload"]["requests"].as<int>(), 6);
+}
+
+TEST(CliReproduce, BadConfigsExitTwoAndWriteNothing) {
+  const std::string dir = scratch_dir("reproduce_bad");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {small_config("bogus: 1\n"), "key 'bogus'"},
+      {small_config() + "  x: {network: /nonexistent.yaml, lengths: /nonexistent.yaml}\n", "not found"},
+      {std::string(small_config()).replace(small_config().find("baseline: cellular"), 18, "baseline: padded"),
+       "key 'baseline': 'padded' is not among the policies"},
+      {std::string(small_config()).replace(small_config().find("[none, cellular, ebatch]"), 24, "[none, celular]"),
+       "key 'policies': unknown policy 'celular'"},
+      {std::string(small_config()).replace(small_config().find("slots: 4"), 8, "slots: 0"),
+       "key 'platforms.epur.slots'"},
+      {"base: [\n", "r.yaml"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    write_file(dir + "/r.yaml", cases[i].first);
+    const std::string out = dir + "/out" + std::to_string(i);
+    const auto r = run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--out", out});
+    EXPECT_EQ(r.exit_code, 2) << cases[i].second << "\n" << r.err;
+    EXPECT_CONTAINS(r.err, cases[i].second);
+    EXPECT_CONTAINS(r.err, "r.yaml");
+    EXPECT_FALSE(fs::exists(out)) << cases[i].second;
+  }
+  const auto r = run_cli({"reproduce", "--config", dir + "/missing.yaml", "--out", dir + "/o"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.err, "missing.yaml");
+}
