@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "common/json_writer.h"
+#include "common/latency_histogram.h"
 #include "common/rnn_weights.h"
 #include "common/units.h"
 #include "hw/dram.h"
@@ -75,18 +76,14 @@ std::unique_ptr<PassEstimator> make_estimator(const Experiment& e) {
   return std::make_unique<EpurEstimator>(e.hardware, e.network, e.energy);
 }
 
-LatencySummary summarize_latency(std::vector<double> v) {
+LatencySummary summarize_latency(const LatencyHistogram& h) {
   LatencySummary s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / double(v.size());
-  auto rank = [&](double p) { return v[std::size_t(std::max(0.0, std::ceil(p * double(v.size())) - 1))]; };
-  s.p50 = rank(0.50);
-  s.p95 = rank(0.95);
-  s.p99 = rank(0.99);
-  s.max = v.back();
+  s.mean = h.mean();
+  s.p50 = h.quantile(0.50);
+  s.p95 = h.quantile(0.95);
+  s.p99 = h.quantile(0.99);
+  s.max = h.max();
+  s.quantile_relative_error = h.relative_accuracy();
   return s;
 }
 
@@ -154,7 +151,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     window_reason = choice.reason;
     st.tuner_points = choice.points;
   }
-  SystemTop top("top", e, requests, window, window_reason);
+  SystemTop top("top", e, std::move(requests), window, window_reason);  // the runtime keeps the only copy
   st.policy_description = top.policy->describe();
   st.window_steps = window;
   std::unique_ptr<FunctionalEngine> functional;
@@ -180,12 +177,11 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   if (e.simulation.functional && !outputs.outputs_npz.empty())
     npz = std::make_unique<NpzStreamWriter>(outputs.outputs_npz);
   const Tolerance tolerance = e.simulation.functional ? tolerance_for(e.hardware.precision) : Tolerance{0, 0};
-  std::vector<double> latencies;
-  latencies.reserve(requests.size());
-  ProgressBar progress(outputs.progress, requests.size());
+  LatencyHistogram latencies;  // constant memory, whatever the number of requests
+  ProgressBar progress(outputs.progress, std::size_t(st.submitted));
   const int out_width = e.network.layer_output_size();
   top.runtime.set_completion_sink([&](const RequestRecord& rec, const std::vector<float>* out) {
-    latencies.push_back(rec.finish_s - rec.request.arrival_s);
+    latencies.add(rec.finish_s - rec.request.arrival_s);
     if (csv) {
       char line[256];
       std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d\n", (long long)rec.request.id,
@@ -348,6 +344,7 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
       .value("p95", s.latency_s.p95)
       .value("p99", s.latency_s.p99)
       .value("max", s.latency_s.max)
+      .value("quantile_relative_error", s.latency_s.quantile_relative_error)
       .end_object();
   j.begin_object("energy_j");
   j.value("total", s.energy.total_j()).value("dynamic", s.energy.dynamic_j).value("leakage", s.energy.leakage_j);

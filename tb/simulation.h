@@ -20,8 +20,11 @@
 
 namespace ebatch {
 
+// Mean and max are exact; quantiles come from a streaming histogram (common/latency_histogram.h)
+// and are within quantile_relative_error of the exact nearest-rank values.
 struct LatencySummary {
   double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+  double quantile_relative_error = 0;
 };
 
 struct RunStats {
