@@ -36,9 +36,10 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
   sc_core::sc_time compute = double(c.compute_cycles()) * cycle_;
   if (c.weight_stream_bytes) {
     // Re-streamed weights overlap the recurrence; the slower one sets the pace.
-    const sc_core::sc_time before = qk.get_local_time();
+    // Absolute times: dram_transfer may synchronise the quantum keeper, which resets its local time.
+    const sc_core::sc_time before = sc_core::sc_time_stamp() + qk.get_local_time();
     if (!dram_transfer(false, weights_base_, c.weight_stream_bytes, qk)) return;
-    const sc_core::sc_time streamed = qk.get_local_time() - before;
+    const sc_core::sc_time streamed = sc_core::sc_time_stamp() + qk.get_local_time() - before;
     compute = std::max(compute, streamed) - streamed;
   }
   qk.inc(compute);
