@@ -214,6 +214,10 @@ void HostRuntime::main() {
   const int slots = policy_.slots();
   const int last_layer = experiment_.network.num_layers - 1;
   while (completed_ < requests_.size() && error_.empty()) {
+    if (stop_flag_ && *stop_flag_) {
+      interrupted_ = true;
+      break;
+    }
     const double now = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
     while (next_arrival_ < requests_.size() && requests_[next_arrival_].arrival_s <= now)
       waiting_.push_back(requests_[next_arrival_++]);

@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -59,6 +60,10 @@ class HostRuntime : public sc_core::sc_module {
   void set_completion_sink(CompletionSink sink) { sink_ = std::move(sink); }
   void set_tracing(bool on) { tracing_ = on; }
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
+  // A flag set from a signal handler (Ctrl-C): when non-zero the runtime stops between
+  // commands and the run ends early, interrupted() true.
+  void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
+  bool interrupted() const { return interrupted_; }
 
   std::size_t completed() const { return completed_; }
   std::size_t total() const { return requests_.size(); }
@@ -103,7 +108,8 @@ class HostRuntime : public sc_core::sc_module {
   std::vector<std::uint64_t> pushes_;  // per slot, selects the buffer entry
   std::uint64_t buffers_base_ = 0, input_entry_bytes_ = 0, output_entry_bytes_ = 0;
   std::int64_t max_length_ = 1;
-  bool finished_ = false, tracing_ = false;
+  bool finished_ = false, tracing_ = false, interrupted_ = false;
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;
   Timeline* timeline_ = nullptr;
   std::string error_;
   double finish_time_s_ = 0;

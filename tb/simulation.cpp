@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "hw/epur/epur_accelerator.h"
 #include "hw/epur/epur_estimator.h"
 #include "hw/functional_engine.h"
+#include "hw/tlm_checker.h"
 #include "hw/tpu/tpu_accelerator.h"
 #include "hw/tpu/tpu_estimator.h"
 #include "runtime/host_runtime.h"
@@ -43,6 +45,10 @@ struct SystemTop : sc_core::sc_module {
   std::unique_ptr<Accelerator> accelerator;
   HostRuntime runtime;
   sc_core::sc_signal<bool> irq;
+#ifdef EBATCH_CHECKS
+  // Test builds: a protocol checker between every initiator and target.
+  TlmChecker reg_check{"reg_check"}, host_mem_check{"host_mem_check"}, accelerator_mem_check{"accelerator_mem_check"};
+#endif
 
   SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vector<Request> requests, int window,
             const std::string& window_reason)
@@ -52,9 +58,18 @@ struct SystemTop : sc_core::sc_module {
         accelerator(make_accelerator(e)),
         runtime("runtime", e, std::move(requests), *policy),
         irq("irq") {
+#ifdef EBATCH_CHECKS
+    runtime.reg_socket.bind(reg_check.target);
+    reg_check.initiator.bind(accelerator->regs);
+    runtime.mem_socket.bind(host_mem_check.target);
+    host_mem_check.initiator.bind(dram.socket);
+    accelerator->mem.bind(accelerator_mem_check.target);
+    accelerator_mem_check.initiator.bind(dram.socket);
+#else
     runtime.reg_socket.bind(accelerator->regs);
     runtime.mem_socket.bind(dram.socket);
     accelerator->mem.bind(dram.socket);
+#endif
     accelerator->irq.bind(irq);
     runtime.irq.bind(irq);
     if (runtime.dram_bytes_needed() > e.hardware.dram.capacity_bytes)
@@ -112,6 +127,12 @@ class ProgressBar {
 
 }  // namespace
 
+namespace {
+volatile std::sig_atomic_t stop_signal = 0;
+}  // namespace
+
+void request_stop(int signal_number) { stop_signal = signal_number; }
+
 RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   const auto wall_start = Clock::now();
   std::vector<Request> requests = generate_requests(e.workload);
@@ -152,6 +173,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     st.tuner_points = choice.points;
   }
   SystemTop top("top", e, std::move(requests), window, window_reason);  // the runtime keeps the only copy
+  top.runtime.set_stop_flag(&stop_signal);
   st.policy_description = top.policy->describe();
   st.window_steps = window;
   std::unique_ptr<FunctionalEngine> functional;
@@ -282,6 +304,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   progress.update(top.runtime.completed(), sc_core::sc_time_stamp().to_seconds(), true);
 
   st.error = top.runtime.error();
+  if (TlmChecker::total_violations() > 0 && st.error.empty())
+    st.error = "TLM protocol checker: " + std::to_string(TlmChecker::total_violations()) + " violations";
+  if (top.runtime.interrupted()) st.interrupted = stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
   st.completed = std::int64_t(top.runtime.completed());
   st.sim_time_s = top.runtime.finish_time_s();
   st.throughput_per_s = st.sim_time_s > 0 ? double(st.completed) / st.sim_time_s : 0;
@@ -304,6 +329,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   st.step_slots_useful = a.step_slots_useful;
   st.step_slots_padding = a.step_slots_padding;
   if (csv) {
+    if (!st.interrupted.empty())  // the rows so far, and a last line that says they are not all
+      *csv << "# incomplete: interrupted by " << st.interrupted << " after " << st.completed << " of " << st.submitted
+           << " requests\n";
     csv->close();
     if (!*csv || std::rename(csv_tmp.c_str(), outputs.requests_csv.c_str()) != 0)
       throw InputError(outputs.requests_csv + ": write failed");
@@ -332,8 +360,9 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
           .end_object();
     j.end_array();
   }
-  j.value("complete", s.error.empty() && s.completed == s.submitted);
+  j.value("complete", s.error.empty() && s.interrupted.empty() && s.completed == s.submitted);
   if (!s.error.empty()) j.value("error", s.error);
+  if (!s.interrupted.empty()) j.value("interrupted_by", s.interrupted);
   j.value("requests_submitted", static_cast<long long>(s.submitted));
   j.value("requests_completed", static_cast<long long>(s.completed));
   j.value("simulated_time_s", s.sim_time_s);
@@ -392,7 +421,15 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
     j.end_object();
   }
   j.value("sequence_layer_steps", static_cast<long long>(s.sequence_layer_steps));
+  j.end_object();
+  return j.str();
+}
+
+std::string wallclock_json(const RunStats& s) {
+  JsonWriter j;
+  j.begin_object();
   j.value("wall_clock_s", s.wall_s);
+  j.value("sequence_layer_steps", static_cast<long long>(s.sequence_layer_steps));
   j.value("sequence_layer_steps_per_wall_s", s.wall_s > 0 ? double(s.sequence_layer_steps) / s.wall_s : 0.0);
   j.end_object();
   return j.str();
@@ -440,6 +477,8 @@ std::string stats_summary(const RunStats& s) {
                 s.wall_s > 0 ? double(s.sequence_layer_steps) / s.wall_s : 0.0);
   out += buf;
   if (!s.error.empty()) out += "  ERROR: " + s.error + "\n";
+  if (!s.interrupted.empty())
+    out += "  INCOMPLETE: interrupted by " + s.interrupted + "; the figures cover the requests completed so far\n";
   return out;
 }
 

@@ -50,7 +50,8 @@ struct RunStats {
   std::int64_t compared = 0, mismatches = 0;
   double max_abs_error = 0, max_rel_error = 0;
   std::string first_mismatch;
-  std::string error;  // non-empty: the run failed
+  std::string error;        // non-empty: the run failed
+  std::string interrupted;  // the signal that stopped the run early ("SIGINT"), else empty
   double padding_fraction() const {
     const double all = step_slots_useful + step_slots_padding;
     return all > 0 ? step_slots_padding / all : 0;
@@ -70,7 +71,14 @@ struct RunOutputs {
 // Throws InputError for inputs that turn out bad while setting up (weights, inputs files).
 RunStats run_experiment(const Experiment& experiment, const RunOutputs& outputs);
 
+// Async-signal-safe: asks the running (or next) run_experiment to stop between commands
+// and return what it measured so far, marked interrupted. For SIGINT/SIGTERM handlers.
+void request_stop(int signal_number);
+
+// Everything the model computed: the same experiment and seed give the same bytes.
 std::string stats_json(const RunStats& stats, const Experiment& experiment);
+// What the host measured (wall clock, simulation speed): differs from run to run.
+std::string wallclock_json(const RunStats& stats);
 std::string stats_summary(const RunStats& stats);
 
 }  // namespace ebatch

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,6 +67,8 @@ int command_run(const std::vector<std::string>& args) {
                  "Simulates the experiment and writes to DIR (default: the experiment's output.dir):\n"
                  "  resolved.yaml  the fully resolved config (rerun with: ebatch run DIR/resolved.yaml)\n"
                  "  stats.json     throughput, latency percentiles, energy per component, DRAM, utilisation\n"
+                 "                 (byte-identical for the same experiment and seed)\n"
+                 "  wallclock.json wall-clock time and simulation speed of this run (differs run to run)\n"
                  "  requests.csv   one row per request: id,length,arrival_s,start_s,finish_s,latency_s,slot\n"
                  "  outputs.npz    seq_<id> arrays of the last recurrent layer (simulation.functional: true)\n"
                  "  trace.vcd      waveforms (output.trace: control | full), trace.gtkw: gtkwave DIR/trace.gtkw\n"
@@ -91,6 +94,12 @@ int command_run(const std::vector<std::string>& args) {
   if (e.output.timeline) outputs.timeline_json = dir + "/timeline.json";
   outputs.progress = e.output.progress == "on" || (e.output.progress == "auto" && isatty(STDERR_FILENO));
   RunStats stats;
+  // Ctrl-C or SIGTERM: stop between commands and write what was measured, marked incomplete.
+  struct sigaction stop {};
+  stop.sa_handler = request_stop;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, nullptr);
+  sigaction(SIGTERM, &stop, nullptr);
   try {
     stats = run_experiment(e, outputs);
   } catch (const InputError&) {
@@ -103,7 +112,13 @@ int command_run(const std::vector<std::string>& args) {
   if (!outputs.vcd_base.empty()) fs::rename(dir + "/trace.tmp.vcd", dir + "/trace.vcd", ec);
   write_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
   write_atomically(dir + "/stats.json", stats_json(stats, e));
+  write_atomically(dir + "/wallclock.json", wallclock_json(stats));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
+  if (!stats.interrupted.empty()) {
+    std::cerr << "interrupted by " << stats.interrupted << ": " << stats.completed << " of " << stats.submitted
+              << " requests done; stats.json says \"complete\": false\n";
+    return stats.interrupted == "SIGTERM" ? 128 + SIGTERM : 128 + SIGINT;
+  }
   if (!stats.error.empty()) return 1;
   if (stats.functional && stats.mismatches > 0) {
     std::cerr << "error: " << stats.mismatches

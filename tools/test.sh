@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors, runs the whole suite.
+# Builds in build-test/ with the TLM protocol checkers and invariant checks compiled in
+# (EBATCH_CHECKS), apart from the Release build of tools/build.sh in build/.
 # Options: --sanitize  build in build-asan/ with AddressSanitizer and UBSan.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$root/build"
+build="$root/build-test"
 extra=()
 if [ "${1:-}" = "--sanitize" ]; then
   build="$root/build-asan"
@@ -13,7 +15,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 bash "$root/tools/setup.sh" build test
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEBATCH_WERROR=ON -DEBATCH_TESTS=ON "${extra[@]}" >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEBATCH_WERROR=ON -DEBATCH_TESTS=ON -DEBATCH_CHECKS=ON "${extra[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
 ctest -j "$(nproc)" --output-on-failure --timeout 600

@@ -1,8 +1,11 @@
 // `ebatch run` end to end through the real binary: files written, no temporaries
 // left, and a rerun from resolved.yaml reproduces stats.json.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -27,34 +30,20 @@ std::vector<std::string> tmp_files(const std::string& dir) {
   return found;
 }
 
-// stats.json without the lines that measure the host (wall clock).
-std::string without_wall_clock(const std::string& json) {
-  // Drops every "key": value pair of the two wall-clock keys, whatever the layout.
-  std::string out = json;
-  for (const char* k : {"\"wall_clock_s\"", "\"sequence_layer_steps_per_wall_s\""}) {
-    const std::string key = k;
-    std::size_t at;
-    while ((at = out.find(key)) != std::string::npos) {
-      std::size_t end = out.find_first_of(",}\n", at + key.size());
-      if (end == std::string::npos) end = out.size();
-      out.erase(at, end - at);
-    }
-  }
-  return out;
-}
-
 TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
   const std::string base = scratch_dir("cli_run");
   const std::string dir = base + "/first", again = base + "/second";
   const auto r =
       run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "workload.requests=5", "--out", dir});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* file : {"resolved.yaml", "stats.json", "requests.csv"})
+  for (const char* file : {"resolved.yaml", "stats.json", "wallclock.json", "requests.csv"})
     EXPECT_TRUE(fs::exists(dir + "/" + file)) << file;
   EXPECT_TRUE(tmp_files(dir).empty()) << tmp_files(dir).front();
   const std::string stats = read_file(dir + "/stats.json");
   EXPECT_NE(stats.find("\"requests_completed\""), std::string::npos);
-  EXPECT_NE(stats.find("\"wall_clock_s\""), std::string::npos);
+  // The host's measurements live apart, so stats.json depends on the experiment alone.
+  EXPECT_EQ(stats.find("wall"), std::string::npos);
+  EXPECT_NE(read_file(dir + "/wallclock.json").find("\"wall_clock_s\""), std::string::npos);
   const std::string csv = read_file(dir + "/requests.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6) << "header and 5 rows:\n" << csv;
 
@@ -62,10 +51,47 @@ TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
   ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
   EXPECT_TRUE(tmp_files(again).empty());
   const std::string stats2 = read_file(again + "/stats.json");
-  EXPECT_EQ(without_wall_clock(stats2), without_wall_clock(stats));
-  EXPECT_NE(without_wall_clock(stats), stats) << "the wall-clock keys were found and removed";
+  EXPECT_EQ(stats2, stats);  // byte for byte
   EXPECT_EQ(read_file(again + "/requests.csv"), csv);
   fs::remove_all(base);
 }
 
 }  // namespace
+
+// Ctrl-C (SIGINT) and SIGTERM stop a run between commands; what was measured is written,
+// marked incomplete, and nothing is left under a temporary name.
+TEST(CliRun, InterruptedRunWritesPartialResultsMarkedIncomplete) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    const std::string dir = scratch_dir("cli_run_interrupt") + "/" + std::to_string(sig);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+      execl(EBATCH_BIN_PATH, "ebatch", "run", repo_path("configs/experiments/default.yaml").c_str(), "--set",
+            "policy={kind: cellular, slots: 8}", "--set", "workload.requests=200000", "--out", dir.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    // Wait until requests complete (requests.csv.tmp grows), then interrupt.
+    for (int i = 0; i < 600; ++i) {
+      std::error_code ec;
+      if (fs::exists(dir + "/requests.csv.tmp", ec) && fs::file_size(dir + "/requests.csv.tmp", ec) > 2000) break;
+      usleep(10000);
+    }
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
+    const std::string stats = read_file(dir + "/stats.json");
+    EXPECT_CONTAINS(stats, "\"complete\": false");
+    EXPECT_CONTAINS(stats, sig == SIGINT ? "\"interrupted_by\": \"SIGINT\"" : "\"interrupted_by\": \"SIGTERM\"");
+    const std::string csv = read_file(dir + "/requests.csv");
+    EXPECT_CONTAINS(csv, "# incomplete: interrupted by");
+    const auto rows = std::count(csv.begin(), csv.end(), '\n') - 2;  // header and the last comment
+    EXPECT_GT(rows, 0);
+    EXPECT_LT(rows, 200000);
+    EXPECT_TRUE(tmp_files(dir).empty()) << tmp_files(dir).front();
+    EXPECT_TRUE(fs::exists(dir + "/resolved.yaml"));
+  }
+}

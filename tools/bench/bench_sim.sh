@@ -8,7 +8,7 @@
 #   REPEATS=3 (environment): runs per measurement; the median is reported.
 # Measures, each REPEATS times:
 #   1. timing-only: default.yaml --set workload.requests=1000, median
-#      sequence_layer_steps_per_wall_s from stats.json;
+#      sequence_layer_steps_per_wall_s from wallclock.json;
 #   2. functional: + simulation.functional=true, check_golden=false, workload.requests=5,
 #      median time-steps per wall second (per layer direction, to compare with the bare GEMMs);
 #   3. (optional) bench_datapath's BM_EigenSequence for layers 0 and 1, median of REPEATS.
@@ -35,7 +35,7 @@ experiment=configs/experiments/default.yaml
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
-# field FILE KEY: a top-level number from stats.json
+# field FILE KEY: a top-level number from a JSON file
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 echo "== machine"
@@ -60,7 +60,7 @@ echo "== timing-only: EESEN on E-PUR, 1000 requests ($repeats runs)"
 rates=()
 for i in $(seq "$repeats"); do
   run "timing$i" --set workload.requests=1000
-  s="$tmp/timing$i/stats.json"
+  s="$tmp/timing$i/wallclock.json"
   r="$(field "$s" sequence_layer_steps_per_wall_s)"
   rates+=("$r")
   printf 'run %d  %s sequence-layer-steps in %.3f s wall: %.4g sequence-layer-steps/s  (load %s)\n' \
@@ -79,7 +79,7 @@ echo "== functional: fp16 datapath, 5 requests, no golden check ($repeats runs)"
 frates=()
 for i in $(seq "$repeats"); do
   run "functional$i" --set workload.requests=5 --set simulation.functional=true --set simulation.check_golden=false
-  s="$tmp/functional$i/stats.json"
+  s="$tmp/functional$i/wallclock.json"
   steps="$(field "$s" sequence_layer_steps)"
   wall="$(field "$s" wall_clock_s)"
   r="$(python3 -c 'import sys; print(float(sys.argv[1]) * int(sys.argv[2]) / float(sys.argv[3]))' "$steps" "$directions" "$wall")"

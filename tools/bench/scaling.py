@@ -54,6 +54,8 @@ def run_point(ebatch, tmp, sets):
         sys.exit(f"scaling: ebatch run {' '.join(sets)} failed (exit {code}): {err.strip()}")
     with open(os.path.join(out, "stats.json")) as f:
         stats = json.load(f)
+    with open(os.path.join(out, "wallclock.json")) as f:
+        stats.update(json.load(f))
     return {"wall_s": wall, "max_rss_mb": usage.ru_maxrss / 1024.0,
             "steps": stats["sequence_layer_steps"],
             "steps_per_s": stats["sequence_layer_steps"] / wall,
