@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/energy_table.h"
+#include "common/invariant.h"
 
 namespace ebatch {
 
@@ -22,7 +23,10 @@ class EnergyCounters {
 
   // Registers (or finds) a counter for component.action.
   ActionId action(const std::string& component, const std::string& action);
-  void add(ActionId id, double count) { counts_[id] += count; }
+  void add(ActionId id, double count) {
+    EBATCH_INVARIANT(count >= 0, "energy counters only grow (negative count " + std::to_string(count) + ")");
+    counts_[id] += count;
+  }
   double count(const std::string& component, const std::string& action) const;
 
   // Storage capacity behind a component's capacity-scaled leakage (bytes).

@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "common/invariant.h"
+
 namespace ebatch {
 
 SlotEngine::SlotEngine(const NetworkSpec& network, int slots, int queue_depth)
@@ -16,6 +18,12 @@ bool SlotEngine::enqueue(int slot, const SequenceDescriptor& descriptor) {
   if (int(q.size()) >= queue_depth_) return false;
   if (descriptor.length < 1 || descriptor.padded_length < descriptor.length)
     throw std::invalid_argument("SlotEngine: bad sequence lengths");
+#ifdef EBATCH_CHECKS
+  for (const auto& other : slots_)
+    for (const auto& s : other)
+      EBATCH_INVARIANT(s.descriptor.id != descriptor.id,
+                       "request " + std::to_string(descriptor.id) + " queued twice (no request in two slots)");
+#endif
   InFlight f;
   f.descriptor = descriptor;
   f.forward_done.assign(std::size_t(network_.num_layers), 0);
@@ -94,6 +102,9 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
       seg.window_offset = used;
       seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
       seg.resets_state = seg.begin == 0;
+      EBATCH_INVARIANT(
+          seg.end <= available(s, layer - 1) && seg.end <= length,
+          "layer " + std::to_string(layer) + " ran past its input for request " + std::to_string(s.descriptor.id));
       pass.forward.push_back(seg);
       s.forward_done[l] = seg.end;
       used += can;
@@ -116,6 +127,8 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
         seg.window_offset = used;
         seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
         seg.resets_state = seg.end == length;
+        EBATCH_INVARIANT(seg.begin >= 0 && seg.end <= length,
+                         "backward segment outside request " + std::to_string(s.descriptor.id));
         pass.backward.push_back(seg);
         s.backward_done[l] += can;
         used += can;

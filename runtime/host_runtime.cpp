@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/invariant.h"
 #include "common/json_writer.h"
 #include "hw/register_map.h"
 
@@ -140,8 +141,16 @@ void HostRuntime::place(const Placement& p) {
   rec.input_address = in_addr;
   rec.output_address = out_addr;
   rec.start_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+#ifdef EBATCH_CHECKS
+  for (const auto& slot_queue : in_slot_)
+    for (const auto& r : slot_queue)
+      EBATCH_INVARIANT(r.request.id != request.id, "request " + std::to_string(request.id) + " placed twice");
+#endif
   in_slot_[std::size_t(p.slot)].push_back(rec);
   queued_[std::size_t(p.slot)]++;
+  EBATCH_INVARIANT(queued_[std::size_t(p.slot)] == int(in_slot_[std::size_t(p.slot)].size()) &&
+                       queued_[std::size_t(p.slot)] <= policy_.queue_depth(),
+                   "slot " + std::to_string(p.slot) + " queue count disagrees with its queue or exceeds the depth");
   if (tracing_ && in_slot_[std::size_t(p.slot)].size() == 1) {
     sync();
     slot_request[std::size_t(p.slot)].write(request.id);
@@ -159,6 +168,7 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   RequestRecord rec = *it;
   q.erase(it);
   queued_[std::size_t(slot)]--;
+  EBATCH_INVARIANT(queued_[std::size_t(slot)] == int(q.size()), "slot queue count disagrees with its queue");
   const auto& net = experiment_.network;
   const std::uint64_t out_addr = rec.output_address;
   transfer(

@@ -562,5 +562,16 @@ void run_schedule(const NetworkSpec& net) {
 TEST(SlotEngine, StepSlotAccountingUnidirectional) { run_schedule(uni_net(3)); }
 TEST(SlotEngine, StepSlotAccountingBidirectional) { run_schedule(bi_net(3)); }
 
+// Invariant checks (compiled in with EBATCH_CHECKS, as in the test build).
+TEST(SlotEngineInvariants, ARequestInTwoSlotsIsRejected) {
+#ifdef EBATCH_CHECKS
+  SlotEngine engine(uni_net(1), 2, 2);
+  ASSERT_TRUE(engine.enqueue(0, {7, 3, 3, 0, 0}));
+  EXPECT_THROW(engine.enqueue(1, {7, 5, 5, 0, 0}), std::logic_error);
+#else
+  GTEST_SKIP() << "built without EBATCH_CHECKS";
+#endif
+}
+
 }  // namespace
 }  // namespace ebatch
