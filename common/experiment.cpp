@@ -398,6 +398,27 @@ SimulationConfig parse_simulation(const ConfigSection& s) {
   sim.weights_path = s.optional_existing_file("weights").value_or("");
   sim.inputs_path = s.optional_existing_file("inputs").value_or("");
   sim.check_golden = s.boolean("check_golden", true);
+  if (const auto f = s.optional_section("faults")) {
+    auto ids = [&](const char* key, std::vector<std::int64_t>& out) {
+      if (!f->has(key)) return;
+      f->accept(key);
+      const YAML::Node list = f->node()[key];
+      if (!list.IsSequence()) f->fail(key, "expected a list of request ids, e.g. [3, 17]");
+      for (const auto& item : list) {
+        long long v = -1;
+        try {
+          v = item.as<long long>();
+        } catch (const YAML::Exception&) {
+          f->fail(key, "'" + (item.IsScalar() ? item.Scalar() : std::string("?")) + "' is not a request id");
+        }
+        if (v < 0) f->fail(key, "request ids are not negative");
+        out.push_back(v);
+      }
+    };
+    ids("dram_error", sim.fault_dram_error);
+    ids("bad_address", sim.fault_bad_address);
+    f->finish();
+  }
   s.finish();
   return sim;
 }

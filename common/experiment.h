@@ -84,6 +84,10 @@ struct SimulationConfig {
   std::string weights_path;               // .npz; empty: seeded random weights
   std::string inputs_path;                // .npz; empty: seeded random inputs
   bool check_golden = true;               // compare against the golden reference
+  // Injected faults (simulation.faults), by request id: reads of the request's inputs get a
+  // DRAM error response (an uncorrectable memory error), or the host programs its
+  // descriptor with an input address outside the DRAM (a driver fault).
+  std::vector<std::int64_t> fault_dram_error, fault_bad_address;
 };
 
 struct OutputConfig {

@@ -84,7 +84,7 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       return std::uint32_t(engine_.slots()) | (std::uint32_t(engine_.queue_depth()) << 16) |
              (std::uint32_t(experiment_.network.num_layers) << 24);
     case kStatus:
-      return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ ? kStatusError : 0);
+      return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ || !errors_.empty() ? kStatusError : 0);
     case kIrqStatus:
       return irq_status_;
     case kIrqEnable:
@@ -113,6 +113,24 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       return std::uint32_t(done_.size());
     case kErrorCode:
       return error_code_;
+    case kErrPop: {
+      if (errors_.empty()) return 0;
+      last_error_ = errors_.front();
+      errors_.pop_front();
+      if (errors_.empty()) {
+        if (!error_code_) irq_status_ &= ~kIrqError;
+      } else {
+        irq_gap_ = true;  // one rising edge per failed request
+      }
+      irq_event_.notify(SC_ZERO_TIME);
+      return 0x80000000u | (last_error_.code << 16) | std::uint32_t(last_error_.slot);
+    }
+    case kErrIdLo:
+      return std::uint32_t(std::uint64_t(last_error_.id) & 0xffffffffu);
+    case kErrIdHi:
+      return std::uint32_t(std::uint64_t(last_error_.id) >> 32);
+    case kErrCount:
+      return std::uint32_t(errors_.size());
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) return slot_mask_[(address - kSlotMask0) / 4];
       return 0;
@@ -184,6 +202,7 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
     case kIrqStatus:
       irq_status_ &= ~value;
       if (!done_.empty()) irq_status_ |= kIrqSeqDone;  // still waiting: stays pending
+      if (!errors_.empty()) irq_status_ |= kIrqError;
       irq_event_.notify(SC_ZERO_TIME);
       break;
     case kIrqEnable:
@@ -253,6 +272,60 @@ bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t
     bytes -= n;
   }
   return true;
+}
+
+bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed) {
+  const std::uint64_t image = std::max<std::uint64_t>(
+      1, experiment_.network.total_parameters() * std::uint64_t(bytes_per_value(experiment_.hardware.precision)));
+  while (bytes > 0) {
+    const std::uint64_t n = std::min(bytes, image);
+    if (!dram_transfer(false, 0, n, qk, timed)) return false;
+    bytes -= n;
+  }
+  return true;
+}
+
+void Accelerator::request_failed(int slot, std::int64_t id, std::uint32_t code) {
+  if (!engine_.abort(slot, id)) return;  // already dropped by an earlier failure in this pass
+  errors_.push_back({slot, id, code});
+  stats_.failed_requests++;
+  raise(regs::kIrqError);
+}
+
+void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_step, tlm_utils::tlm_quantumkeeper& qk) {
+  tlm::tlm_generic_payload trans;
+  const sc_time issue = qk.get_local_time();
+  sc_time last = issue;
+  for (const auto* dir : {&pass.forward, &pass.backward})
+    for (const auto& seg : *dir) {
+      std::uint64_t address = seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
+      std::uint64_t bytes = std::uint64_t(seg.end - seg.begin) * bytes_per_step;
+      while (bytes > 0) {
+        const std::uint64_t n = std::min(bytes, kMaxBurst);
+        if (scratch_.size() < n) scratch_.resize(n);
+        trans.set_command(tlm::TLM_READ_COMMAND);
+        trans.set_address(address);
+        trans.set_data_ptr(scratch_.data());
+        trans.set_data_length(unsigned(n));
+        trans.set_streaming_width(unsigned(n));
+        trans.set_byte_enable_ptr(nullptr);
+        trans.set_dmi_allowed(false);
+        trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        sc_time delay = issue;
+        mem->b_transport(trans, delay);
+        if (trans.is_response_error()) {
+          request_failed(
+              seg.slot, seg.sequence.id,
+              trans.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE ? regs::kErrAddress : regs::kErrDram);
+          break;
+        }
+        last = std::max(last, delay);
+        address += n;
+        bytes -= n;
+      }
+    }
+  qk.set(last);
+  if (qk.need_sync()) qk.sync();
 }
 
 void Accelerator::sequencer() {

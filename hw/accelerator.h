@@ -46,6 +46,7 @@ struct AcceleratorStats {
   double busy_unit_cycles = 0;               // compute-unit (or PE) cycles doing MACs
   double unit_cycle_capacity_per_cycle = 1;  // MACs per cycle the whole datapath can do
   std::uint64_t interrupts = 0;
+  std::uint64_t failed_requests = 0;
 };
 
 class Accelerator : public sc_core::sc_module {
@@ -85,8 +86,18 @@ class Accelerator : public sc_core::sc_module {
   // (for traffic whose time a platform's closed form already includes).
   bool dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk,
                      bool timed = true);
+  // Reads `bytes` of weights: the weight image (at DRAM address 0, as the runtime lays it
+  // out) read from its start, again from its start when the bytes exceed it (weights
+  // re-streamed step after step read the same addresses, never the slot buffers beyond).
+  bool weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed = true);
   // Raises the error interrupt; the current command stops.
   void fail(std::uint32_t code);
+  // Reads the layer-0 inputs of every segment of the pass, one transfer per segment, all
+  // issued together (a gather DMA: the channel serialises them, the latency is paid once).
+  // A segment whose read fails drops its request (request_failed); the pass goes on.
+  void read_inputs(const LayerPass& pass, std::uint64_t bytes_per_step, tlm_utils::tlm_quantumkeeper& qk);
+  // A request failed (code: regs::ErrorCode): dropped from its slot, queued for ERR_POP, ERROR raised.
+  void request_failed(int slot, std::int64_t id, std::uint32_t code);
   void sync_for_trace(tlm_utils::tlm_quantumkeeper& qk) {
     if (tracing_) qk.sync();
   }
@@ -119,6 +130,13 @@ class Accelerator : public sc_core::sc_module {
   std::vector<SequenceDescriptor> staged_;
   std::deque<Completion> done_;
   Completion last_popped_;
+  struct RequestError {
+    int slot = 0;
+    std::int64_t id = 0;
+    std::uint32_t code = 0;
+  };
+  std::deque<RequestError> errors_;
+  RequestError last_error_;
   bool busy_ = false, start_pending_ = false, irq_gap_ = false;
   sc_core::sc_event start_event_, irq_event_;
   std::vector<unsigned char> scratch_;

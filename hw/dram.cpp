@@ -75,6 +75,14 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     return;
   }
   const bool write = trans.is_write();
+  if (!poisoned_.empty()) {
+    if (write) {
+      clear_poison(address, bytes);
+    } else if (poisoned(address, bytes)) {
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+  }
   if (!write && !trans.is_read()) {
     trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
@@ -103,6 +111,23 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     timeline_->complete("dram", "channel", write ? "write" : "read", start.to_seconds(), busy_until_.to_seconds(),
                         {{"bytes", std::to_string(bytes)}, {"address", std::to_string(address)}});
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void Dram::poison(std::uint64_t address, std::uint64_t bytes) {
+  if (bytes > 0) poisoned_[address] = std::max(poisoned_[address], address + bytes);
+}
+
+bool Dram::poisoned(std::uint64_t address, std::uint64_t bytes) const {
+  const std::uint64_t end = address + bytes;
+  for (auto it = poisoned_.begin(); it != poisoned_.end() && it->first < end; ++it)
+    if (it->second > address) return true;
+  return false;
+}
+
+void Dram::clear_poison(std::uint64_t address, std::uint64_t bytes) {
+  const std::uint64_t end = address + bytes;
+  for (auto it = poisoned_.begin(); it != poisoned_.end() && it->first < end;)
+    it = it->second > address ? poisoned_.erase(it) : std::next(it);
 }
 
 unsigned Dram::transport_dbg(int, tlm::tlm_generic_payload& trans) {

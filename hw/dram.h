@@ -3,7 +3,9 @@
 // Models: one shared channel of fixed bandwidth and a fixed access latency;
 // transfers queue behind each other (a busy-until time), the latency overlaps
 // with other transfers; read and write bytes are counted for energy; an address
-// past the capacity gets TLM_ADDRESS_ERROR_RESPONSE. With `store_data` the
+// past the capacity gets TLM_ADDRESS_ERROR_RESPONSE; a read that touches a poisoned
+// range (an injected uncorrectable error, poison()) gets TLM_GENERIC_ERROR_RESPONSE until
+// a write covers it again. With `store_data` the
 // contents are kept (sparse 64 KiB pages, zero when never written) so
 // functional runs move real data; without it data is neither copied nor kept.
 // Ignores: banks, rows, refresh timing, read/write turnaround, DMI.
@@ -12,6 +14,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <systemc>
 #include <tlm>
@@ -36,6 +39,8 @@ class Dram : public sc_core::sc_module {
   void set_tracing(bool on) { tracing_ = on; }
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
 
+  // Fault injection: reads touching [address, address + bytes) fail until a write overlaps it.
+  void poison(std::uint64_t address, std::uint64_t bytes);
   // Untimed access for set-up and checks (no time, no energy).
   void debug_write(std::uint64_t address, const void* data, std::uint64_t bytes);
   void debug_read(std::uint64_t address, void* data, std::uint64_t bytes) const;
@@ -67,6 +72,9 @@ class Dram : public sc_core::sc_module {
   int active_ = 0;
   static constexpr std::uint64_t kPageBytes = 64 * 1024;
   std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
+  std::map<std::uint64_t, std::uint64_t> poisoned_;  // start -> end of each poisoned range
+  bool poisoned(std::uint64_t address, std::uint64_t bytes) const;
+  void clear_poison(std::uint64_t address, std::uint64_t bytes);
 };
 
 }  // namespace ebatch

@@ -24,6 +24,13 @@ constexpr std::uint32_t kDoneCount = 0x04C;  // RO: completions waiting
 constexpr std::uint32_t kErrorCode = 0x050;  // RO: see ErrorCode
 constexpr std::uint32_t kWeightsLo = 0x054;  // RW: DRAM address of the weight image
 constexpr std::uint32_t kWeightsHi = 0x058;
+// Failed requests (a DRAM error response or an out-of-range address while reading a
+// sequence's inputs): the sequence is dropped from its slot, an entry is queued here and
+// ERROR is raised, once per entry; the other slots carry on.
+constexpr std::uint32_t kErrPop = 0x05C;    // RO, read pops: bit 31 valid, bits 0-15 slot, bits 16-23 ErrorCode
+constexpr std::uint32_t kErrIdLo = 0x060;   // RO: request id of the entry last popped (low word)
+constexpr std::uint32_t kErrIdHi = 0x064;   // RO: high word
+constexpr std::uint32_t kErrCount = 0x068;  // RO: failed requests waiting
 
 // Per-slot descriptor block: kSlotBase + slot * kSlotStride.
 constexpr std::uint32_t kSlotBase = 0x1000;
@@ -53,7 +60,25 @@ enum ErrorCode : std::uint32_t {
   kErrBadDescriptor = 2,
   kErrDram = 3,        // DRAM answered with an error response
   kErrBadCommand = 4,  // started while busy, or a bad layer range
+  kErrAddress = 5,     // a DRAM address outside the memory (e.g. a corrupted descriptor)
 };
+
+constexpr const char* error_name(std::uint32_t code) {
+  switch (code) {
+    case kErrQueueFull:
+      return "slot queue full";
+    case kErrBadDescriptor:
+      return "bad sequence descriptor";
+    case kErrDram:
+      return "DRAM error response";
+    case kErrBadCommand:
+      return "bad command";
+    case kErrAddress:
+      return "DRAM address out of range";
+    default:
+      return "unknown error";
+  }
+}
 
 constexpr std::uint32_t slot_reg(int slot, std::uint32_t offset) {
   return kSlotBase + std::uint32_t(slot) * kSlotStride + offset;

@@ -147,6 +147,14 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
   }
 }
 
+bool SlotEngine::abort(int slot, std::int64_t id) {
+  auto& q = slots_.at(std::size_t(slot));
+  const auto it = std::find_if(q.begin(), q.end(), [&](const InFlight& s) { return s.descriptor.id == id; });
+  if (it == q.end()) return false;
+  q.erase(it);
+  return true;
+}
+
 std::vector<Completion> SlotEngine::take_completions() {
   std::vector<Completion> out;
   out.swap(completions_);

@@ -70,6 +70,8 @@ class SlotEngine {
   };
   // Plans and performs one layer of a command (call for each layer in order).
   void run_layer(const Command& command, int layer, LayerPass& pass);
+  // Drops the sequence `id` from the slot's queue (a failed request); false if not there.
+  bool abort(int slot, std::int64_t id);
   // Sequences finished by the last run_layer of the last layer, oldest first; removes them.
   std::vector<Completion> take_completions();
 

@@ -125,12 +125,16 @@ void HostRuntime::place(const Placement& p) {
   }
   transfer(true, in_addr, std::uint64_t(p.padded_length) * net.input_size * bytes);
   const auto reg = [&](std::uint32_t offset) { return slot_reg(p.slot, offset); };
+  // Injected driver fault: the descriptor's input address gets bit 44 flipped (16 TiB away).
+  const bool corrupt =
+      std::find(bad_address_ids_.begin(), bad_address_ids_.end(), request.id) != bad_address_ids_.end();
+  const std::uint64_t descriptor_in = corrupt ? in_addr ^ (1ull << 44) : in_addr;
   write_reg(reg(kSlotIdLo), std::uint32_t(std::uint64_t(request.id) & 0xffffffffu));
   write_reg(reg(kSlotIdHi), std::uint32_t(std::uint64_t(request.id) >> 32));
   write_reg(reg(kSlotLength), std::uint32_t(request.length));
   write_reg(reg(kSlotPadded), std::uint32_t(p.padded_length));
-  write_reg(reg(kSlotInLo), std::uint32_t(in_addr & 0xffffffffu));
-  write_reg(reg(kSlotInHi), std::uint32_t(in_addr >> 32));
+  write_reg(reg(kSlotInLo), std::uint32_t(descriptor_in & 0xffffffffu));
+  write_reg(reg(kSlotInHi), std::uint32_t(descriptor_in >> 32));
   write_reg(reg(kSlotOutLo), std::uint32_t(out_addr & 0xffffffffu));
   write_reg(reg(kSlotOutHi), std::uint32_t(out_addr >> 32));
   write_reg(reg(kSlotPush), 1);
@@ -151,6 +155,7 @@ void HostRuntime::place(const Placement& p) {
   EBATCH_INVARIANT(queued_[std::size_t(p.slot)] == int(in_slot_[std::size_t(p.slot)].size()) &&
                        queued_[std::size_t(p.slot)] <= policy_.queue_depth(),
                    "slot " + std::to_string(p.slot) + " queue count disagrees with its queue or exceeds the depth");
+  if (placement_observer_) placement_observer_(rec);
   if (tracing_ && in_slot_[std::size_t(p.slot)].size() == 1) {
     sync();
     slot_request[std::size_t(p.slot)].write(request.id);
@@ -196,13 +201,42 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   }
 }
 
+void HostRuntime::fail_request(int slot, std::int64_t request_id, std::uint32_t code) {
+  auto& q = in_slot_.at(std::size_t(slot));
+  auto it = std::find_if(q.begin(), q.end(), [&](const RequestRecord& r) { return r.request.id == request_id; });
+  if (it == q.end()) {
+    error_ =
+        "error interrupt for request " + std::to_string(request_id) + " not queued in slot " + std::to_string(slot);
+    return;
+  }
+  const Request request = it->request;
+  q.erase(it);
+  queued_[std::size_t(slot)]--;
+  failed_.push_back(
+      {request.id, slot, regs::error_name(code), (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds()});
+  policy_.on_failure(slot, request);
+  if (tracing_) {
+    sync();
+    slot_request[std::size_t(slot)].write(q.empty() ? -1 : q.front().request.id);
+  }
+}
+
 void HostRuntime::handle_interrupt(bool& command_done_seen) {
   using namespace regs;
   const std::uint32_t status = read_reg(kIrqStatus);
   if (status & kIrqError) {
-    error_ = "accelerator error code " + std::to_string(read_reg(kErrorCode));
-    command_done_seen = true;
-    return;
+    // Failed requests are dropped and reported; the others carry on. An error code (an
+    // error that names no request) is fatal and ends the run.
+    for (std::uint32_t entry = read_reg(kErrPop); entry & 0x80000000u; entry = read_reg(kErrPop)) {
+      const std::uint64_t id = std::uint64_t(read_reg(kErrIdLo)) | (std::uint64_t(read_reg(kErrIdHi)) << 32);
+      fail_request(int(entry & 0xffff), std::int64_t(id), (entry >> 16) & 0xff);
+    }
+    const std::uint32_t code = read_reg(kErrorCode);
+    if (code != kErrNone) {
+      error_ = "accelerator error " + std::to_string(code) + " (" + error_name(code) + ")";
+      command_done_seen = true;
+      return;
+    }
   }
   if (status & kIrqSeqDone) {
     // One completion per interrupt: the line rises again for each further one.
@@ -212,7 +246,7 @@ void HostRuntime::handle_interrupt(bool& command_done_seen) {
       complete(int(entry & 0xffff), std::int64_t(id));
     }
   }
-  write_reg(kIrqStatus, status & (kIrqSeqDone | kIrqCmdDone));
+  write_reg(kIrqStatus, status & (kIrqSeqDone | kIrqCmdDone | kIrqError));
   if (status & kIrqCmdDone) command_done_seen = true;
 }
 
@@ -223,7 +257,7 @@ void HostRuntime::main() {
   write_reg(kIrqEnable, kIrqSeqDone | kIrqCmdDone | kIrqError);
   const int slots = policy_.slots();
   const int last_layer = experiment_.network.num_layers - 1;
-  while (completed_ < requests_.size() && error_.empty()) {
+  while (completed_ + failed_.size() < requests_.size() && error_.empty()) {
     if (stop_flag_ && *stop_flag_) {
       interrupted_ = true;
       break;

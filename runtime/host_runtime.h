@@ -29,6 +29,14 @@
 
 namespace ebatch {
 
+// A request the accelerator dropped (regs::kErrPop).
+struct FailedRequest {
+  std::int64_t id = 0;
+  int slot = -1;
+  std::string reason;
+  double time_s = 0;
+};
+
 struct RequestRecord {
   Request request;
   int slot = -1;
@@ -64,6 +72,14 @@ class HostRuntime : public sc_core::sc_module {
   // commands and the run ends early, interrupted() true.
   void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
   bool interrupted() const { return interrupted_; }
+  // Fault injection (simulation.faults.bad_address): these requests get a descriptor whose
+  // input address lies outside the DRAM. The host's own copy of the inputs is unaffected.
+  void set_bad_address_requests(std::vector<std::int64_t> ids) { bad_address_ids_ = std::move(ids); }
+  // Called after each request is written to a slot (the testbench injects DRAM faults here).
+  void set_placement_observer(std::function<void(const RequestRecord&)> observer) {
+    placement_observer_ = std::move(observer);
+  }
+  const std::vector<FailedRequest>& failed() const { return failed_; }
 
   std::size_t completed() const { return completed_; }
   std::size_t total() const { return requests_.size(); }
@@ -110,6 +126,10 @@ class HostRuntime : public sc_core::sc_module {
   std::int64_t max_length_ = 1;
   bool finished_ = false, tracing_ = false, interrupted_ = false;
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;
+  std::vector<std::int64_t> bad_address_ids_;
+  std::function<void(const RequestRecord&)> placement_observer_;
+  std::vector<FailedRequest> failed_;
+  void fail_request(int slot, std::int64_t request_id, std::uint32_t code);
   Timeline* timeline_ = nullptr;
   std::string error_;
   double finish_time_s_ = 0;

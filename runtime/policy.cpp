@@ -123,6 +123,11 @@ std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const Run
 
 void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }
 
+void CellularBatchingPolicy::on_failure(int slot, const Request& request) {
+  shadow_->engine.abort(slot, request.id);  // the accelerator dropped it too
+  on_completion(slot, request);
+}
+
 // --- E-BATCH ---------------------------------------------------------------------------
 
 int auto_queue_depth(const NetworkSpec& net) { return net.bidirectional ? net.num_layers + 1 : 2; }

@@ -48,6 +48,8 @@ class BatchingPolicy {
   virtual std::optional<AcceleratorCommand> next_command(const RuntimeView& view) = 0;
   // A sequence left `slot` (its result is back on the host).
   virtual void on_completion(int slot, const Request& request) { (void)slot, (void)request; }
+  // A sequence failed in `slot` (the accelerator dropped it); by default, as a completion.
+  virtual void on_failure(int slot, const Request& request) { on_completion(slot, request); }
   // Whether place() may also run while a command executes (right after a completion).
   virtual bool refill_during_command() const { return false; }
   // A time (s) to consult the policy again even if nothing arrives; < 0: none.
@@ -104,6 +106,7 @@ class CellularBatchingPolicy : public BatchingPolicy {
   std::vector<Placement> place(const RuntimeView& view) override;
   std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
   void on_completion(int slot, const Request& request) override;
+  void on_failure(int slot, const Request& request) override;
 
  private:
   struct Shadow;

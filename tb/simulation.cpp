@@ -174,6 +174,17 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
   }
   SystemTop top("top", e, std::move(requests), window, window_reason);  // the runtime keeps the only copy
   top.runtime.set_stop_flag(&stop_signal);
+  // Injected faults (simulation.faults): corrupt descriptors, and poisoned input buffers.
+  top.runtime.set_bad_address_requests(e.simulation.fault_bad_address);
+  if (!e.simulation.fault_dram_error.empty()) {
+    const std::uint64_t bytes_per_step =
+        std::uint64_t(e.network.input_size) * std::uint64_t(bytes_per_value(e.hardware.precision));
+    top.runtime.set_placement_observer([&top, &e, bytes_per_step](const RequestRecord& rec) {
+      const auto& ids = e.simulation.fault_dram_error;
+      if (std::find(ids.begin(), ids.end(), rec.request.id) != ids.end())
+        top.dram.poison(rec.input_address, std::uint64_t(rec.padded_length) * bytes_per_step);
+    });
+  }
   st.policy_description = top.policy->describe();
   st.window_steps = window;
   std::unique_ptr<FunctionalEngine> functional;
@@ -308,6 +319,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
     st.error = "TLM protocol checker: " + std::to_string(TlmChecker::total_violations()) + " violations";
   if (top.runtime.interrupted()) st.interrupted = stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
   st.completed = std::int64_t(top.runtime.completed());
+  st.failed = top.runtime.failed();
   st.sim_time_s = top.runtime.finish_time_s();
   st.throughput_per_s = st.sim_time_s > 0 ? double(st.completed) / st.sim_time_s : 0;
   st.latency_s = summarize_latency(latencies);
@@ -360,11 +372,23 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
           .end_object();
     j.end_array();
   }
-  j.value("complete", s.error.empty() && s.interrupted.empty() && s.completed == s.submitted);
+  j.value("complete", s.error.empty() && s.interrupted.empty() && s.failed.empty() && s.completed == s.submitted);
   if (!s.error.empty()) j.value("error", s.error);
   if (!s.interrupted.empty()) j.value("interrupted_by", s.interrupted);
   j.value("requests_submitted", static_cast<long long>(s.submitted));
   j.value("requests_completed", static_cast<long long>(s.completed));
+  j.value("requests_failed", static_cast<long long>(s.failed.size()));
+  if (!s.failed.empty()) {
+    j.begin_array("failed_requests");
+    for (const auto& f : s.failed)
+      j.begin_object()
+          .value("id", static_cast<long long>(f.id))
+          .value("slot", f.slot)
+          .value("reason", f.reason)
+          .value("time_s", f.time_s)
+          .end_object();
+    j.end_array();
+  }
   j.value("simulated_time_s", s.sim_time_s);
   j.value("throughput_sequences_per_s", s.throughput_per_s);
   j.begin_object("latency_s")
@@ -479,6 +503,8 @@ std::string stats_summary(const RunStats& s) {
   if (!s.error.empty()) out += "  ERROR: " + s.error + "\n";
   if (!s.interrupted.empty())
     out += "  INCOMPLETE: interrupted by " + s.interrupted + "; the figures cover the requests completed so far\n";
+  for (const auto& f : s.failed)
+    out += "  FAILED: request " + std::to_string(f.id) + " in slot " + std::to_string(f.slot) + ": " + f.reason + "\n";
   return out;
 }
 

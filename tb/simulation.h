@@ -16,6 +16,7 @@
 
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
+#include "runtime/host_runtime.h"
 #include "runtime/window_tuner.h"
 
 namespace ebatch {
@@ -50,8 +51,9 @@ struct RunStats {
   std::int64_t compared = 0, mismatches = 0;
   double max_abs_error = 0, max_rel_error = 0;
   std::string first_mismatch;
-  std::string error;        // non-empty: the run failed
-  std::string interrupted;  // the signal that stopped the run early ("SIGINT"), else empty
+  std::string error;                  // non-empty: the run failed
+  std::string interrupted;            // the signal that stopped the run early ("SIGINT"), else empty
+  std::vector<FailedRequest> failed;  // requests the accelerator dropped (injected faults)
   double padding_fraction() const {
     const double all = step_slots_useful + step_slots_padding;
     return all > 0 ? step_slots_padding / all : 0;

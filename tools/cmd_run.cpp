@@ -120,6 +120,12 @@ int command_run(const std::vector<std::string>& args) {
     return stats.interrupted == "SIGTERM" ? 128 + SIGTERM : 128 + SIGINT;
   }
   if (!stats.error.empty()) return 1;
+  if (!stats.failed.empty()) {
+    std::cerr << "error: " << stats.failed.size() << " of " << stats.submitted << " requests failed";
+    for (const auto& f : stats.failed) std::cerr << "; request " << f.id << ": " << f.reason;
+    std::cerr << " (the others completed; see stats.json failed_requests)\n";
+    return 1;
+  }
   if (stats.functional && stats.mismatches > 0) {
     std::cerr << "error: " << stats.mismatches
               << " sequences differ from the golden reference; first: " << stats.first_mismatch << "\n";

@@ -20,15 +20,13 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
   const PassCost c = cost_.cost(pass);
   // Weights (and layer-0 inputs) arrive before compute starts.
   const double load_start = now_s(qk);
-  if (c.weight_load_bytes && !dram_transfer(false, weights_base_, c.weight_load_bytes, qk)) return;
+  if (c.weight_load_bytes && !weight_transfer(c.weight_load_bytes, qk)) return;
   if (timeline_ && c.weight_load_bytes)
     timeline_->complete("accelerator", "weight loads", "layer " + std::to_string(pass.layer) + " weights", load_start,
                         now_s(qk), {{"bytes", std::to_string(c.weight_load_bytes)}});
-  if (c.input_dram_bytes) {
-    const std::uint64_t address = pass.forward.empty() ? pass.backward.front().sequence.input_address
-                                                       : pass.forward.front().sequence.input_address;
-    if (!dram_transfer(false, address, c.input_dram_bytes, qk)) return;
-  }
+  if (c.input_dram_bytes)
+    read_inputs(pass, std::uint64_t(experiment_.network.input_size) * bytes_per_value(experiment_.hardware.precision),
+                qk);
   if (tracing_) {
     qk.sync();
     for (auto& s : cu_busy) s.write(true);
@@ -38,7 +36,7 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
     // Re-streamed weights overlap the recurrence; the slower one sets the pace.
     // Absolute times: dram_transfer may synchronise the quantum keeper, which resets its local time.
     const sc_core::sc_time before = sc_core::sc_time_stamp() + qk.get_local_time();
-    if (!dram_transfer(false, weights_base_, c.weight_stream_bytes, qk)) return;
+    if (!weight_transfer(c.weight_stream_bytes, qk)) return;
     const sc_core::sc_time streamed = sc_core::sc_time_stamp() + qk.get_local_time() - before;
     compute = std::max(compute, streamed) - streamed;
   }

@@ -32,7 +32,6 @@ class EpurAccelerator : public Accelerator {
  private:
   EpurCostModel cost_;
   EpurActionRecorder actions_;
-  std::uint64_t weights_base_ = 0;
 };
 
 }  // namespace ebatch

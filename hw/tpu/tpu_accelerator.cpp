@@ -15,16 +15,15 @@ TpuAccelerator::TpuAccelerator(sc_core::sc_module_name name, const Experiment& e
 
 void TpuAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {
   const TpuPassCost c = cost_.cost(pass);
-  if (c.input_dram_bytes) {
-    const auto& segs = pass.forward.empty() ? pass.backward : pass.forward;
-    if (!dram_transfer(false, segs.front().sequence.input_address, c.input_dram_bytes, qk)) return;
-  }
+  if (c.input_dram_bytes)
+    read_inputs(pass, std::uint64_t(experiment_.network.input_size) * bytes_per_value(experiment_.hardware.precision),
+                qk);
   if (tracing_) {
     qk.sync();
     array_busy.write(true);
   }
   // Weight fetches are part of the closed form's time: send them for accounting only.
-  if (c.weight_bytes && !dram_transfer(false, 0, c.weight_bytes, qk, false)) return;
+  if (c.weight_bytes && !weight_transfer(c.weight_bytes, qk, false)) return;
   qk.inc(double(c.cycles) * cycle_);
   if (qk.need_sync()) qk.sync();
   fifo_total_ += c.weight_bytes;

@@ -304,3 +304,13 @@ TEST(Config, TraceWorkloadNeedsAnExistingTrace) {
   EXPECT_EQ(e.workload.trace_path, dir + "/trace.csv");  // relative to the experiment file
   EXPECT_EQ(e.workload.requests, 0);
 }
+
+TEST(Config, FaultInjectionKeys) {
+  EXPECT_CONTAINS(override_error("simulation.faults", "{dram_eror: [1]}"), "key 'simulation.faults.dram_eror'");
+  EXPECT_CONTAINS(override_error("simulation.faults", "{dram_error: [-1]}"), "request ids are not negative");
+  EXPECT_CONTAINS(override_error("simulation.faults", "{bad_address: 4}"), "expected a list of request ids");
+  const Experiment e = load_experiment_text(base_experiment(), "base.yaml",
+                                            {{"simulation.faults", "{dram_error: [2, 9], bad_address: [4]}"}});
+  EXPECT_EQ(e.simulation.fault_dram_error, (std::vector<std::int64_t>{2, 9}));
+  EXPECT_EQ(e.simulation.fault_bad_address, (std::vector<std::int64_t>{4}));
+}
