@@ -244,20 +244,26 @@ void Accelerator::fail(std::uint32_t code) {
   raise(regs::kIrqError);
 }
 
+std::uint64_t Accelerator::burst(tlm::tlm_generic_payload& trans, bool write, std::uint64_t address,
+                                 std::uint64_t bytes) {
+  const std::uint64_t n = std::min(bytes, kMaxBurst);
+  if (scratch_.size() < n) scratch_.resize(n);
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_address(address);
+  trans.set_data_ptr(scratch_.data());
+  trans.set_data_length(unsigned(n));
+  trans.set_streaming_width(unsigned(n));
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  return n;
+}
+
 bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes,
                                 tlm_utils::tlm_quantumkeeper& qk, bool timed) {
   tlm::tlm_generic_payload trans;
   while (bytes > 0) {
-    const std::uint64_t n = std::min(bytes, kMaxBurst);
-    if (scratch_.size() < n) scratch_.resize(n);
-    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(address);
-    trans.set_data_ptr(scratch_.data());
-    trans.set_data_length(unsigned(n));
-    trans.set_streaming_width(unsigned(n));
-    trans.set_byte_enable_ptr(nullptr);
-    trans.set_dmi_allowed(false);
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const std::uint64_t n = burst(trans, write, address, bytes);
     sc_time delay = qk.get_local_time();
     mem->b_transport(trans, delay);
     if (timed) {
@@ -301,16 +307,7 @@ void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_ste
       std::uint64_t address = seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
       std::uint64_t bytes = std::uint64_t(seg.end - seg.begin) * bytes_per_step;
       while (bytes > 0) {
-        const std::uint64_t n = std::min(bytes, kMaxBurst);
-        if (scratch_.size() < n) scratch_.resize(n);
-        trans.set_command(tlm::TLM_READ_COMMAND);
-        trans.set_address(address);
-        trans.set_data_ptr(scratch_.data());
-        trans.set_data_length(unsigned(n));
-        trans.set_streaming_width(unsigned(n));
-        trans.set_byte_enable_ptr(nullptr);
-        trans.set_dmi_allowed(false);
-        trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        const std::uint64_t n = burst(trans, false, address, bytes);
         sc_time delay = issue;
         mem->b_transport(trans, delay);
         if (trans.is_response_error()) {

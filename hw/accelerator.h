@@ -115,6 +115,8 @@ class Accelerator : public sc_core::sc_module {
 
  private:
   static constexpr std::uint64_t kMaxBurst = 1 << 20;
+  // Sets up the next burst (at most kMaxBurst of `bytes`) of a DRAM transfer; its length.
+  std::uint64_t burst(tlm::tlm_generic_payload& trans, bool write, std::uint64_t address, std::uint64_t bytes);
   void sequencer();
   void irq_driver();
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
