@@ -99,8 +99,8 @@ std::string nearest_name(const std::string& word, const std::vector<std::string>
   return best;
 }
 
-ConfigSection::ConfigSection(YAML::Node node, std::string key_path, std::shared_ptr<const ConfigOrigins> origins)
-    : node_(std::move(node)),
+ConfigSection::ConfigSection(const YAML::Node& node, std::string key_path, std::shared_ptr<const ConfigOrigins> origins)
+    : node_(node),
       path_(std::move(key_path)),
       origins_(std::move(origins)),
       used_(std::make_shared<std::set<std::string>>()) {
@@ -203,7 +203,7 @@ std::string ConfigSection::string(const std::string& key, const std::string& fal
 }
 
 std::string ConfigSection::choice(const std::string& key, std::initializer_list<const char*> options) const {
-  const std::string value = scalar_text(key);
+  std::string value = scalar_text(key);
   std::vector<std::string> names;
   for (const char* o : options) {
     if (value == o) return value;
@@ -321,7 +321,7 @@ std::string ConfigSection::existing_file(const std::string& key) const {
   if (p.is_relative() && is_file) p = fs::path(origin).parent_path() / p;
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) fail(key, "file '" + p.string() + "' not found");
-  const std::string absolute = fs::absolute(p, ec).lexically_normal().string();
+  std::string absolute = fs::absolute(p, ec).lexically_normal().string();
   YAML::Node self = node_;
   self[key] = absolute;
   return absolute;

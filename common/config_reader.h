@@ -59,7 +59,7 @@ std::string nearest_name(const std::string& word, const std::vector<std::string>
 
 class ConfigSection {
  public:
-  ConfigSection(YAML::Node node, std::string key_path, std::shared_ptr<const ConfigOrigins> origins);
+  ConfigSection(const YAML::Node& node, std::string key_path, std::shared_ptr<const ConfigOrigins> origins);
 
   const std::string& path() const { return path_; }
   YAML::Node node() const { return node_; }

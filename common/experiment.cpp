@@ -57,7 +57,7 @@ YAML::Node find_node(const YAML::Node& root, const std::string& key) {
   return cur;
 }
 
-void resolve_includes(YAML::Node root, ConfigOrigins& origins) {
+void resolve_includes(const YAML::Node& root, ConfigOrigins& origins) {
   for (const char* key : kIncludeKeys) {
     YAML::Node value = find_node(root, key);
     if (!value.IsDefined() || !value.IsScalar()) continue;
@@ -81,7 +81,7 @@ void resolve_includes(YAML::Node root, ConfigOrigins& origins) {
   }
 }
 
-void apply_override(YAML::Node root, const Override& o, ConfigOrigins& origins) {
+void apply_override(const YAML::Node& root, const Override& o, ConfigOrigins& origins) {
   const std::string where = "--set " + o.key + "=" + o.value;
   YAML::Node value;
   try {
@@ -487,8 +487,8 @@ void cross_check(const Experiment& e, const ConfigSection& top) {
   }
 }
 
-Experiment parse_experiment(YAML::Node root, std::shared_ptr<ConfigOrigins> origins, const std::string& source,
-                            const std::vector<Override>& overrides) {
+Experiment parse_experiment(const YAML::Node& root, const std::shared_ptr<ConfigOrigins>& origins,
+                            const std::string& source, const std::vector<Override>& overrides) {
   if (!root.IsMap()) throw ConfigError(source + ": expected a mapping of keys at the top level");
   resolve_includes(root, *origins);
   for (const auto& o : overrides) {

@@ -34,7 +34,7 @@ void LatencyHistogram::add(double value) {
     counts_.insert(counts_.begin(), std::size_t(first_index_ - i), 0);
     first_index_ = i;
   } else if (i >= first_index_ + int(counts_.size())) {
-    counts_.resize(std::size_t(i - first_index_ + 1), 0);
+    counts_.resize(std::size_t(i - first_index_) + 1, 0);
   }
   ++counts_[std::size_t(i - first_index_)];
 }

@@ -118,7 +118,7 @@ double element(const Byte* p, const Dtype& t) {
     case 'u':
       return double(bits);
     case 'i': {
-      if (n < 8 && (bits >> (8 * n - 1)) & 1) bits |= ~std::uint64_t(0) << (8 * n);
+      if (n >= 1 && n < 8 && (bits >> (8 * n - 1)) & 1) bits |= ~std::uint64_t(0) << (8 * n);
       std::int64_t s;
       std::memcpy(&s, &bits, sizeof s);
       return double(s);

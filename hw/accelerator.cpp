@@ -293,6 +293,7 @@ bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkee
 
 void Accelerator::request_failed(int slot, std::int64_t id, std::uint32_t code) {
   if (!engine_.abort(slot, id)) return;  // already dropped by an earlier failure in this pass
+  if (functional_) functional_->drop_sequence(id);
   errors_.push_back({slot, id, code});
   stats_.failed_requests++;
   raise(regs::kIrqError);

@@ -70,7 +70,7 @@ class Dram : public sc_core::sc_module {
   Timeline* timeline_ = nullptr;
   sc_core::sc_event_queue busy_on_, busy_off_;
   int active_ = 0;
-  static constexpr std::uint64_t kPageBytes = 64 * 1024;
+  static constexpr std::uint64_t kPageBytes = 64ull * 1024;
   std::unordered_map<std::uint64_t, std::unique_ptr<unsigned char[]>> pages_;
   std::map<std::uint64_t, std::uint64_t> poisoned_;  // start -> end of each poisoned range
   bool poisoned(std::uint64_t address, std::uint64_t bytes) const;

@@ -18,7 +18,7 @@ FunctionalEngine::FunctionalEngine(const RnnWeights& weights, Precision precisio
       states_.back().push_back(layers_.back().back().make_state(slots));
     }
   }
-  gx_step_.resize(slots, spec_.gates() * spec_.hidden_size);
+  gx_step_.resize(slots, Eigen::Index(spec_.gates()) * spec_.hidden_size);
   h_out_.resize(slots, spec_.hidden_size);
 }
 
@@ -31,7 +31,7 @@ FunctionalEngine::Sequence& FunctionalEngine::sequence(const SequenceDescriptor&
   s.input.resize(d.padded_length, spec_.input_size);
   read_(d.input_address, s.input.data(), std::uint64_t(s.input.size()) * sizeof(float));
   s.outputs.resize(std::size_t(spec_.num_layers));
-  for (auto& o : s.outputs) o.setZero(d.padded_length, spec_.hidden_size * spec_.directions());
+  for (auto& o : s.outputs) o.setZero(d.padded_length, Eigen::Index(spec_.hidden_size) * spec_.directions());
   s.done.assign(std::size_t(spec_.num_layers), 0);
   return sequences_.emplace(d.id, std::move(s)).first->second;
 }
@@ -121,7 +121,7 @@ void FunctionalEngine::run_direction(int layer, int direction, const std::vector
       const auto us = std::size_t(slot);
       if (!mask[us]) continue;
       Sequence& seq = sequences_.at(segments[std::size_t(active_segment[us])].sequence.id);
-      seq.outputs[std::size_t(layer)].block(step_of[us], direction * h, 1, h) = h_out_.row(slot);
+      seq.outputs[std::size_t(layer)].block(step_of[us], Eigen::Index(direction) * h, 1, h) = h_out_.row(slot);
     }
   }
 }

@@ -38,6 +38,8 @@ class FunctionalEngine {
   void run_pass(const LayerPass& pass);
   // Writes the finished sequence's outputs (length x layer_output_size) and forgets it.
   void finish_sequence(const Completion& completion);
+  // Forgets a sequence the accelerator dropped (a failed request).
+  void drop_sequence(std::int64_t id) { sequences_.erase(id); }
   std::size_t sequences_in_flight() const { return sequences_.size(); }
 
  private:
