@@ -291,13 +291,15 @@ std::vector<Byte> read_whole_file(const std::string& path) {
 // If commit() is never reached the temporary file is removed.
 class AtomicFile {
  public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    static std::atomic<unsigned> counter{0};
-    tmp_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  explicit AtomicFile(const std::string& path) : path_(path), tmp_(temporary_name(path)) {
     f_ = std::fopen(tmp_.c_str(), "wb");
     if (!f_) fail(path_, std::string("cannot create file: ") + std::strerror(errno));
   }
   AtomicFile(const AtomicFile&) = delete;
+  static std::string temporary_name(const std::string& path) {
+    static std::atomic<unsigned> counter{0};
+    return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  }
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile() {
     if (f_) std::fclose(f_);

@@ -31,6 +31,7 @@ grep -E "(warning|error): " "$tidy_log" | sort -u >&2 || true
 echo "lint: cppcheck" >&2
 cppcheck_log="$build/cppcheck.log"
 cppcheck --project="$build/compile_commands.json" --enable=warning,performance,portability --inline-suppr \
+  --library=googletest \
   --suppress=missingIncludeSystem --suppress='*:/usr/*' -i "$build" --quiet -j "$jobs" \
   --template='{file}:{line}: {severity}: {message} [{id}]' 2>"$cppcheck_log" || true
 cpp=$(grep -c ": " "$cppcheck_log" || true)

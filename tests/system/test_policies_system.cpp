@@ -289,7 +289,9 @@ void check_functional(const std::vector<Override>& policy) {
     std::size_t differing = 0, first = 0;
     for (std::size_t i = 0; i < got.data.size(); ++i) {
       const float g = float(got.data[i]), w = want.data()[i];
-      if (std::memcmp(&g, &w, sizeof g) != 0 && differing++ == 0) first = i;
+      // Bitwise equality on purpose (NaN payloads and signed zeros must match too).
+      if (std::memcmp(&g, &w, sizeof g) != 0 && differing++ == 0)  // NOLINT(bugprone-suspicious-memory-comparison)
+        first = i;
     }
     EXPECT_EQ(differing, 0u) << "request " << r.id << ": first differing value at " << first << ": got "
                              << got.data[first] << ", unbatched " << want.data()[first];

@@ -166,6 +166,7 @@ TEST(Waveforms, TimelineParsesAndEveryTrackIsWellNested) {
   EXPECT_EQ(lifetimes, int(st.completed));
   EXPECT_EQ(interrupts, int(st.completed));
   std::vector<std::string> track_names;
+  track_names.reserve(names.size());
   for (const auto& [key, name] : names) track_names.push_back(name);
   for (const char* want : {"layer passes", "weight loads", "channel", "interrupts", "lane 000"})
     EXPECT_NE(std::find(track_names.begin(), track_names.end(), want), track_names.end()) << want;

@@ -43,6 +43,7 @@ int shell(const std::string& command) {
 
 std::vector<fs::file_time_type> stats_mtimes(const std::string& out, int points) {
   std::vector<fs::file_time_type> t;
+  t.reserve(std::size_t(points));
   for (int i = 0; i < points; ++i)
     t.push_back(fs::last_write_time(out + "/points/000" + std::to_string(i) + "/stats.json"));
   return t;

@@ -134,7 +134,7 @@ TEST(EpurCost, OutputLayerOnTheLastLayer) {
   EXPECT_EQ(c.output_layer_cycles, 5u * 18 * 40 + 6);  // ceil(72/4)=18 rows per CU, ceil(640/16)=40
   EXPECT_DOUBLE_EQ(c.macs, 2.0 * 5 * 4 * 320 * (640 + 320) + 5.0 * 72 * 640);
   EXPECT_EQ(c.weight_load_bytes, f.cus * (f.layer_bytes_per_cu(3) + f.output_bytes_per_cu()));
-  EXPECT_EQ(c.output_dram_bytes, 5u * (640 + 72) * f.bytes);
+  EXPECT_EQ(c.output_dram_bytes, std::uint64_t(5) * (640 + 72) * f.bytes);
 }
 
 TEST(EpurCost, GruClosedForms) {
