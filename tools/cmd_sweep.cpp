@@ -234,7 +234,7 @@ Sweep parse_sweep(const std::string& file) {
       const std::string path = "metrics." + std::to_string(i);
       if (!m.IsScalar() || m.Scalar().empty())
         throw ConfigError(config_message(*origins, path, m, "expected a dotted stats.json key, e.g. latency_s.p99"));
-      const std::string name = m.Scalar();
+      const std::string& name = m.Scalar();
       if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos)
         throw ConfigError(config_message(*origins, path, m, "'" + name + "' has an empty part"));
       if (std::find(s.metrics.begin(), s.metrics.end(), name) != s.metrics.end())
@@ -273,6 +273,7 @@ void prepare(Sweep& s, const std::string& out_abs, const std::string& exe) {
     std::vector<Setting> all = s.common;
     all.insert(all.end(), p.own.begin(), p.own.end());
     std::vector<Override> overrides;
+    overrides.reserve(all.size() + 1);
     for (const auto& st : all) overrides.push_back({st.key, st.value});
     overrides.push_back({"output.progress", "off"});
     std::vector<Override> with_dir = overrides;

@@ -71,7 +71,7 @@ int command_validate(const std::vector<std::string>& args) {
 }  // namespace
 
 std::string default_experiment() {
-  const std::string local = "configs/experiments/default.yaml";
+  std::string local = "configs/experiments/default.yaml";
   std::error_code ec;
   if (fs::exists(local, ec)) return local;
   return std::string(EBATCH_SOURCE_DIR) + "/" + local;
@@ -109,7 +109,7 @@ int main_with_args(const std::vector<std::string>& argv) {
     std::cout << "ebatch " << EBATCH_VERSION << "\n";
     return 0;
   }
-  const std::string command = argv[0];
+  const std::string& command = argv[0];
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
   try {
     if (command == "validate") return command_validate(rest);
