@@ -316,9 +316,11 @@ std::string read_text(const std::string& path) {
 }
 
 // Done: stats.json exists, point.yaml matches and no failure was recorded.
+// Done: its stats.json exists, from a run not interrupted (Ctrl-C), of the same point.yaml.
 bool point_done(const Point& p) {
   std::error_code ec;
   return fs::exists(p.dir + "/stats.json", ec) && !fs::exists(p.dir + "/failed.txt", ec) &&
+         read_text(p.dir + "/stats.json").find("\"interrupted_by\"") == std::string::npos &&
          fs::exists(p.dir + "/point.yaml", ec) && read_text(p.dir + "/point.yaml") == p.point_yaml;
 }
 

@@ -111,6 +111,15 @@ TEST(CliSweep, RerunSkipsDonePointsAndWritesTheSameCsv) {
   EXPECT_EQ(fs::last_write_time(out + "/points/0000/stats.json"), before[0]);
   EXPECT_EQ(read_file(out + "/sweep.csv"), csv);
 
+  // A point whose run was interrupted (Ctrl-C: stats.json marked) is not done.
+  std::string interrupted = read_file(out + "/points/0002/stats.json");
+  interrupted.insert(interrupted.find('{') + 1, "\"interrupted_by\": \"SIGINT\", ");
+  write_file(out + "/points/0002/stats.json", interrupted);
+  r = run_cli({"sweep", dir + "/s.yaml", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_CONTAINS(r.err, "3 skipped (already done), 1 to run");
+  EXPECT_EQ(read_file(out + "/sweep.csv"), csv);
+
   write_file(dir + "/s.yaml", tiny_sweep(", workload.seed: 7"));  // another config: point.yaml differs
   r = run_cli({"sweep", dir + "/s.yaml", "--jobs", "2", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
