@@ -27,6 +27,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       energy_(energy),
       cycle_(1.0 / experiment.hardware.frequency_hz, SC_SEC),
       engine_(experiment.network, slots, queue_depth),
+      weight_image_bytes_(std::max<std::uint64_t>(
+          1, experiment.network.total_parameters() * std::uint64_t(bytes_per_value(experiment.hardware.precision)))),
       slot_mask_(regs::kMaxSlots / 32, 0),
       staged_(std::size_t(slots)),
       reg_access_id_(energy.action("control", "register_access")),
@@ -281,10 +283,8 @@ bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t
 }
 
 bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed) {
-  const std::uint64_t image = std::max<std::uint64_t>(
-      1, experiment_.network.total_parameters() * std::uint64_t(bytes_per_value(experiment_.hardware.precision)));
   while (bytes > 0) {
-    const std::uint64_t n = std::min(bytes, image);
+    const std::uint64_t n = std::min(bytes, weight_image_bytes_);
     if (!dram_transfer(false, 0, n, qk, timed)) return false;
     bytes -= n;
   }

@@ -126,6 +126,7 @@ class Accelerator : public sc_core::sc_module {
 
   SlotEngine engine_;
   FunctionalEngine* functional_ = nullptr;
+  std::uint64_t weight_image_bytes_ = 1;  // the network's weights at the hardware's precision
   std::uint32_t irq_status_ = 0, irq_enable_ = 0, error_code_ = 0;
   std::uint32_t cmd_steps_ = 0, cmd_layers_ = 0;
   std::vector<std::uint32_t> slot_mask_;

@@ -195,10 +195,14 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
                              {"start_s", JsonWriter::number(rec.start_s)}});
   policy_.on_completion(slot, rec.request);
   if (sink_) sink_(rec, inputs_ ? &outputs : nullptr);
-  if (tracing_) {
-    sync();
-    slot_request[std::size_t(slot)].write(q.empty() ? -1 : q.front().request.id);
-  }
+  trace_slot_head(slot);
+}
+
+void HostRuntime::trace_slot_head(int slot) {
+  if (!tracing_) return;
+  sync();
+  const auto& q = in_slot_[std::size_t(slot)];
+  slot_request[std::size_t(slot)].write(q.empty() ? -1 : q.front().request.id);
 }
 
 void HostRuntime::fail_request(int slot, std::int64_t request_id, std::uint32_t code) {
@@ -215,10 +219,7 @@ void HostRuntime::fail_request(int slot, std::int64_t request_id, std::uint32_t 
   failed_.push_back(
       {request.id, slot, regs::error_name(code), (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds()});
   policy_.on_failure(slot, request);
-  if (tracing_) {
-    sync();
-    slot_request[std::size_t(slot)].write(q.empty() ? -1 : q.front().request.id);
-  }
+  trace_slot_head(slot);
 }
 
 void HostRuntime::handle_interrupt(bool& command_done_seen) {

@@ -130,6 +130,7 @@ class HostRuntime : public sc_core::sc_module {
   std::function<void(const RequestRecord&)> placement_observer_;
   std::vector<FailedRequest> failed_;
   void fail_request(int slot, std::int64_t request_id, std::uint32_t code);
+  void trace_slot_head(int slot);  // waveforms: the request now at the head of the slot
   Timeline* timeline_ = nullptr;
   std::string error_;
   double finish_time_s_ = 0;

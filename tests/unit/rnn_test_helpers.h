@@ -155,4 +155,30 @@ inline std::vector<RowMatrix> run_batched(const RnnWeights& w, Precision prec, c
   return result;
 }
 
+// Random networks the datapath suites (float and int8) check against the golden model.
+struct GoldenCase {
+  CellType cell;
+  bool bidirectional;
+  DirectionMerge merge;
+  int layers;
+  double scale;
+  const char* activation;
+};
+
+inline std::vector<GoldenCase> golden_cases() {
+  return {{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
+          {CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+          {CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
+          {CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
+          {CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
+          {CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}};
+}
+
+inline std::string golden_case_name(const ::testing::TestParamInfo<GoldenCase>& info) {
+  const GoldenCase& p = info.param;
+  std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
+  name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
+  return name + std::to_string(p.layers) + "Layers";
+}
+
 }  // namespace ebatch::rnn_test

@@ -331,15 +331,6 @@ TEST(RnnDatapathPrecision, StoredValuesAreRepresentable) {
 // ---------------------------------------------------------------------------------------
 // Datapath vs golden model on random networks.
 
-struct GoldenCase {
-  CellType cell;
-  bool bidirectional;
-  DirectionMerge merge;
-  int layers;
-  double scale;
-  const char* activation;
-};
-
 class RnnDatapathVsGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(RnnDatapathVsGolden, PrecisionsWithinTolerance) {
@@ -371,19 +362,7 @@ TEST_P(RnnDatapathVsGolden, PrecisionsWithinTolerance) {
   EXPECT_GT(err[2], 2 * err[1]);
 }
 
-INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathVsGolden,
-                         ::testing::Values(GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
-                                           GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-                                           GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
-                                           GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
-                                           GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-                                           GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
-                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
-                           const GoldenCase& p = info.param;
-                           std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
-                           name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
-                           return name + std::to_string(p.layers) + "Layers";
-                         });
+INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathVsGolden, ::testing::ValuesIn(golden_cases()), golden_case_name);
 
 // ---------------------------------------------------------------------------------------
 // E-BATCH slot invariants.

@@ -278,15 +278,6 @@ TEST(RnnDatapathInt8, CodesScalesAndNonFiniteRows) {
 // ---------------------------------------------------------------------------------------
 // int8 vs the FP64 golden model on random networks.
 
-struct GoldenCase {
-  CellType cell;
-  bool bidirectional;
-  DirectionMerge merge;
-  int layers;
-  double scale;
-  const char* activation;
-};
-
 class RnnDatapathInt8VsGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(RnnDatapathInt8VsGolden, WithinToleranceAndWorseThanFp32) {
@@ -315,19 +306,7 @@ TEST_P(RnnDatapathInt8VsGolden, WithinToleranceAndWorseThanFp32) {
   EXPECT_LT(ch.max_abs_err, tol.abs / 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathInt8VsGolden,
-                         ::testing::Values(GoldenCase{CellType::lstm, false, DirectionMerge::concat, 3, 1.0, "softmax"},
-                                           GoldenCase{CellType::lstm, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-                                           GoldenCase{CellType::lstm, true, DirectionMerge::sum, 2, 2.0, "none"},
-                                           GoldenCase{CellType::gru, false, DirectionMerge::concat, 3, 2.0, "sigmoid"},
-                                           GoldenCase{CellType::gru, true, DirectionMerge::concat, 2, 1.0, "softmax"},
-                                           GoldenCase{CellType::gru, true, DirectionMerge::sum, 3, 1.0, "none"}),
-                         [](const ::testing::TestParamInfo<GoldenCase>& info) {
-                           const GoldenCase& p = info.param;
-                           std::string name = p.cell == CellType::lstm ? "Lstm" : "Gru";
-                           name += p.bidirectional ? (p.merge == DirectionMerge::concat ? "BiConcat" : "BiSum") : "Uni";
-                           return name + std::to_string(p.layers) + "Layers";
-                         });
+INSTANTIATE_TEST_SUITE_P(RnnNetworks, RnnDatapathInt8VsGolden, ::testing::ValuesIn(golden_cases()), golden_case_name);
 
 TEST(RnnDatapathInt8VsGolden, ToleranceOrderedAfterFloatFormats) {
   const Tolerance t8 = tolerance_for(Precision::int8), tbf = tolerance_for(Precision::bf16);
