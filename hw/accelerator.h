@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <systemc>
 #include <tlm>
@@ -27,6 +28,7 @@
 
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
+#include "hw/pass_plan.h"
 #include "hw/register_map.h"
 #include "hw/slot_engine.h"
 #include "hw/timeline.h"
@@ -72,14 +74,32 @@ class Accelerator : public sc_core::sc_module {
   void set_functional(FunctionalEngine* engine) { functional_ = engine; }
   void set_tracing(bool on) { tracing_ = on; }
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
+  // Sees every layer pass carried out from a plan, with its simulated start and end (for
+  // checks of the estimators against the timed model).
+  using PassObserver = std::function<void(const LayerPass& pass, const PassPlan& plan, double start_s, double end_s)>;
+  void set_pass_observer(PassObserver observer) { pass_observer_ = std::move(observer); }
   const AcceleratorStats& stats() const { return stats_; }
   double cycle_seconds() const { return cycle_.to_seconds(); }
   std::uint32_t error_code() const { return error_code_; }
 
  protected:
-  // Adds the time of one layer pass to `qk` (and issues its DRAM transfers).
-  virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) = 0;
+  // Adds the time of one layer pass to `qk` (and issues its DRAM transfers). By default:
+  // the platform planner's plan (use_planner) carried out by execute_plan, then its actions
+  // and totals counted.
+  virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk);
   virtual std::uint32_t platform_id() const = 0;
+  // The platform's planner: registers its actions and storage capacities (call once, from
+  // the platform's constructor).
+  void use_planner(std::unique_ptr<PassPlanner> planner);
+  PassPlanner& planner() { return *planner_; }
+  // Issues a plan's phases through TLM and attaches their time (hw/pass_plan.h): transfers
+  // as DRAM bursts, compute as annotated time, a timed transfer inside a compute phase
+  // overlapping it. False when a transfer got an error response (the command is failing).
+  bool execute_plan(const LayerPass& pass, const PassPlan& plan, tlm_utils::tlm_quantumkeeper& qk);
+  // Waveform hooks of execute_plan, around the compute phase and at the end of a pass.
+  virtual void on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) { (void)qk; }
+  virtual void on_compute_end(const PassPlan& plan, tlm_utils::tlm_quantumkeeper& qk) { (void)plan, (void)qk; }
+  virtual void on_pass_end(tlm_utils::tlm_quantumkeeper& qk) { (void)qk; }
   // A DRAM transfer, split in bursts of at most kMaxBurst bytes (data is not moved:
   // functional values travel by debug transport). Returns false on an error response.
   // `timed` false: the DRAM sees and counts it, but its delay is not added to `qk`
@@ -125,6 +145,10 @@ class Accelerator : public sc_core::sc_module {
   void raise(std::uint32_t bits);
 
   SlotEngine engine_;
+  std::unique_ptr<PassPlanner> planner_;
+  std::unique_ptr<PlanActionRecorder> plan_actions_;
+  PassPlan plan_;  // reused pass after pass
+  PassObserver pass_observer_;
   FunctionalEngine* functional_ = nullptr;
   std::uint64_t weight_image_bytes_ = 1;  // the network's weights at the hardware's precision
   std::uint32_t irq_status_ = 0, irq_enable_ = 0, error_code_ = 0;

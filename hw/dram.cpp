@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "hw/dram_timing.h"
+
 namespace ebatch {
 
 using sc_core::SC_SEC;
@@ -33,7 +35,7 @@ void Dram::update_busy() {
 }
 
 sc_time Dram::transfer_time(std::uint64_t bytes) const {
-  return sc_time(config_.latency_s + double(bytes) / config_.bandwidth_bytes_per_s, SC_SEC);
+  return sc_time(dram_transfer_seconds(config_, bytes), SC_SEC);
 }
 
 void Dram::copy(std::uint64_t address, unsigned char* data, std::uint64_t bytes, bool write) {
@@ -90,7 +92,7 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   // The channel serves transfers in the order they reach it (loosely timed).
   const sc_time arrival = sc_core::sc_time_stamp() + delay;
   const sc_time start = std::max(arrival, busy_until_);
-  const sc_time occupancy(double(bytes) / config_.bandwidth_bytes_per_s, SC_SEC);
+  const sc_time occupancy(dram_occupancy_seconds(config_, bytes), SC_SEC);
   busy_until_ = start + occupancy;
   busy_seconds_ += occupancy.to_seconds();
   delay = (start - sc_core::sc_time_stamp()) + occupancy + sc_time(config_.latency_s, SC_SEC);

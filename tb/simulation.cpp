@@ -18,11 +18,11 @@
 #include "common/units.h"
 #include "hw/dram.h"
 #include "hw/epur/epur_accelerator.h"
-#include "hw/epur/epur_estimator.h"
+#include "hw/epur/epur_plan.h"
 #include "hw/functional_engine.h"
 #include "hw/tlm_checker.h"
 #include "hw/tpu/tpu_accelerator.h"
-#include "hw/tpu/tpu_estimator.h"
+#include "hw/tpu/tpu_plan.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"
@@ -133,7 +133,7 @@ volatile std::sig_atomic_t stop_signal = 0;
 
 void request_stop(int signal_number) { stop_signal = signal_number; }
 
-RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
+RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const RunHooks& hooks) {
   const auto wall_start = Clock::now();
   std::vector<Request> requests = generate_requests(e.workload);
   RunStats st;
@@ -185,6 +185,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs) {
         top.dram.poison(rec.input_address, std::uint64_t(rec.padded_length) * bytes_per_step);
     });
   }
+  if (hooks.pass_observer) top.accelerator->set_pass_observer(hooks.pass_observer);
   st.policy_description = top.policy->describe();
   st.window_steps = window;
   std::unique_ptr<FunctionalEngine> functional;

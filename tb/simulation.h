@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/accelerator.h"
 #include "hw/energy_counters.h"
 #include "runtime/host_runtime.h"
 #include "runtime/window_tuner.h"
@@ -70,8 +71,13 @@ struct RunOutputs {
   bool progress = false;      // a progress bar on stderr
 };
 
+// Observers of the model's internals for checks (not outputs).
+struct RunHooks {
+  Accelerator::PassObserver pass_observer;  // every layer pass the accelerator carries out
+};
+
 // Throws InputError for inputs that turn out bad while setting up (weights, inputs files).
-RunStats run_experiment(const Experiment& experiment, const RunOutputs& outputs);
+RunStats run_experiment(const Experiment& experiment, const RunOutputs& outputs, const RunHooks& hooks = {});
 
 // Async-signal-safe: asks the running (or next) run_experiment to stop between commands
 // and return what it measured so far, marked interrupted. For SIGINT/SIGTERM handlers.

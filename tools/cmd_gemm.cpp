@@ -12,7 +12,7 @@
 #include "ebatch_version.h"
 #include "hw/energy_counters.h"
 #include "hw/tpu/tpu_cost.h"
-#include "hw/tpu/tpu_estimator.h"
+#include "hw/tpu/tpu_plan.h"
 #include "tools/cli.h"
 
 namespace po = boost::program_options;
@@ -64,16 +64,21 @@ int command_gemm(const std::vector<std::string>& args) {
   const GemmCost g = tpu_gemm(hw, m, k, n);
   // Energy: the array's actions, the weights from DRAM, leakage over the product's time.
   EnergyCounters counters;
-  set_tpu_capacities(counters, hw);
   TpuPassCost pc;
+  pc.cycles = g.total_cycles;
+  pc.weight_bytes = g.weight_bytes;
   pc.macs = g.macs;
   pc.fifo_bytes = double(g.weight_bytes);
   pc.ub_read_bytes = g.ub_read_bytes;
   pc.acc_read_bytes = g.acc_read_bytes;
   pc.acc_write_bytes = g.acc_write_bytes;
-  TpuActionRecorder(counters, hw.precision).record(pc);
-  counters.add(counters.action("dram", "read_byte"), double(g.weight_bytes));
-  const double seconds = double(g.total_cycles) / hw.frequency_hz;
+  const TpuPlanner planner(hw, NetworkSpec{});
+  PassPlan plan;
+  planner.plan_cost(pc, plan);
+  planner.set_capacities(counters);
+  PlanActionRecorder(counters, planner.action_names()).record(plan);
+  counters.add(counters.action("dram", "read_byte"), double(plan.dram_read_bytes()));
+  const double seconds = plan_seconds(plan, hw);
   const auto report = counters.report(table, seconds);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (vm.count("json")) {

@@ -1,17 +1,12 @@
-// E-PUR as a SystemC module: the shared Accelerator (registers, slots,
-// interrupt) plus E-PUR's timing and energy per layer pass from EpurCostModel.
-//
-// Models per pass: the weight load from DRAM (one burst per MiB) before
-// compute starts, then the input half, the recurrence (with re-streamed
-// weights overlapping compute when a layer does not fit: the slower of the
-// two wins per step) and the output layer; layer-0 inputs are read and final
-// outputs written as DRAM bursts. Waveforms: one busy line per compute unit.
+// E-PUR as a SystemC module: the shared Accelerator (registers, slots, interrupt) carrying
+// out E-PUR's pass plans (hw/epur/epur_plan.h: weight load, input read, compute overlapped
+// with re-streamed weights, output write) through TLM.
+// Waveforms: one busy line per compute unit, the bytes resident in the weight buffers.
 // Ignores: prefetching the next layer's weights during compute.
 #pragma once
 
 #include "hw/accelerator.h"
-#include "hw/epur/epur_cost.h"
-#include "hw/epur/epur_estimator.h"
+#include "hw/epur/epur_plan.h"
 
 namespace ebatch {
 
@@ -23,15 +18,15 @@ class EpurAccelerator : public Accelerator {
   EpurAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                   int queue_depth);
 
-  const EpurCostModel& cost_model() const { return cost_; }
+  const EpurCostModel& cost_model() const { return planner_->cost_model(); }
 
  protected:
-  void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) override;
   std::uint32_t platform_id() const override { return 0; }
+  void on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) override;
+  void on_pass_end(tlm_utils::tlm_quantumkeeper& qk) override;
 
  private:
-  EpurCostModel cost_;
-  EpurActionRecorder actions_;
+  EpurPlanner* planner_ = nullptr;  // owned by the Accelerator
 };
 
 }  // namespace ebatch

@@ -1,19 +1,13 @@
-// The TPU v1-like array as a SystemC module: the shared Accelerator
-// (registers, slots, completion interrupt) plus the array's timing and energy
-// per layer pass from TpuCostModel.
-//
-// Models per pass: layer-0 inputs read from DRAM, then the pass's GEMMs and
-// element-wise work for the cycles of the closed form, which already includes
-// weight fetches through the FIFO and DRAM stalls; the weight bytes are also
-// sent to the DRAM model as bursts (for its byte and energy counts and for
-// contention with host transfers), without adding their time twice; final
-// outputs written to DRAM. Waveforms: array busy, weight bytes fetched.
+// The TPU v1-like array as a SystemC module: the shared Accelerator (registers, slots,
+// completion interrupt) carrying out the array's pass plans (hw/tpu/tpu_plan.h: input read,
+// the GEMMs' closed-form cycles with the weight fetches sent to the DRAM untimed, output
+// write) through TLM.
+// Waveforms: array busy, weight bytes fetched.
 // Ignores: the host interface (PCIe), instruction issue.
 #pragma once
 
 #include "hw/accelerator.h"
-#include "hw/tpu/tpu_cost.h"
-#include "hw/tpu/tpu_estimator.h"
+#include "hw/tpu/tpu_plan.h"
 
 namespace ebatch {
 
@@ -26,12 +20,11 @@ class TpuAccelerator : public Accelerator {
                  int queue_depth);
 
  protected:
-  void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) override;
   std::uint32_t platform_id() const override { return 1; }
+  void on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) override;
+  void on_compute_end(const PassPlan& plan, tlm_utils::tlm_quantumkeeper& qk) override;
 
  private:
-  TpuCostModel cost_;
-  TpuActionRecorder actions_;
   std::uint64_t fifo_total_ = 0;
 };
 

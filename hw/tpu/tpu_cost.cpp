@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "hw/dram_timing.h"
+
 namespace ebatch {
 namespace {
 
@@ -27,8 +29,8 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
   g.compute_cycles = g.folds * (2 * r + c + m - 2);
   g.macs = double(m) * double(k) * double(n);
   g.weight_bytes = k * n * bytes;
-  const double bytes_per_cycle = hw.dram.bandwidth_bytes_per_s / hw.frequency_hz;
-  const auto latency = std::uint64_t(std::ceil(hw.dram.latency_s * hw.frequency_hz));
+  const double bytes_per_cycle = dram_bytes_per_cycle(hw.dram, hw.frequency_hz);
+  const std::uint64_t latency = dram_latency_cycles(hw.dram, hw.frequency_hz);
   const std::uint64_t depth = std::uint64_t(hw.tpu.weight_fifo_tiles);
   const std::uint64_t fold_compute = r + c + m - 2;
   // Pipeline per fold: DRAM fetch into the FIFO, shift into the array, compute.

@@ -14,7 +14,7 @@
 
 #include "common/experiment.h"
 #include "hw/epur/epur_cost.h"
-#include "hw/epur/epur_estimator.h"
+#include "hw/epur/epur_plan.h"
 #include "hw/slot_engine.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"

@@ -1,0 +1,38 @@
+// E-PUR's pass plan (untimed core): EpurCostModel's closed form as the phases of a pass,
+// read by both the SystemC shell (EpurAccelerator) and the window tuner's estimator.
+//
+// Phases: the weight load from DRAM when the layer is not resident (before compute
+// starts), the layer-0 input read, compute (input half, recurrence, output layer)
+// overlapped with the weights re-streamed every step when a layer does not fit its
+// buffers (the slower of the two sets the pace), then the output write.
+// Ignores: prefetching the next layer's weights during compute.
+#pragma once
+
+#include "hw/epur/epur_cost.h"
+#include "hw/pass_plan.h"
+
+namespace ebatch {
+
+class EpurPlanner : public PassPlanner {
+ public:
+  EpurPlanner(const HardwareConfig& hw, const NetworkSpec& net);
+  const std::vector<ActionName>& action_names() const override { return names_; }
+  void plan(const LayerPass& pass, PassPlan& out) override;
+  void reset() override { cost_.reset_residency(); }
+  void set_capacities(EnergyCounters& counters) const override;
+  const EpurCostModel& cost_model() const { return cost_; }
+
+ private:
+  HardwareConfig hw_;
+  EpurCostModel cost_;
+  std::vector<ActionName> names_;
+};
+
+// The tuner's estimator for E-PUR.
+class EpurEstimator : public PlanEstimator {
+ public:
+  EpurEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
+      : PlanEstimator(std::make_unique<EpurPlanner>(hw, net), hw, table) {}
+};
+
+}  // namespace ebatch

@@ -1,0 +1,67 @@
+#include "hw/pass_plan.h"
+
+#include <algorithm>
+
+#include "hw/dram_timing.h"
+
+namespace ebatch {
+
+void PassPlan::clear(std::size_t action_count) {
+  phases.clear();
+  actions.assign(action_count, 0.0);
+  totals = Totals{};
+}
+
+std::uint64_t PassPlan::dram_read_bytes() const {
+  std::uint64_t bytes = 0;
+  for (const auto& p : phases)
+    if (p.kind != PlanPhase::Kind::output_write) bytes += p.bytes;
+  return bytes;
+}
+
+std::uint64_t PassPlan::dram_write_bytes() const {
+  std::uint64_t bytes = 0;
+  for (const auto& p : phases)
+    if (p.kind == PlanPhase::Kind::output_write) bytes += p.bytes;
+  return bytes;
+}
+
+double phase_seconds(const PlanPhase& p, const HardwareConfig& hw) {
+  const double transfer = p.bytes && p.timed ? dram_transfer_seconds(hw.dram, p.bytes) : 0.0;
+  if (p.kind != PlanPhase::Kind::compute) return transfer;
+  return std::max(double(p.compute_cycles) / hw.frequency_hz, transfer);
+}
+
+double plan_seconds(const PassPlan& plan, const HardwareConfig& hw) {
+  double t = 0;
+  for (const auto& p : plan.phases) t += phase_seconds(p, hw);
+  return t;
+}
+
+PlanActionRecorder::PlanActionRecorder(EnergyCounters& counters, const std::vector<PassPlanner::ActionName>& names)
+    : counters_(counters) {
+  ids_.reserve(names.size());
+  for (const auto& [component, action] : names) ids_.push_back(counters.action(component, action));
+}
+
+void PlanActionRecorder::record(const PassPlan& plan) {
+  for (std::size_t i = 0; i < ids_.size(); ++i) counters_.add(ids_[i], plan.actions[i]);
+}
+
+PlanEstimator::PlanEstimator(std::unique_ptr<PassPlanner> planner, const HardwareConfig& hw, const EnergyTable& table)
+    : planner_(std::move(planner)), hw_(hw), recorder_(counters_, planner_->action_names()) {
+  bind_table(table);
+  planner_->set_capacities(counters_);
+  leakage_w_ = counters_.report(table, 1.0).leakage_j;
+}
+
+PassEstimate PlanEstimator::estimate(const LayerPass& pass) {
+  planner_->plan(pass, plan_);
+  recorder_.record(plan_);
+  PassEstimate out;
+  out.seconds = plan_seconds(plan_, hw_);
+  out.dynamic_joules = dynamic_joules(double(plan_.dram_read_bytes()), double(plan_.dram_write_bytes()));
+  return out;
+}
+
+}  // namespace ebatch
