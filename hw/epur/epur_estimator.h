@@ -5,7 +5,7 @@
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
 #include "hw/epur/epur_cost.h"
-#include "hw/pass_estimator.h"
+#include "hw/table_estimator.h"
 
 namespace ebatch {
 

@@ -4,7 +4,7 @@
 
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
-#include "hw/pass_estimator.h"
+#include "hw/table_estimator.h"
 #include "hw/tpu/tpu_cost.h"
 
 namespace ebatch {
