@@ -3,7 +3,9 @@
 // accelerator model, no DRAM, no TLM. The fake runs every command in a fixed time,
 // completing the head sequence of every slot in the mask. Checks the probe (ID, CAPS,
 // WEIGHTS_LO/HI), the descriptors and commands the runtime programs, and how it serves
-// completions. Each TEST elaborates once (one test per process).
+// completions. Built as its own program (runtime_tests) that links ebatch_runtime and
+// nothing of hw/ but the contract: the runtime needs no accelerator model to link or run.
+// Each TEST elaborates once (one test per process).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -20,7 +22,6 @@
 #include "hw/contract/register_map.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
-#include "tb/workload.h"
 #include "tests/test_support.h"
 
 namespace ebatch {
@@ -176,6 +177,13 @@ Experiment experiment(const std::vector<Override>& overrides) {
   return load_experiment(test::repo_path("configs/experiments/default.yaml"), overrides);
 }
 
+// Seven requests, all at time 0 (the workload generator lives in tb/, above the runtime).
+std::vector<Request> requests() {
+  std::vector<Request> r;
+  for (std::int64_t length : {5, 9, 3, 7, 2, 8, 4}) r.push_back({std::int64_t(r.size()), 0.0, length});
+  return r;
+}
+
 struct Bench {
   Experiment e;
   std::unique_ptr<BatchingPolicy> policy;
@@ -186,15 +194,14 @@ struct Bench {
       : e(experiment(overrides)),
         policy(make_policy(e, e.policy.window_steps)),
         fake("fake", fake_slots),
-        runtime("runtime", e, generate_requests(e.workload), *policy, fake, fake) {
+        runtime("runtime", e, requests(), *policy, fake, fake) {
     fake.caps = make_caps(std::uint32_t(fake_slots), std::uint32_t(fake_depth),
                           std::uint32_t(fake_layers < 0 ? e.network.num_layers : fake_layers));
     runtime.irq.bind(fake.irq);
   }
 };
 
-const std::vector<Override> kPadded = {{"workload.requests", "7"},
-                                       {"policy", "{kind: padded, slots: 3, batch_timeout: 1 ms}"}};
+const std::vector<Override> kPadded = {{"policy", "{kind: padded, slots: 3, batch_timeout: 1 ms}"}};
 
 TEST(HostRuntimeAlone, ProbesProgramsDescriptorsAndServesEveryCompletion) {
   Bench b(kPadded, 4, 1);
@@ -219,12 +226,12 @@ TEST(HostRuntimeAlone, ProbesProgramsDescriptorsAndServesEveryCompletion) {
 
   // Every request was pushed once, in a slot the policy has, with its length; padded
   // batching pads a batch to its longest; buffers lie above the weight image.
-  const std::vector<Request> requests = generate_requests(b.e.workload);
-  ASSERT_EQ(b.fake.pushed.size(), requests.size());
+  const std::vector<Request> all = requests();
+  ASSERT_EQ(b.fake.pushed.size(), all.size());
   const std::uint64_t image =
       std::uint64_t(b.e.network.total_parameters()) * std::uint64_t(bytes_per_value(b.e.hardware.precision));
   std::map<std::uint64_t, std::uint64_t> length_of;
-  for (const auto& r : requests) length_of[std::uint64_t(r.id)] = std::uint64_t(r.length);
+  for (const auto& r : all) length_of[std::uint64_t(r.id)] = std::uint64_t(r.length);
   for (const auto& p : b.fake.pushed) {
     EXPECT_LT(p.slot, 3);
     EXPECT_EQ(p.length, length_of.at(p.id));
@@ -268,7 +275,7 @@ TEST(HostRuntimeAlone, RefusesAPolicyThatNeedsMoreSlotsThanTheAcceleratorHas) {
 }
 
 TEST(HostRuntimeAlone, RefusesAPolicyThatNeedsADeeperQueueThanTheAcceleratorHas) {
-  Bench b({{"workload.requests", "4"}, {"policy.window_steps", "8"}, {"policy.slot_queue_depth", "3"}}, 8, 2);
+  Bench b({{"policy.window_steps", "8"}, {"policy.slot_queue_depth", "3"}}, 8, 2);
   expect_refused(b, "policy.slot_queue_depth");
 }
 
