@@ -1,4 +1,4 @@
-// The accelerator alone (E-PUR), driven through its register map by a small test
+// The accelerator alone (E-PUR; the TPU for the weight image), driven through its register map by a small test
 // initiator over the contract's TLM buses, as a driver or an RTL testbench would:
 // program a slot descriptor, PUSH, set mask/steps/layers, START, take the interrupt,
 // pop the completion, clear IRQ_STATUS.
@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "hw/contract/tlm_bus.h"
 #include "hw/energy_counters.h"
 #include "hw/epur/epur_accelerator.h"
+#include "hw/tpu/tpu_accelerator.h"
 #include "tests/test_support.h"
 #include "tests/unit/epur_closed_form.h"
 
@@ -106,18 +109,27 @@ struct RegisterDriver : sc_core::sc_module {
   }
 };
 
+// The accelerator of the experiment's platform (E-PUR or the TPU).
+std::unique_ptr<Accelerator> make_accelerator(const Experiment& e, EnergyCounters& energy, int slots, int depth) {
+  if (e.hardware.platform == Platform::tpu)
+    return std::make_unique<TpuAccelerator>("accelerator", e, energy, slots, depth);
+  return std::make_unique<EpurAccelerator>("accelerator", e, energy, slots, depth);
+}
+
 struct Bench {
   Experiment e;
   EnergyCounters energy;
-  EpurAccelerator accelerator;
+  std::unique_ptr<Accelerator> owned;
+  Accelerator& accelerator;
   RecordingMemory memory{"memory"}, host_memory{"host_memory"};
   RegisterDriver driver;
   sc_core::sc_signal<bool> irq{"irq"};
   static constexpr int kSlots = 2, kDepth = 3;
 
-  explicit Bench(std::function<void(RegisterDriver&)> body)
-      : e(load_experiment(test::repo_path("configs/experiments/default.yaml"), {})),
-        accelerator("accelerator", e, energy, kSlots, kDepth),
+  explicit Bench(std::function<void(RegisterDriver&)> body, const std::string& config = "default.yaml")
+      : e(load_experiment(test::repo_path("configs/experiments/" + config), {})),
+        owned(make_accelerator(e, energy, kSlots, kDepth)),
+        accelerator(*owned),
         driver("driver", std::move(body)) {
     accelerator.mem.bind(memory.socket);
     driver.bus.reg_socket.bind(accelerator.regs);
@@ -195,17 +207,19 @@ TEST(AcceleratorRegisters, OneSequenceFromDescriptorToCompletionWithRegisterLeve
                                                            std::uint64_t(bytes_per_value(b.e.hardware.precision)));
 }
 
-TEST(AcceleratorRegisters, WeightsAreReadWhereWeightsLoHiSay) {
+void expect_weights_read_where_weights_lo_hi_say(const std::string& config) {
   const std::uint64_t weights = 0x100000000ull + 0x40000;  // above 4 GiB: the high word counts
   std::uint64_t read_back = 0;
-  Bench b([&](RegisterDriver& d) {
-    d.write64(kWeightsLo, weights);
-    read_back = d.read(kWeightsLo) | (std::uint64_t(d.read(kWeightsHi)) << 32);
-    d.write(kIrqEnable, kIrqCmdDone);
-    d.push(0, 1, 3, kInputs, kOutputs);
-    d.start(1);
-    wait(d.irq.posedge_event());
-  });
+  Bench b(
+      [&](RegisterDriver& d) {
+        d.write64(kWeightsLo, weights);
+        read_back = d.read(kWeightsLo) | (std::uint64_t(d.read(kWeightsHi)) << 32);
+        d.write(kIrqEnable, kIrqCmdDone);
+        d.push(0, 1, 3, kInputs, kOutputs);
+        d.start(1);
+        wait(d.irq.posedge_event());
+      },
+      config);
   sc_core::sc_start();
   ASSERT_TRUE(b.driver.finished);
   EXPECT_EQ(read_back, weights);
@@ -220,6 +234,14 @@ TEST(AcceleratorRegisters, WeightsAreReadWhereWeightsLoHiSay) {
     const bool in_buffers = a.address >= kInputs && a.address < weights;
     EXPECT_TRUE(in_weights || in_buffers) << "access at " << a.address;
   }
+}
+
+TEST(AcceleratorRegisters, EpurReadsTheWeightsWhereWeightsLoHiSay) {
+  expect_weights_read_where_weights_lo_hi_say("default.yaml");
+}
+
+TEST(AcceleratorRegisters, TpuReadsTheWeightsWhereWeightsLoHiSay) {
+  expect_weights_read_where_weights_lo_hi_say("eesen_tpu.yaml");
 }
 
 TEST(AcceleratorRegisters, DebugAccessesTakeNoTimeAndHaveNoSideEffects) {
