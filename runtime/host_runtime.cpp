@@ -37,7 +37,7 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
   // DRAM layout: the weight image, then one input and one output buffer per slot queue entry.
   // Buffers hold FP32 values (functional data); timed transfers move the hardware's sizes.
   weight_image_bytes_ = net.total_parameters() * bytes_per_value(experiment.hardware.precision);
-  buffers_base_ = align_up(weights_address_ + weight_image_bytes_);
+  set_weight_image_address(0);
   input_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.input_size * sizeof(float));
   output_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.layer_output_size() * sizeof(float));
   for (auto& s : slot_request) s.write(-1);
