@@ -337,7 +337,7 @@ PolicyConfig parse_policy(const ConfigSection& s) {
       s.fail("slots", "policy 'none' runs one sequence at a time: slots must be 1");
     p.slots = int(s.integer("slots", 1, 1, 1));
   } else {
-    constexpr std::int64_t kMaxSlots = 256;  // hw/register_map.h: 256 slot-mask bits
+    constexpr std::int64_t kMaxSlots = 256;  // hw/contract/register_map.h: 256 slot-mask bits
     p.slots = int(s.integer("slots", 1, 1 << 20));
     if (p.slots > kMaxSlots)
       s.fail("slots", std::to_string(p.slots) + " slots: the accelerator's register map addresses at most " +

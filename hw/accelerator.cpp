@@ -11,6 +11,18 @@ using sc_core::SC_SEC;
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
+namespace {
+// A 64-bit field written as two 32-bit registers.
+template <typename T>
+void set_lo(T& field, std::uint32_t v) {
+  field = T((std::uint64_t(field) & ~0xffffffffull) | v);
+}
+template <typename T>
+void set_hi(T& field, std::uint32_t v) {
+  field = T((std::uint64_t(field) & 0xffffffffull) | (std::uint64_t(v) << 32));
+}
+}  // namespace
+
 Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                          int queue_depth)
     : sc_module(name),
@@ -34,6 +46,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       reg_access_id_(energy.action("control", "register_access")),
       interrupt_id_(energy.action("control", "interrupt")) {
   regs.register_b_transport(this, &Accelerator::b_transport);
+  regs.register_transport_dbg(this, &Accelerator::transport_dbg);
   for (auto& sig : slot_sequence) sig.write(-1);
   SC_THREAD(sequencer);
   SC_METHOD(irq_driver);
@@ -42,17 +55,40 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
 
 Accelerator::~Accelerator() = default;
 
-void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+tlm::tlm_response_status Accelerator::check_access(const tlm::tlm_generic_payload& trans) const {
   const std::uint64_t address = trans.get_address();
-  if (trans.get_data_length() != 4 || address % 4 != 0 || trans.get_byte_enable_ptr()) {
-    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-    return;
-  }
+  if (trans.get_data_length() != 4 || address % 4 != 0 || trans.get_byte_enable_ptr())
+    return tlm::TLM_BURST_ERROR_RESPONSE;
   const bool in_global = address < 0x100;
   const bool in_slots =
       address >= regs::kSlotBase && address < regs::kSlotBase + std::uint64_t(engine_.slots()) * regs::kSlotStride;
-  if (!in_global && !in_slots) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  if (!in_global && !in_slots) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  return tlm::TLM_OK_RESPONSE;
+}
+
+unsigned Accelerator::transport_dbg(tlm::tlm_generic_payload& trans) {
+  using namespace regs;
+  if (check_access(trans) != tlm::TLM_OK_RESPONSE) return 0;
+  const std::uint32_t address = std::uint32_t(trans.get_address());
+  std::uint32_t value = 0;
+  if (trans.is_read()) {
+    if (address != kDonePop && address != kErrPop) value = read_register(address);
+    std::memcpy(trans.get_data_ptr(), &value, 4);
+    return 4;
+  }
+  if (trans.is_write() && (address == kWeightsLo || address == kWeightsHi)) {
+    std::memcpy(&value, trans.get_data_ptr(), 4);
+    write_register(address, value);
+    return 4;
+  }
+  return 0;
+}
+
+void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const std::uint64_t address = trans.get_address();
+  const tlm::tlm_response_status access = check_access(trans);
+  if (access != tlm::TLM_OK_RESPONSE) {
+    trans.set_response_status(access);
     return;
   }
   std::uint32_t value = 0;
@@ -83,8 +119,8 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
     case kId:
       return kIdValue | platform_id();
     case kCaps:
-      return std::uint32_t(engine_.slots()) | (std::uint32_t(engine_.queue_depth()) << 16) |
-             (std::uint32_t(experiment_.network.num_layers) << 24);
+      return make_caps(std::uint32_t(engine_.slots()), std::uint32_t(engine_.queue_depth()),
+                       std::uint32_t(experiment_.network.num_layers));
     case kStatus:
       return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ || !errors_.empty() ? kStatusError : 0);
     case kIrqStatus:
@@ -133,6 +169,10 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       return std::uint32_t(std::uint64_t(last_error_.id) >> 32);
     case kErrCount:
       return std::uint32_t(errors_.size());
+    case kWeightsLo:
+      return std::uint32_t(weights_address_ & 0xffffffffu);
+    case kWeightsHi:
+      return std::uint32_t(weights_address_ >> 32);
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) return slot_mask_[(address - kSlotMask0) / 4];
       return 0;
@@ -145,10 +185,6 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
     const int slot = int((address - kSlotBase) / kSlotStride);
     const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
     SequenceDescriptor& d = staged_[std::size_t(slot)];
-    auto set_lo = [](auto& field, std::uint32_t v) { field = (std::uint64_t(field) & ~0xffffffffull) | v; };
-    auto set_hi = [](auto& field, std::uint32_t v) {
-      field = (std::uint64_t(field) & 0xffffffffull) | (std::uint64_t(v) << 32);
-    };
     switch (offset) {
       case kSlotIdLo:
         set_lo(d.id, value);
@@ -216,6 +252,12 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
       break;
     case kCmdLayers:
       cmd_layers_ = value;
+      break;
+    case kWeightsLo:
+      set_lo(weights_address_, value);
+      break;
+    case kWeightsHi:
+      set_hi(weights_address_, value);
       break;
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) slot_mask_[(address - kSlotMask0) / 4] = value;
@@ -285,7 +327,7 @@ bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t
 bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed) {
   while (bytes > 0) {
     const std::uint64_t n = std::min(bytes, weight_image_bytes_);
-    if (!dram_transfer(false, 0, n, qk, timed)) return false;
+    if (!dram_transfer(false, weights_address_, n, qk, timed)) return false;
     bytes -= n;
   }
   return true;

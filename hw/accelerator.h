@@ -27,10 +27,10 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/contract/register_map.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/energy_counters.h"
 #include "hw/pass_plan.h"
-#include "hw/register_map.h"
-#include "hw/slot_engine.h"
 #include "hw/timeline.h"
 
 namespace ebatch {
@@ -106,9 +106,9 @@ class Accelerator : public sc_core::sc_module {
   // (for traffic whose time a platform's closed form already includes).
   bool dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk,
                      bool timed = true);
-  // Reads `bytes` of weights: the weight image (at DRAM address 0, as the runtime lays it
-  // out) read from its start, again from its start when the bytes exceed it (weights
-  // re-streamed step after step read the same addresses, never the slot buffers beyond).
+  // Reads `bytes` of weights: the weight image (at the DRAM address in WEIGHTS_LO/HI, where
+  // the runtime laid it out) read from its start, again from its start when the bytes exceed
+  // it (weights re-streamed step after step read the same addresses, never the slot buffers).
   bool weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed = true);
   // Raises the error interrupt; the current command stops.
   void fail(std::uint32_t code);
@@ -140,6 +140,10 @@ class Accelerator : public sc_core::sc_module {
   void sequencer();
   void irq_driver();
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Debug access (regs::): reads without side effects, writes of WEIGHTS_LO/HI; no time, no energy.
+  unsigned transport_dbg(tlm::tlm_generic_payload& trans);
+  // Whether a register access is well formed and inside the map.
+  tlm::tlm_response_status check_access(const tlm::tlm_generic_payload& trans) const;
   std::uint32_t read_register(std::uint32_t address);
   void write_register(std::uint32_t address, std::uint32_t value);
   void raise(std::uint32_t bits);
@@ -151,6 +155,7 @@ class Accelerator : public sc_core::sc_module {
   PassObserver pass_observer_;
   FunctionalEngine* functional_ = nullptr;
   std::uint64_t weight_image_bytes_ = 1;  // the network's weights at the hardware's precision
+  std::uint64_t weights_address_ = 0;     // WEIGHTS_LO/HI
   std::uint32_t irq_status_ = 0, irq_enable_ = 0, error_code_ = 0;
   std::uint32_t cmd_steps_ = 0, cmd_layers_ = 0;
   std::vector<std::uint32_t> slot_mask_;

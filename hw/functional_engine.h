@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "common/rnn_weights.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/rnn_datapath.h"
-#include "hw/slot_engine.h"
 
 namespace ebatch {
 

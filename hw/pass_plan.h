@@ -25,8 +25,8 @@
 #include "common/energy_table.h"
 #include "common/experiment.h"
 #include "hw/energy_counters.h"
-#include "hw/pass_estimator.h"
-#include "hw/slot_engine.h"
+#include "hw/table_estimator.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 

@@ -1,11 +1,12 @@
 #include "runtime/host_runtime.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
+#include "common/errors.h"
 #include "common/invariant.h"
-#include "common/json_writer.h"
-#include "hw/register_map.h"
+#include "hw/contract/register_map.h"
 
 namespace ebatch {
 
@@ -18,10 +19,8 @@ std::uint64_t align_up(std::uint64_t v) { return (v + kAlign - 1) / kAlign * kAl
 }  // namespace
 
 HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experiment, std::vector<Request> requests,
-                         BatchingPolicy& policy)
+                         BatchingPolicy& policy, RegisterBus& regs, MemoryBus& mem)
     : sc_module(name),
-      reg_socket("reg_socket"),
-      mem_socket("mem_socket"),
       irq("irq"),
       slot_request("slot_request", std::size_t(policy.slots())),
       waiting_requests("waiting_requests"),
@@ -30,12 +29,15 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
       policy_(policy),
       queued_(std::size_t(policy.slots()), 0),
       in_slot_(std::size_t(policy.slots())),
-      pushes_(std::size_t(policy.slots()), 0) {
+      pushes_(std::size_t(policy.slots()), 0),
+      regs_(regs),
+      mem_(mem) {
   for (const auto& r : requests_) max_length_ = std::max(max_length_, r.length);
   const auto& net = experiment.network;
   // DRAM layout: the weight image, then one input and one output buffer per slot queue entry.
   // Buffers hold FP32 values (functional data); timed transfers move the hardware's sizes.
-  buffers_base_ = align_up(net.total_parameters() * bytes_per_value(experiment.hardware.precision));
+  weight_image_bytes_ = net.total_parameters() * bytes_per_value(experiment.hardware.precision);
+  set_weight_image_address(0);
   input_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.input_size * sizeof(float));
   output_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.layer_output_size() * sizeof(float));
   for (auto& s : slot_request) s.write(-1);
@@ -47,40 +49,58 @@ std::uint64_t HostRuntime::dram_bytes_needed() const {
          std::uint64_t(policy_.slots()) * policy_.queue_depth() * (input_entry_bytes_ + output_entry_bytes_);
 }
 
+void HostRuntime::set_weight_image_address(std::uint64_t address) {
+  weights_address_ = address;
+  buffers_base_ = align_up(weights_address_ + weight_image_bytes_);
+}
+
+void HostRuntime::probe() {
+  using namespace regs;
+  const std::string where = experiment_.source_file + ": ";
+  std::uint32_t id = 0, caps = 0;
+  if (!regs_.debug_read32(kId, id) || !regs_.debug_read32(kCaps, caps))
+    throw InputError(where + "the accelerator does not answer the probe of its ID and CAPS registers");
+  if ((id & kIdMask) != kIdValue) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", unsigned(id));
+    throw InputError(where + "the accelerator's ID register reads " + text +
+                     ", not an E-BATCH accelerator (0xEBA7....)");
+  }
+  caps_.platform = id & ~kIdMask;
+  caps_.slots = int(caps_slots(caps));
+  caps_.queue_depth = int(caps_queue_depth(caps));
+  caps_.layers = int(caps_layers(caps));
+  const auto refuse = [&](const std::string& key, const std::string& what, int needed, int offered) {
+    throw InputError(where + "key '" + key + "': " + what + " needs " + std::to_string(needed) +
+                     ", the accelerator offers " + std::to_string(offered) + " (CAPS register)");
+  };
+  if (policy_.slots() > caps_.slots) refuse("policy.slots", "the policy's slot count", policy_.slots(), caps_.slots);
+  if (policy_.queue_depth() > caps_.queue_depth)
+    refuse("policy.slot_queue_depth", "the policy's slot queue depth", policy_.queue_depth(), caps_.queue_depth);
+  if (experiment_.network.num_layers > caps_.layers)
+    refuse("network.layers", "the network's layer count", experiment_.network.num_layers, caps_.layers);
+  if (!regs_.debug_write32(kWeightsLo, std::uint32_t(weights_address_ & 0xffffffffu)) ||
+      !regs_.debug_write32(kWeightsHi, std::uint32_t(weights_address_ >> 32)))
+    throw InputError(where + "the accelerator refuses the weight image address (WEIGHTS_LO/HI)");
+}
+
 std::uint32_t HostRuntime::access_reg(bool write, std::uint32_t address, std::uint32_t value) {
-  tlm::tlm_generic_payload& trans = reg_trans_;
-  trans.set_byte_enable_ptr(nullptr);
-  trans.set_dmi_allowed(false);
-  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-  trans.set_data_length(4);
-  trans.set_streaming_width(4);
-  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_time delay = qk_.get_local_time();
-  reg_socket->b_transport(trans, delay);
+  const bool ok = write ? regs_.write32(address, value, delay) : regs_.read32(address, value, delay);
   qk_.set(delay);
-  if (trans.is_response_error())
-    SC_REPORT_ERROR("HostRuntime", ("register access failed at " + std::to_string(address)).c_str());
+  if (!ok) SC_REPORT_ERROR("HostRuntime", ("register access failed at " + std::to_string(address)).c_str());
   return value;
 }
 
 void HostRuntime::transfer(bool write, std::uint64_t address, std::uint64_t bytes) {
   constexpr std::uint64_t kBurst = 1 << 20;
-  tlm::tlm_generic_payload trans;
   if (staging_.size() * sizeof(float) < std::min(bytes, kBurst)) staging_.resize(std::min(bytes, kBurst) / 4 + 1);
   while (bytes > 0) {
     const std::uint64_t n = std::min(bytes, kBurst);
-    trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    trans.set_address(address);
-    trans.set_data_ptr(reinterpret_cast<unsigned char*>(staging_.data()));
-    trans.set_data_length(unsigned(n));
-    trans.set_streaming_width(unsigned(n));
-    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     sc_time delay = qk_.get_local_time();
-    mem_socket->b_transport(trans, delay);
+    const bool ok = mem_.transfer(write, address, reinterpret_cast<unsigned char*>(staging_.data()), n, delay);
     qk_.set(delay);
-    if (trans.is_response_error()) SC_REPORT_ERROR("HostRuntime", "DRAM transfer failed");
+    if (!ok) SC_REPORT_ERROR("HostRuntime", "DRAM transfer failed");
     address += n;
     bytes -= n;
   }
@@ -88,12 +108,7 @@ void HostRuntime::transfer(bool write, std::uint64_t address, std::uint64_t byte
 }
 
 void HostRuntime::debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes) {
-  tlm::tlm_generic_payload trans;
-  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-  trans.set_address(address);
-  trans.set_data_ptr(static_cast<unsigned char*>(data));
-  trans.set_data_length(unsigned(bytes));
-  if (mem_socket->transport_dbg(trans) != bytes) SC_REPORT_ERROR("HostRuntime", "DRAM debug transfer failed");
+  if (!mem_.debug_transfer(write, address, data, bytes)) SC_REPORT_ERROR("HostRuntime", "DRAM debug transfer failed");
 }
 
 const RuntimeView& HostRuntime::view() {
@@ -186,13 +201,7 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   }
   rec.finish_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
   completed_++;
-  if (timeline_)
-    timeline_->add_lifetime("requests", "request " + std::to_string(rec.request.id), rec.request.arrival_s,
-                            rec.finish_s,
-                            {{"id", std::to_string(rec.request.id)},
-                             {"length", std::to_string(rec.request.length)},
-                             {"slot", std::to_string(slot)},
-                             {"start_s", JsonWriter::number(rec.start_s)}});
+  if (finish_observer_) finish_observer_(rec);
   policy_.on_completion(slot, rec.request);
   if (sink_) sink_(rec, inputs_ ? &outputs : nullptr);
   trace_slot_head(slot);

@@ -1,6 +1,15 @@
 // The host runtime: takes requests as they arrive, places them in batch slots
 // and runs the accelerator, all through the register map and the
-// sequence-completion interrupt, as host software would.
+// sequence-completion interrupt, as host software would. It knows the
+// accelerator only through the driver contract (hw/contract/): a register bus,
+// a memory bus (hw/contract/bus.h) and the interrupt line.
+//
+// Probe (end of elaboration, before any measurement): reads ID (the 0xEBA7
+// signature) and CAPS by debug access and refuses a policy that needs more
+// slots or a deeper slot queue, or a network with more layers, than the
+// accelerator offers (InputError naming the key); programs WEIGHTS_LO/HI with
+// the DRAM address where it laid out the weight image. Debug accesses take no
+// time and count no energy, as a real driver's probe happens before a run.
 //
 // Models: inputs written to DRAM before a sequence is queued, outputs read
 // back after its completion interrupt, each as one timed DRAM transfer; a
@@ -10,7 +19,6 @@
 // Ignores: OS scheduling, PCIe, cache effects, host compute time.
 #pragma once
 
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <csignal>
@@ -20,11 +28,10 @@
 #include <map>
 #include <string>
 #include <systemc>
-#include <tlm>
 #include <vector>
 
 #include "common/experiment.h"
-#include "hw/timeline.h"
+#include "hw/contract/bus.h"
 #include "runtime/policy.h"
 
 namespace ebatch {
@@ -48,8 +55,6 @@ struct RequestRecord {
 
 class HostRuntime : public sc_core::sc_module {
  public:
-  tlm_utils::simple_initiator_socket<HostRuntime> reg_socket;
-  tlm_utils::simple_initiator_socket<HostRuntime> mem_socket;
   sc_core::sc_in<bool> irq;
   // Waveforms: request id in each slot's head (-1 empty), requests waiting.
   sc_core::sc_vector<sc_core::sc_signal<std::int64_t>> slot_request;
@@ -62,12 +67,30 @@ class HostRuntime : public sc_core::sc_module {
 
   SC_HAS_PROCESS(HostRuntime);
   HostRuntime(sc_core::sc_module_name name, const Experiment& experiment, std::vector<Request> requests,
-              BatchingPolicy& policy);
+              BatchingPolicy& policy, RegisterBus& regs, MemoryBus& mem);
+
+  // What the probe read (valid after elaboration).
+  struct Capabilities {
+    std::uint32_t platform = 0;  // ID bits 0-15 (0 E-PUR, 1 TPU)
+    int slots = 0, queue_depth = 0, layers = 0;
+  };
+  const Capabilities& capabilities() const { return caps_; }
+  // Reads ID and CAPS, checks them against the policy and network, programs WEIGHTS_LO/HI;
+  // throws InputError on a mismatch. Runs at the end of elaboration.
+  void probe();
 
   void set_functional(InputProvider inputs) { inputs_ = std::move(inputs); }
   void set_completion_sink(CompletionSink sink) { sink_ = std::move(sink); }
   void set_tracing(bool on) { tracing_ = on; }
-  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
+  // Called when a request's result is back on the host, before the policy and the sink hear of it
+  // (the testbench records request lifetimes on its timeline here).
+  void set_finish_observer(std::function<void(const RequestRecord&)> observer) {
+    finish_observer_ = std::move(observer);
+  }
+  // DRAM layout: the weight image at this address (default 0), the slot buffers after it.
+  // Call before elaboration ends (tests move the image to check WEIGHTS_LO/HI).
+  void set_weight_image_address(std::uint64_t address);
+  std::uint64_t weight_image_address() const { return weights_address_; }
   // A flag set from a signal handler (Ctrl-C): when non-zero the runtime stops between
   // commands and the run ends early, interrupted() true.
   void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
@@ -90,8 +113,8 @@ class HostRuntime : public sc_core::sc_module {
 
  private:
   void main();
+  void end_of_elaboration() override { probe(); }
   std::uint32_t access_reg(bool write, std::uint32_t address, std::uint32_t value);
-  tlm::tlm_generic_payload reg_trans_;  // reused by every register access (a hot path)
   std::uint32_t read_reg(std::uint32_t address) { return access_reg(false, address, 0); }
   void write_reg(std::uint32_t address, std::uint32_t value) { access_reg(true, address, value); }
   // Command registers keep their value between commands: write only what changes, as a driver
@@ -131,7 +154,11 @@ class HostRuntime : public sc_core::sc_module {
   std::vector<FailedRequest> failed_;
   void fail_request(int slot, std::int64_t request_id, std::uint32_t code);
   void trace_slot_head(int slot);  // waveforms: the request now at the head of the slot
-  Timeline* timeline_ = nullptr;
+  std::function<void(const RequestRecord&)> finish_observer_;
+  RegisterBus& regs_;
+  MemoryBus& mem_;
+  Capabilities caps_;
+  std::uint64_t weights_address_ = 0, weight_image_bytes_ = 0;
   std::string error_;
   double finish_time_s_ = 0;
   std::vector<float> staging_;

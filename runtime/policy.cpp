@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/errors.h"
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 namespace {

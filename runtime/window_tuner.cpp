@@ -5,7 +5,7 @@
 #include <deque>
 
 #include "common/units.h"
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 #include "runtime/policy.h"
 
 namespace ebatch {

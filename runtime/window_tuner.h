@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/experiment.h"
-#include "hw/pass_estimator.h"
+#include "hw/contract/pass_estimator.h"
 
 namespace ebatch {
 

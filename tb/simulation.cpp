@@ -16,10 +16,12 @@
 #include "common/latency_histogram.h"
 #include "common/rnn_weights.h"
 #include "common/units.h"
+#include "hw/contract/tlm_bus.h"
 #include "hw/dram.h"
 #include "hw/epur/epur_accelerator.h"
 #include "hw/epur/epur_plan.h"
 #include "hw/functional_engine.h"
+#include "hw/timeline.h"
 #include "hw/tlm_checker.h"
 #include "hw/tpu/tpu_accelerator.h"
 #include "hw/tpu/tpu_plan.h"
@@ -43,6 +45,7 @@ struct SystemTop : sc_core::sc_module {
   std::unique_ptr<BatchingPolicy> policy;
   Dram dram;
   std::unique_ptr<Accelerator> accelerator;
+  TlmHostBus host_bus;  // the runtime's register and memory buses over TLM
   HostRuntime runtime;
   sc_core::sc_signal<bool> irq;
 #ifdef EBATCH_CHECKS
@@ -56,18 +59,19 @@ struct SystemTop : sc_core::sc_module {
         policy(make_policy(e, window, window_reason)),
         dram("dram", e.hardware.dram, energy, false),
         accelerator(make_accelerator(e)),
-        runtime("runtime", e, std::move(requests), *policy),
+        host_bus("host_bus"),
+        runtime("runtime", e, std::move(requests), *policy, host_bus, host_bus),
         irq("irq") {
 #ifdef EBATCH_CHECKS
-    runtime.reg_socket.bind(reg_check.target);
+    host_bus.reg_socket.bind(reg_check.target);
     reg_check.initiator.bind(accelerator->regs);
-    runtime.mem_socket.bind(host_mem_check.target);
+    host_bus.mem_socket.bind(host_mem_check.target);
     host_mem_check.initiator.bind(dram.socket);
     accelerator->mem.bind(accelerator_mem_check.target);
     accelerator_mem_check.initiator.bind(dram.socket);
 #else
-    runtime.reg_socket.bind(accelerator->regs);
-    runtime.mem_socket.bind(dram.socket);
+    host_bus.reg_socket.bind(accelerator->regs);
+    host_bus.mem_socket.bind(dram.socket);
     accelerator->mem.bind(dram.socket);
 #endif
     accelerator->irq.bind(irq);
@@ -299,7 +303,13 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
     timeline = std::make_unique<Timeline>(outputs.timeline_json, e.output.trace_from_s, e.output.trace_to_s);
     top.accelerator->set_timeline(timeline.get());
     top.dram.set_timeline(timeline.get());
-    top.runtime.set_timeline(timeline.get());
+    top.runtime.set_finish_observer([t = timeline.get()](const RequestRecord& rec) {
+      t->add_lifetime("requests", "request " + std::to_string(rec.request.id), rec.request.arrival_s, rec.finish_s,
+                      {{"id", std::to_string(rec.request.id)},
+                       {"length", std::to_string(rec.request.length)},
+                       {"slot", std::to_string(rec.slot)},
+                       {"start_s", JsonWriter::number(rec.start_s)}});
+    });
   }
 
   sc_core::sc_start();

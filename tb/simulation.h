@@ -3,8 +3,8 @@
 // gathers the statistics. SystemC elaborates once per process, so call
 // run_experiment() once per process.
 //
-// System top:  HostRuntime --reg_socket--> Accelerator.regs   (register map)
-//              HostRuntime --mem_socket--> Dram.socket        (inputs, outputs)
+// System top:  HostRuntime -> TlmHostBus --reg_socket--> Accelerator.regs   (register map)
+//              HostRuntime -> TlmHostBus --mem_socket--> Dram.socket        (inputs, outputs)
 //              Accelerator --mem--------> Dram.socket         (weights, activations)
 //              Accelerator.irq ---sc_signal<bool>---> HostRuntime.irq
 #pragma once

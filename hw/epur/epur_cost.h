@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "common/experiment.h"
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 

@@ -22,7 +22,7 @@
 #include <cstdint>
 
 #include "common/experiment.h"
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 

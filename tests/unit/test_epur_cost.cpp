@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/epur/epur_cost.h"
-#include "hw/slot_engine.h"
 #include "tests/test_support.h"
 #include "tests/unit/epur_closed_form.h"
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/epur/epur_cost.h"
 #include "hw/epur/epur_plan.h"
-#include "hw/slot_engine.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"
 #include "tests/test_support.h"

@@ -1,4 +1,4 @@
-// SlotEngine (hw/slot_engine.h), kernel-free: slot queues, concatenation,
+// SlotEngine (hw/contract/slot_engine.h), kernel-free: slot queues, concatenation,
 // windows, padding, completions, layer ordering and bidirectional layers.
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 namespace {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/experiment.h"
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/tpu/tpu_cost.h"
 #include "tests/test_support.h"
 

@@ -1,6 +1,9 @@
 // The accelerator's register map: the only contract between the host runtime
 // and either platform (E-PUR or TPU). 32-bit registers, byte addresses.
 // docs/ARCHITECTURE.md lists the same map; keep both in step.
+// Debug (untimed) accesses, for a driver's probe: reads of every register
+// except the pops (DONE_POP, ERR_POP read 0 and pop nothing); writes of
+// WEIGHTS_LO/HI only.
 #pragma once
 
 #include <cstdint>
@@ -9,20 +12,21 @@ namespace ebatch::regs {
 
 constexpr std::uint32_t kId = 0x000;  // RO: kIdValue | platform (0 E-PUR, 1 TPU)
 constexpr std::uint32_t kIdValue = 0xEBA70000;
-constexpr std::uint32_t kCaps = 0x004;       // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)
-constexpr std::uint32_t kCtrl = 0x008;       // WO: bit 0 START the programmed command
-constexpr std::uint32_t kStatus = 0x00C;     // RO: bit 0 BUSY, bit 1 ERROR
-constexpr std::uint32_t kIrqStatus = 0x010;  // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
-constexpr std::uint32_t kIrqEnable = 0x014;  // RW: same bits
-constexpr std::uint32_t kCmdSteps = 0x018;   // RW: window N; 0 = as many steps as possible
-constexpr std::uint32_t kCmdLayers = 0x01C;  // RW: first layer (bits 0-7), last layer (bits 8-15)
-constexpr std::uint32_t kSlotMask0 = 0x020;  // RW: 8 words, bit s of word s/32 = slot s takes part
-constexpr std::uint32_t kDonePop = 0x040;    // RO, read pops: bit 31 valid, bits 0-15 slot
-constexpr std::uint32_t kDoneIdLo = 0x044;   // RO: request id of the entry last popped (low word)
-constexpr std::uint32_t kDoneIdHi = 0x048;   // RO: high word
-constexpr std::uint32_t kDoneCount = 0x04C;  // RO: completions waiting
-constexpr std::uint32_t kErrorCode = 0x050;  // RO: see ErrorCode
-constexpr std::uint32_t kWeightsLo = 0x054;  // RW: DRAM address of the weight image
+constexpr std::uint32_t kIdMask = 0xffff0000;  // the signature's bits
+constexpr std::uint32_t kCaps = 0x004;         // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)
+constexpr std::uint32_t kCtrl = 0x008;         // WO: bit 0 START the programmed command
+constexpr std::uint32_t kStatus = 0x00C;       // RO: bit 0 BUSY, bit 1 ERROR
+constexpr std::uint32_t kIrqStatus = 0x010;    // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
+constexpr std::uint32_t kIrqEnable = 0x014;    // RW: same bits
+constexpr std::uint32_t kCmdSteps = 0x018;     // RW: window N; 0 = as many steps as possible
+constexpr std::uint32_t kCmdLayers = 0x01C;    // RW: first layer (bits 0-7), last layer (bits 8-15)
+constexpr std::uint32_t kSlotMask0 = 0x020;    // RW: 8 words, bit s of word s/32 = slot s takes part
+constexpr std::uint32_t kDonePop = 0x040;      // RO, read pops: bit 31 valid, bits 0-15 slot
+constexpr std::uint32_t kDoneIdLo = 0x044;     // RO: request id of the entry last popped (low word)
+constexpr std::uint32_t kDoneIdHi = 0x048;     // RO: high word
+constexpr std::uint32_t kDoneCount = 0x04C;    // RO: completions waiting
+constexpr std::uint32_t kErrorCode = 0x050;    // RO: see ErrorCode
+constexpr std::uint32_t kWeightsLo = 0x054;    // RW: DRAM address of the weight image
 constexpr std::uint32_t kWeightsHi = 0x058;
 // Failed requests (a DRAM error response or an out-of-range address while reading a
 // sequence's inputs): the sequence is dropped from its slot, an entry is queued here and
@@ -79,6 +83,13 @@ constexpr const char* error_name(std::uint32_t code) {
       return "unknown error";
   }
 }
+
+constexpr std::uint32_t make_caps(std::uint32_t slots, std::uint32_t queue_depth, std::uint32_t layers) {
+  return (slots & 0xffff) | ((queue_depth & 0xff) << 16) | ((layers & 0xff) << 24);
+}
+constexpr std::uint32_t caps_slots(std::uint32_t caps) { return caps & 0xffff; }
+constexpr std::uint32_t caps_queue_depth(std::uint32_t caps) { return (caps >> 16) & 0xff; }
+constexpr std::uint32_t caps_layers(std::uint32_t caps) { return (caps >> 24) & 0xff; }
 
 constexpr std::uint32_t slot_reg(int slot, std::uint32_t offset) {
   return kSlotBase + std::uint32_t(slot) * kSlotStride + offset;

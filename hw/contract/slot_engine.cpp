@@ -1,4 +1,4 @@
-#include "hw/slot_engine.h"
+#include "hw/contract/slot_engine.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,32 +1,16 @@
-// Fast estimates of what a layer pass costs on a platform, without the SystemC
-// kernel: for the runtime's window tuner and for quick what-if loops. The
-// estimate uses the platform's own cost model, so it agrees with the timed
-// model except for DRAM contention and register/interrupt overheads.
+// What platforms' pass estimators (hw/contract/pass_estimator.h) share: their own
+// action counters, with joules per action looked up in the table once, and DRAM
+// bytes added per estimate.
 #pragma once
 
 #include <vector>
 
 #include "common/energy_table.h"
+#include "hw/contract/pass_estimator.h"
 #include "hw/energy_counters.h"
-#include "hw/slot_engine.h"
 
 namespace ebatch {
 
-struct PassEstimate {
-  double seconds = 0;
-  double dynamic_joules = 0;
-};
-
-class PassEstimator {
- public:
-  virtual ~PassEstimator() = default;
-  virtual PassEstimate estimate(const LayerPass& pass) = 0;
-  virtual double leakage_watts() const = 0;
-  virtual void reset() = 0;  // forget on-chip state (weights resident)
-};
-
-// What platforms' estimators share: their own action counters, with joules per action
-// looked up in the table once, and DRAM bytes added per estimate.
 class TableEstimator : public PassEstimator {
  public:
   double leakage_watts() const override { return leakage_w_; }
