@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
 #include "common/json_writer.h"
 #include "common/units.h"
@@ -192,8 +193,8 @@ int command_compare(const std::vector<std::string>& args) {
         .end_object();
   }
   j.end_array().end_object();
-  write_atomically(out + "/compare.csv", csv.str());
-  write_atomically(out + "/compare.json", j.str());
+  write_file_atomically(out + "/compare.csv", csv.str());
+  write_file_atomically(out + "/compare.json", j.str());
   for (const auto& r : rows) std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
   std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
   return 0;

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/config_reader.h"
 #include "common/errors.h"
 #include "common/experiment.h"
@@ -434,9 +435,9 @@ int command_reproduce(const std::vector<std::string>& args) {
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"
            "the throughput claim is the saturation row. Offered rate = "
         << c.moderate_load << " x the " << c.baseline << " saturation throughput.\n";
-  write_atomically(out + "/reproduce.csv", csv.str());
-  write_atomically(out + "/reproduce.json", j.str());
-  write_atomically(out + "/summary.txt", table.str());
+  write_file_atomically(out + "/reproduce.csv", csv.str());
+  write_file_atomically(out + "/reproduce.json", j.str());
+  write_file_atomically(out + "/summary.txt", table.str());
   std::cout << table.str();
   if (!vm.count("no-plots")) {
     const std::string script = std::string(EBATCH_SOURCE_DIR) + "/tools/plot.py";

@@ -10,9 +10,9 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
 #include "tb/simulation.h"
 #include "tools/cli.h"
@@ -20,16 +20,6 @@
 namespace fs = std::filesystem;
 
 namespace ebatch::cli {
-
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw InputError(path + ": cannot be written");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
-}
 
 std::string csv_quote(const std::string& s) {
   std::string out = "\"";
@@ -82,7 +72,7 @@ int command_run(const std::vector<std::string>& args) {
   std::error_code ec;
   const bool dir_existed = fs::exists(dir, ec);
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir + ": cannot create the output folder: " + ec.message());
+  if (ec) throw OutputError(dir, ec.message());
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
@@ -100,19 +90,25 @@ int command_run(const std::vector<std::string>& args) {
   sigemptyset(&stop.sa_mask);
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
+  // Bad input found while setting up (weights, inputs, DRAM size) or an output that cannot be
+  // written: leave nothing behind (the AtomicFiles have removed their temporaries).
+  auto leave_nothing = [&] {
+    fs::remove(dir + "/trace.tmp.vcd", ec);
+    if (!dir_existed) fs::remove_all(dir, ec);
+  };
   try {
     stats = run_experiment(e, outputs);
   } catch (const InputError&) {
-    // Bad input found while setting up (weights, inputs, DRAM size): leave nothing behind.
-    fs::remove(dir + "/trace.tmp.vcd", ec);
-    fs::remove(dir + "/requests.csv.tmp", ec);
-    if (!dir_existed) fs::remove_all(dir, ec);
+    leave_nothing();
+    throw;
+  } catch (const OutputError&) {
+    leave_nothing();
     throw;
   }
-  if (!outputs.vcd_base.empty()) fs::rename(dir + "/trace.tmp.vcd", dir + "/trace.vcd", ec);
-  write_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
-  write_atomically(dir + "/stats.json", stats_json(stats, e));
-  write_atomically(dir + "/wallclock.json", wallclock_json(stats));
+  if (!outputs.vcd_base.empty()) rename_into_place(dir + "/trace.tmp.vcd", dir + "/trace.vcd");
+  write_file_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
+  write_file_atomically(dir + "/stats.json", stats_json(stats, e));
+  write_file_atomically(dir + "/wallclock.json", wallclock_json(stats));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.interrupted.empty()) {
     std::cerr << "interrupted by " << stats.interrupted << ": " << stats.completed << " of " << stats.submitted

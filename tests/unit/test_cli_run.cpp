@@ -72,10 +72,15 @@ TEST(CliRun, InterruptedRunWritesPartialResultsMarkedIncomplete) {
       _exit(127);
     }
     ASSERT_GT(pid, 0);
-    // Wait until requests complete (requests.csv.tmp grows), then interrupt.
-    for (int i = 0; i < 600; ++i) {
+    // Wait until requests complete (requests.csv's temporary, requests.csv.tmp.PID.N, grows), then interrupt.
+    auto csv_bytes = [&dir] {
       std::error_code ec;
-      if (fs::exists(dir + "/requests.csv.tmp", ec) && fs::file_size(dir + "/requests.csv.tmp", ec) > 2000) break;
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename().string().rfind("requests.csv.tmp", 0) == 0) return fs::file_size(entry.path(), ec);
+      return std::uintmax_t(0);
+    };
+    for (int i = 0; i < 600; ++i) {
+      if (csv_bytes() > 2000) break;
       usleep(10000);
     }
     kill(pid, sig);
