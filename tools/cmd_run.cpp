@@ -15,6 +15,7 @@
 #include "common/atomic_file.h"
 #include "common/errors.h"
 #include "tb/simulation.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 
 namespace fs = std::filesystem;
@@ -51,6 +52,15 @@ YAML::Node localised_config(const Experiment& e, const std::string& dir) {
 }  // namespace
 
 int command_run(const std::vector<std::string>& args) {
+  // The keys of stats.json (tb/stats_schema.h): a Markdown table, or the Python module tools/stats_keys.py.
+  if (args.size() == 1 && (args[0] == "--describe-stats" || args[0] == "--describe-stats=markdown")) {
+    std::cout << stat::describe();
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--describe-stats=python") {
+    std::cout << stat::python_module();
+    return 0;
+  }
   const CommonArgs a = parse_common_args("run", args, true);
   if (a.help) {
     std::cout << "usage: ebatch run [EXPERIMENT.yaml] [--set key=value]... [--out DIR]\n"
@@ -62,7 +72,9 @@ int command_run(const std::vector<std::string>& args) {
                  "  requests.csv   one row per request: id,length,arrival_s,start_s,finish_s,latency_s,slot\n"
                  "  outputs.npz    seq_<id> arrays of the last recurrent layer (simulation.functional: true)\n"
                  "  trace.vcd      waveforms (output.trace: control | full), trace.gtkw: gtkwave DIR/trace.gtkw\n"
-                 "  timeline.json  trace events for ui.perfetto.dev or chrome://tracing (output.timeline: true)\n";
+                 "  timeline.json  trace events for ui.perfetto.dev or chrome://tracing (output.timeline: true)\n"
+                 "ebatch run --describe-stats[=python] lists every stats.json key with its type, unit and\n"
+                 "meaning (a Markdown table, as in docs/STATS.md; or the Python module tools/stats_keys.py).\n";
     return 0;
   }
   std::vector<Override> overrides = a.overrides;

@@ -45,6 +45,7 @@
 #include "common/atomic_file.h"
 #include "common/config_reader.h"
 #include "common/errors.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
 
@@ -55,13 +56,10 @@ namespace ebatch::cli {
 namespace {
 
 constexpr std::size_t kMaxPoints = 100000;
-const std::vector<std::string> kDefaultMetrics = {"throughput_sequences_per_s",
-                                                  "latency_s.p50",
-                                                  "latency_s.p99",
-                                                  "energy_j.per_sequence",
-                                                  "dram.bytes_per_sequence",
-                                                  "step_slots.padding_fraction",
-                                                  "simulated_time_s"};
+const std::vector<std::string> kDefaultMetrics = {stat::kThroughput.path,           stat::kLatencyP50.path,
+                                                  stat::kLatencyP99.path,           stat::kEnergyPerSequence.path,
+                                                  stat::kDramBytesPerSequence.path, stat::kPaddingFraction.path,
+                                                  stat::kSimulatedTime.path};
 
 // One `dotted.key=value` of the sweep file, with the line that gives it.
 struct Setting {
@@ -321,7 +319,7 @@ std::string read_text(const std::string& path) {
 bool point_done(const Point& p) {
   std::error_code ec;
   return fs::exists(p.dir + "/stats.json", ec) && !fs::exists(p.dir + "/failed.txt", ec) &&
-         read_text(p.dir + "/stats.json").find("\"interrupted_by\"") == std::string::npos &&
+         read_text(p.dir + "/stats.json").find("\"" + stat::kInterruptedBy.name() + "\"") == std::string::npos &&
          fs::exists(p.dir + "/point.yaml", ec) && read_text(p.dir + "/point.yaml") == p.point_yaml;
 }
 

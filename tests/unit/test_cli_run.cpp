@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tb/stats_schema.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -40,7 +41,7 @@ TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
     EXPECT_TRUE(fs::exists(dir + "/" + file)) << file;
   EXPECT_TRUE(tmp_files(dir).empty()) << tmp_files(dir).front();
   const std::string stats = read_file(dir + "/stats.json");
-  EXPECT_NE(stats.find("\"requests_completed\""), std::string::npos);
+  EXPECT_NE(stats.find("\"" + ebatch::stat::kRequestsCompleted.name() + "\""), std::string::npos);
   // The host's measurements live apart, so stats.json depends on the experiment alone.
   EXPECT_EQ(stats.find("wall"), std::string::npos);
   EXPECT_NE(read_file(dir + "/wallclock.json").find("\"wall_clock_s\""), std::string::npos);
