@@ -32,6 +32,8 @@ Commands:
   run EXPERIMENT.yaml [--set key=value]... [--out DIR]
       Simulate an experiment; write stats.json, requests.csv, resolved.yaml
       (and outputs.npz, trace.vcd + trace.gtkw, timeline.json when asked) to DIR.
+  run --describe-stats[=python]
+      List every stats.json key with its type, unit and meaning (docs/STATS.md).
   compare EXPERIMENT.yaml [--policies none,padded,cellular,ebatch] [--baseline cellular]
           [--slots B] [--set key=value]... [--out DIR]
       Run the same requests under each policy; print one table with ratios to the
