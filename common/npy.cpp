@@ -1,11 +1,9 @@
 #include "common/npy.h"
 
 #define ZLIB_CONST
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -13,7 +11,9 @@
 #include <filesystem>
 #include <limits>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
+#include "common/zip_writer.h"
 
 namespace ebatch {
 namespace {
@@ -287,47 +287,6 @@ std::vector<Byte> read_whole_file(const std::string& path) {
   return buf;
 }
 
-// Writes to a temporary name in the same directory; commit() renames it into place.
-// If commit() is never reached the temporary file is removed.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path) : path_(path), tmp_(temporary_name(path)) {
-    f_ = std::fopen(tmp_.c_str(), "wb");
-    if (!f_) fail(path_, std::string("cannot create file: ") + std::strerror(errno));
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  static std::string temporary_name(const std::string& path) {
-    static std::atomic<unsigned> counter{0};
-    return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  }
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (f_) std::fclose(f_);
-    if (!committed_) std::remove(tmp_.c_str());
-  }
-
-  void write(const void* p, std::size_t n) {
-    if (n && std::fwrite(p, 1, n, f_) != n) {
-      fail(path_, std::string("write error: ") + std::strerror(errno));
-    }
-  }
-  void commit() {
-    bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
-    ok = (std::fclose(f_) == 0) && ok;
-    f_ = nullptr;
-    if (!ok) fail(path_, std::string("write error: ") + std::strerror(errno));
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    if (ec) fail(path_, "cannot rename temporary file into place: " + ec.message());
-    committed_ = true;
-  }
-
- private:
-  std::string path_, tmp_;
-  std::FILE* f_ = nullptr;
-  bool committed_ = false;
-};
-
 // --- npy encoding ------------------------------------------------------------------------------
 
 void check_array(const FloatArray& a, const std::string& where) {
@@ -374,17 +333,6 @@ void for_each_data_chunk(const std::vector<float>& data, Fn fn) {
     }
     fn(buf.data(), buf.size());
   }
-}
-
-std::uint32_t crc_update(std::uint32_t crc, const Byte* p, std::size_t n) {
-  uLong c = crc;
-  while (n > 0) {
-    const auto k = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
-    c = ::crc32(c, p, k);
-    p += k;
-    n -= k;
-  }
-  return static_cast<std::uint32_t>(c);
 }
 
 // --- zip reading -------------------------------------------------------------------------------
@@ -625,7 +573,7 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
     } else {
       fail(where, "unsupported compression method " + std::to_string(z.method) + " (only stored and deflate)");
     }
-    const std::uint32_t crc = crc_update(0, data, z.usize);
+    const std::uint32_t crc = zip_crc32(0, data, z.usize);
     if (crc != z.crc) {
       fail(where, "CRC-32 mismatch (stored " + hex32(z.crc) + ", computed " + hex32(crc) + ")");
     }
@@ -660,7 +608,7 @@ void write_npz(const std::string& path, const std::map<std::string, FloatArray>&
     std::string name;
     const FloatArray* array;
     std::vector<Byte> preamble;
-    std::uint64_t size, offset;
+    std::uint64_t size;
     std::uint32_t crc;
   };
   // Lay out the archive first: reject what needs zip64 before creating the file.
@@ -670,7 +618,7 @@ void write_npz(const std::string& path, const std::map<std::string, FloatArray>&
     const std::string name = key + ".npy";
     check_array(array, path + ": array '" + key + "'");
     if (name.size() > 0xFFFF) fail(path, "array name too long");
-    Member m{name, &array, npy_preamble(array.shape), 0, offset, 0};
+    Member m{name, &array, npy_preamble(array.shape), 0, 0};
     m.size = m.preamble.size() + 4 * std::uint64_t(array.data.size());
     offset += 30 + name.size() + m.size;
     cd_size += 46 + name.size();
@@ -680,54 +628,16 @@ void write_npz(const std::string& path, const std::map<std::string, FloatArray>&
     fail(path, "npz archives over 4 GiB or 65534 arrays are not supported");
   }
   for (Member& m : members) {
-    m.crc = crc_update(0, m.preamble.data(), m.preamble.size());
-    for_each_data_chunk(m.array->data, [&](const Byte* b, std::size_t n) { m.crc = crc_update(m.crc, b, n); });
+    m.crc = zip_crc32(0, m.preamble.data(), m.preamble.size());
+    for_each_data_chunk(m.array->data, [&](const Byte* b, std::size_t n) { m.crc = zip_crc32(m.crc, b, n); });
   }
-  // Fixed DOS timestamp 1980-01-01 00:00 keeps the output reproducible.
-  auto header = [](std::vector<Byte>& h, const Member& m) {
-    const bool utf8 = std::any_of(m.name.begin(), m.name.end(), [](char c) { return (c & 0x80) != 0; });
-    put_le(h, 20, 2);                // version needed: 2.0
-    put_le(h, utf8 ? 0x800 : 0, 2);  // flags
-    put_le(h, 0, 2);                 // method: stored
-    put_le(h, 0, 2);                 // time
-    put_le(h, 0x21, 2);              // date
-    put_le(h, m.crc, 4);
-    put_le(h, m.size, 4);
-    put_le(h, m.size, 4);
-    put_le(h, m.name.size(), 2);
-    put_le(h, 0, 2);  // extra length
-  };
-  AtomicFile f(path);
+  ZipWriter zip(path);
   for (const Member& m : members) {
-    std::vector<Byte> h;
-    put_le(h, 0x04034b50, 4);
-    header(h, m);
-    h.insert(h.end(), m.name.begin(), m.name.end());
-    h.insert(h.end(), m.preamble.begin(), m.preamble.end());
-    f.write(h.data(), h.size());
-    for_each_data_chunk(m.array->data, [&](const Byte* b, std::size_t n) { f.write(b, n); });
+    zip.begin_member(m.name, m.size, m.crc);
+    zip.write_data(m.preamble.data(), m.preamble.size());
+    for_each_data_chunk(m.array->data, [&](const Byte* b, std::size_t n) { zip.write_data(b, n); });
   }
-  std::vector<Byte> cd;
-  for (const Member& m : members) {
-    put_le(cd, 0x02014b50, 4);
-    put_le(cd, 0x0314, 2);  // made by: Unix, 2.0
-    header(cd, m);
-    put_le(cd, 0, 2);            // comment length
-    put_le(cd, 0, 2);            // disk
-    put_le(cd, 0, 2);            // internal attributes
-    put_le(cd, 0644u << 16, 4);  // external attributes: rw-r--r--
-    put_le(cd, m.offset, 4);
-    cd.insert(cd.end(), m.name.begin(), m.name.end());
-  }
-  put_le(cd, 0x06054b50, 4);
-  put_le(cd, 0, 4);  // disks
-  put_le(cd, members.size(), 2);
-  put_le(cd, members.size(), 2);
-  put_le(cd, cd_size, 4);
-  put_le(cd, offset, 4);
-  put_le(cd, 0, 2);  // comment length
-  f.write(cd.data(), cd.size());
-  f.commit();
+  zip.commit();
 }
 
 }  // namespace ebatch

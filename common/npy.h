@@ -6,7 +6,7 @@
 // are stored or deflated (numpy.savez / savez_compressed), with or without zip64
 // extra fields. Every value is converted to double (64-bit integers beyond 2^53 lose
 // precision). Writes float32 arrays only, npz members uncompressed, files replaced
-// atomically (temporary name in the same directory, then rename).
+// atomically (common/atomic_file.h; the archive through common/zip_writer.h).
 // Ignores: Fortran-order, structured, object (pickled) and string dtypes (rejected),
 // multi-disk and encrypted archives (rejected), npz members not named *.npy (skipped).
 //
@@ -52,9 +52,9 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
 // Serialises one array as .npy (format 1.0, or 2.0 if the header needs it), '<f4'.
 std::vector<unsigned char> encode_npy(const FloatArray& array);
 
-// Both write to "<path>.tmp.<pid>.<n>" and rename into place; InputError (naming the
-// path) if the file cannot be written or an array's shape does not match its data.
-// npz archives larger than 4 GiB (needing zip64) are rejected.
+// Both write through an AtomicFile (common/atomic_file.h): OutputError (naming the path)
+// if the file cannot be written; InputError if an array's shape does not match its data.
+// npz archives larger than 4 GiB (needing zip64) are rejected (InputError).
 void write_npy(const std::string& path, const FloatArray& array);
 void write_npz(const std::string& path, const std::map<std::string, FloatArray>& arrays);
 

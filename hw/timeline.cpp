@@ -1,26 +1,15 @@
 #include "hw/timeline.h"
 
-#include <unistd.h>
-
-#include <stdexcept>
-
 #include "common/json_writer.h"
 
 namespace ebatch {
 
 Timeline::Timeline(const std::string& path, double from_s, double to_s)
-    : path_(path), tmp_path_(path + ".tmp." + std::to_string(getpid())), from_s_(from_s), to_s_(to_s) {
-  file_ = std::fopen(tmp_path_.c_str(), "wb");
-  if (!file_) throw std::runtime_error(path + ": cannot be written");
-  std::fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", file_);
+    : file_(std::make_unique<AtomicFile>(path)), from_s_(from_s), to_s_(to_s) {
+  file_->write("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
 }
 
-Timeline::~Timeline() {
-  if (file_) {
-    std::fclose(file_);
-    std::remove(tmp_path_.c_str());
-  }
-}
+Timeline::~Timeline() = default;
 
 bool Timeline::in_window(double start_s, double end_s) const {
   return end_s >= from_s_ && (to_s_ <= 0 || start_s <= to_s_);
@@ -37,8 +26,8 @@ int Timeline::track_id(const std::string& group, const std::string& track, int& 
 }
 
 void Timeline::write_event(const std::string& body) {
-  std::fputs(events_ ? ",\n" : "", file_);
-  std::fputs(body.c_str(), file_);
+  if (events_) file_->write(",\n");
+  file_->write(body);
   ++events_;
 }
 
@@ -96,13 +85,9 @@ void Timeline::close() {
   for (const auto& [key, tid] : tids_)
     write_event("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " + std::to_string(key.first) + ", \"tid\": " +
                 std::to_string(tid) + ", \"args\": {\"name\": " + JsonWriter::escape(key.second) + "}}");
-  std::fputs("\n]}\n", file_);
-  const bool ok = std::fclose(file_) == 0;
-  file_ = nullptr;
-  if (!ok || std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp_path_.c_str());
-    throw std::runtime_error(path_ + ": write failed");
-  }
+  file_->write("\n]}\n");
+  const std::unique_ptr<AtomicFile> file = std::move(file_);
+  file->commit();
 }
 
 }  // namespace ebatch

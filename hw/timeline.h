@@ -13,9 +13,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/atomic_file.h"
 
 namespace ebatch {
 
@@ -34,7 +37,7 @@ class Timeline {
   // A lifetime that may overlap others: placed on the first free "lane N" track of `group`.
   void add_lifetime(const std::string& group, const std::string& name, double start_s, double end_s,
                     const Args& args = {});
-  // Writes the track names and renames the file into place.
+  // Writes the track names and renames the file into place (OutputError if it cannot).
   void close();
   std::uint64_t events() const { return events_; }
 
@@ -43,8 +46,7 @@ class Timeline {
   bool in_window(double start_s, double end_s) const;
   void write_event(const std::string& body);
 
-  std::string path_, tmp_path_;
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<AtomicFile> file_;  // null once closed
   double from_s_, to_s_;
   std::uint64_t events_ = 0;
   std::map<std::string, int> pids_;

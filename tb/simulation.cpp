@@ -7,10 +7,10 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <systemc>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
 #include "common/json_writer.h"
 #include "common/latency_histogram.h"
@@ -30,6 +30,7 @@
 #include "runtime/window_tuner.h"
 #include "tb/golden_reference.h"
 #include "tb/npz_stream.h"
+#include "tb/stats_schema.h"
 #include "tb/stimulus.h"
 #include "tb/waveform_files.h"
 #include "tb/workload.h"
@@ -204,12 +205,10 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   }
 
   // Per-request rows and outputs are streamed to disk as requests finish.
-  std::unique_ptr<std::ofstream> csv;
-  const std::string csv_tmp = outputs.requests_csv + ".tmp";
+  std::unique_ptr<AtomicFile> csv;
   if (!outputs.requests_csv.empty()) {
-    csv = std::make_unique<std::ofstream>(csv_tmp);
-    if (!*csv) throw InputError(outputs.requests_csv + ": cannot be written");
-    *csv << "id,length,arrival_s,start_s,finish_s,latency_s,slot\n";
+    csv = std::make_unique<AtomicFile>(outputs.requests_csv);
+    csv->write("id,length,arrival_s,start_s,finish_s,latency_s,slot\n");
   }
   std::unique_ptr<NpzStreamWriter> npz;
   if (e.simulation.functional && !outputs.outputs_npz.empty())
@@ -222,10 +221,10 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
     latencies.add(rec.finish_s - rec.request.arrival_s);
     if (csv) {
       char line[256];
-      std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d\n", (long long)rec.request.id,
-                    (long long)rec.request.length, rec.request.arrival_s, rec.start_s, rec.finish_s,
-                    rec.finish_s - rec.request.arrival_s, rec.slot);
-      *csv << line;
+      const int n = std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d\n", (long long)rec.request.id,
+                                  (long long)rec.request.length, rec.request.arrival_s, rec.start_s, rec.finish_s,
+                                  rec.finish_s - rec.request.arrival_s, rec.slot);
+      csv->write(line, std::min(sizeof line - 1, std::size_t(n)));
     }
     if (out) {
       if (npz)
@@ -316,9 +315,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   if (vcd) {
     sc_core::sc_close_vcd_trace_file(vcd);
     const std::string vcd_path = outputs.vcd_base + ".vcd";
-    if ((e.output.trace_from_s > 0 || e.output.trace_to_s > 0) &&
-        !window_vcd(vcd_path, e.output.trace_from_s, e.output.trace_to_s))
-      throw std::runtime_error(vcd_path + ": could not cut the trace window");
+    if (e.output.trace_from_s > 0 || e.output.trace_to_s > 0)
+      window_vcd(vcd_path, e.output.trace_from_s, e.output.trace_to_s);
     if (!outputs.gtkw.empty())
       write_gtkw(outputs.gtkw, outputs.gtkw_vcd_name, groups, sc_core::sc_time_stamp().to_seconds());
   }
@@ -353,11 +351,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   st.step_slots_padding = a.step_slots_padding;
   if (csv) {
     if (!st.interrupted.empty())  // the rows so far, and a last line that says they are not all
-      *csv << "# incomplete: interrupted by " << st.interrupted << " after " << st.completed << " of " << st.submitted
-           << " requests\n";
-    csv->close();
-    if (!*csv || std::rename(csv_tmp.c_str(), outputs.requests_csv.c_str()) != 0)
-      throw InputError(outputs.requests_csv + ": write failed");
+      csv->write("# incomplete: interrupted by " + st.interrupted + " after " + std::to_string(st.completed) + " of " +
+                 std::to_string(st.submitted) + " requests\n");
+    csv->commit();
   }
   if (npz) npz->close();
   st.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
@@ -365,97 +361,107 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
 }
 
 std::string stats_json(const RunStats& s, const Experiment& e) {
+  using namespace stat;  // the keys, their order and meaning: tb/stats_schema.h
+  auto n = [](const Stat& key) { return key.name(); };
   JsonWriter j;
   j.begin_object();
-  j.value("experiment", s.experiment).value("platform", s.platform).value("policy", s.policy);
-  j.value("network", s.network).value("seed", static_cast<unsigned long long>(e.seed));
-  j.value("policy_description", s.policy_description);
-  if (s.window_steps > 0) j.value("window_steps", s.window_steps);
+  j.value(n(kExperiment), s.experiment).value(n(kPlatform), s.platform).value(n(kPolicy), s.policy);
+  j.value(n(kNetwork), s.network).value(n(kSeed), static_cast<unsigned long long>(e.seed));
+  j.value(n(kPolicyDescription), s.policy_description);
+  if (s.window_steps > 0) j.value(n(kWindowSteps), s.window_steps);
   if (!s.tuner_points.empty()) {
-    j.begin_array("tuner");
+    j.begin_array(n(kTuner));
     for (const auto& p : s.tuner_points)
       j.begin_object()
-          .value("window", p.window)
-          .value("energy_per_sequence_j", p.energy_per_sequence_j)
-          .value("p99_latency_s", p.p99_latency_s)
-          .value("mean_latency_s", p.mean_latency_s)
-          .value("throughput_per_s", p.throughput_per_s)
+          .value(n(kTunerWindow), p.window)
+          .value(n(kTunerEnergyPerSequence), p.energy_per_sequence_j)
+          .value(n(kTunerP99Latency), p.p99_latency_s)
+          .value(n(kTunerMeanLatency), p.mean_latency_s)
+          .value(n(kTunerThroughput), p.throughput_per_s)
           .end_object();
     j.end_array();
   }
-  j.value("complete", s.error.empty() && s.interrupted.empty() && s.failed.empty() && s.completed == s.submitted);
-  if (!s.error.empty()) j.value("error", s.error);
-  if (!s.interrupted.empty()) j.value("interrupted_by", s.interrupted);
-  j.value("requests_submitted", static_cast<long long>(s.submitted));
-  j.value("requests_completed", static_cast<long long>(s.completed));
-  j.value("requests_failed", static_cast<long long>(s.failed.size()));
+  j.value(n(kComplete), s.error.empty() && s.interrupted.empty() && s.failed.empty() && s.completed == s.submitted);
+  if (!s.error.empty()) j.value(n(kError), s.error);
+  if (!s.interrupted.empty()) j.value(n(kInterruptedBy), s.interrupted);
+  j.value(n(kRequestsSubmitted), static_cast<long long>(s.submitted));
+  j.value(n(kRequestsCompleted), static_cast<long long>(s.completed));
+  j.value(n(kRequestsFailed), static_cast<long long>(s.failed.size()));
   if (!s.failed.empty()) {
-    j.begin_array("failed_requests");
+    j.begin_array(n(kFailedRequests));
     for (const auto& f : s.failed)
       j.begin_object()
-          .value("id", static_cast<long long>(f.id))
-          .value("slot", f.slot)
-          .value("reason", f.reason)
-          .value("time_s", f.time_s)
+          .value(n(kFailedId), static_cast<long long>(f.id))
+          .value(n(kFailedSlot), f.slot)
+          .value(n(kFailedReason), f.reason)
+          .value(n(kFailedTime), f.time_s)
           .end_object();
     j.end_array();
   }
-  j.value("simulated_time_s", s.sim_time_s);
-  j.value("throughput_sequences_per_s", s.throughput_per_s);
-  j.begin_object("latency_s")
-      .value("mean", s.latency_s.mean)
-      .value("p50", s.latency_s.p50)
-      .value("p95", s.latency_s.p95)
-      .value("p99", s.latency_s.p99)
-      .value("max", s.latency_s.max)
-      .value("quantile_relative_error", s.latency_s.quantile_relative_error)
+  j.value(n(kSimulatedTime), s.sim_time_s);
+  j.value(n(kThroughput), s.throughput_per_s);
+  j.begin_object(n(kLatency))
+      .value(n(kLatencyMean), s.latency_s.mean)
+      .value(n(kLatencyP50), s.latency_s.p50)
+      .value(n(kLatencyP95), s.latency_s.p95)
+      .value(n(kLatencyP99), s.latency_s.p99)
+      .value(n(kLatencyMax), s.latency_s.max)
+      .value(n(kLatencyQuantileError), s.latency_s.quantile_relative_error)
       .end_object();
-  j.begin_object("energy_j");
-  j.value("total", s.energy.total_j()).value("dynamic", s.energy.dynamic_j).value("leakage", s.energy.leakage_j);
-  j.value("per_sequence", s.energy_per_sequence_j);
-  j.begin_object("components");
+  j.begin_object(n(kEnergy));
+  j.value(n(kEnergyTotal), s.energy.total_j())
+      .value(n(kEnergyDynamic), s.energy.dynamic_j)
+      .value(n(kEnergyLeakage), s.energy.leakage_j);
+  j.value(n(kEnergyPerSequence), s.energy_per_sequence_j);
+  j.begin_object(n(kComponents));
   for (const auto& [name, c] : s.energy.components) {
-    j.begin_object(name).value("total", c.total_j()).value("dynamic", c.dynamic_j).value("leakage", c.leakage_j);
-    j.begin_object("actions");
+    j.begin_object(name)
+        .value(n(kComponentTotal), c.total_j())
+        .value(n(kComponentDynamic), c.dynamic_j)
+        .value(n(kComponentLeakage), c.leakage_j);
+    j.begin_object(n(kActions));
     for (const auto& [action, joules] : c.action_j)
-      j.begin_object(action).value("count", c.action_counts.at(action)).value("energy", joules).end_object();
+      j.begin_object(action)
+          .value(n(kActionCount), c.action_counts.at(action))
+          .value(n(kActionEnergy), joules)
+          .end_object();
     j.end_object().end_object();
   }
   j.end_object().end_object();
-  j.begin_object("dram")
-      .value("bytes_read", static_cast<unsigned long long>(s.dram_bytes_read))
-      .value("bytes_written", static_cast<unsigned long long>(s.dram_bytes_written))
-      .value("bytes_per_sequence",
+  j.begin_object(n(kDram))
+      .value(n(kDramBytesRead), static_cast<unsigned long long>(s.dram_bytes_read))
+      .value(n(kDramBytesWritten), static_cast<unsigned long long>(s.dram_bytes_written))
+      .value(n(kDramBytesPerSequence),
              s.completed ? double(s.dram_bytes_read + s.dram_bytes_written) / double(s.completed) : 0.0)
-      .value("busy_fraction", s.dram_busy_fraction)
+      .value(n(kDramBusyFraction), s.dram_busy_fraction)
       .end_object();
-  j.begin_object("accelerator")
-      .value("commands", static_cast<unsigned long long>(s.commands))
-      .value("layer_passes", static_cast<unsigned long long>(s.passes))
-      .value("interrupts", static_cast<unsigned long long>(s.interrupts))
-      .value("compute_cycles", static_cast<unsigned long long>(s.compute_cycles))
-      .value("weight_load_bytes", static_cast<unsigned long long>(s.weight_load_bytes))
-      .value("weight_stream_bytes", static_cast<unsigned long long>(s.weight_stream_bytes))
-      .value("macs", s.macs)
-      .value("compute_utilisation", s.compute_utilisation)
+  j.begin_object(n(kAccelerator))
+      .value(n(kCommands), static_cast<unsigned long long>(s.commands))
+      .value(n(kLayerPasses), static_cast<unsigned long long>(s.passes))
+      .value(n(kInterrupts), static_cast<unsigned long long>(s.interrupts))
+      .value(n(kComputeCycles), static_cast<unsigned long long>(s.compute_cycles))
+      .value(n(kWeightLoadBytes), static_cast<unsigned long long>(s.weight_load_bytes))
+      .value(n(kWeightStreamBytes), static_cast<unsigned long long>(s.weight_stream_bytes))
+      .value(n(kMacs), s.macs)
+      .value(n(kComputeUtilisation), s.compute_utilisation)
       .end_object();
-  j.begin_object("step_slots")
-      .value("useful", s.step_slots_useful)
-      .value("padding", s.step_slots_padding)
-      .value("computed", s.step_slots_useful + s.step_slots_padding)
-      .value("padding_fraction", s.padding_fraction())
+  j.begin_object(n(kStepSlots))
+      .value(n(kStepSlotsUseful), s.step_slots_useful)
+      .value(n(kStepSlotsPadding), s.step_slots_padding)
+      .value(n(kStepSlotsComputed), s.step_slots_useful + s.step_slots_padding)
+      .value(n(kPaddingFraction), s.padding_fraction())
       .end_object();
   if (s.functional) {
-    j.begin_object("functional")
-        .value("precision", to_string(e.hardware.precision))
-        .value("sequences_compared", static_cast<long long>(s.compared))
-        .value("mismatches", static_cast<long long>(s.mismatches))
-        .value("max_abs_error", s.max_abs_error)
-        .value("max_rel_error", s.max_rel_error);
-    if (!s.first_mismatch.empty()) j.value("first_mismatch", s.first_mismatch);
+    j.begin_object(n(kFunctional))
+        .value(n(kFunctionalPrecision), to_string(e.hardware.precision))
+        .value(n(kSequencesCompared), static_cast<long long>(s.compared))
+        .value(n(kMismatches), static_cast<long long>(s.mismatches))
+        .value(n(kMaxAbsError), s.max_abs_error)
+        .value(n(kMaxRelError), s.max_rel_error);
+    if (!s.first_mismatch.empty()) j.value(n(kFirstMismatch), s.first_mismatch);
     j.end_object();
   }
-  j.value("sequence_layer_steps", static_cast<long long>(s.sequence_layer_steps));
+  j.value(n(kSequenceLayerSteps), static_cast<long long>(s.sequence_layer_steps));
   j.end_object();
   return j.str();
 }

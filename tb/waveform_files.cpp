@@ -6,28 +6,30 @@
 #include <map>
 #include <sstream>
 
+#include "common/atomic_file.h"
+#include "common/errors.h"
+
 namespace ebatch {
 
-bool window_vcd(const std::string& path, double from_s, double to_s) {
+void window_vcd(const std::string& path, double from_s, double to_s) {
   std::ifstream in(path);
-  if (!in) return false;
-  const std::string tmp = path + ".window";
-  std::ofstream out(tmp);
-  if (!out) return false;
+  if (!in) throw OutputError(path, "cannot read the trace back to cut its window");
+  AtomicFile out(path);  // replaces the input when committed
+  auto put = [&out](const std::string& line) { out.write(line + "\n"); };
   const auto from_ns = static_cast<long long>(std::floor(from_s * 1e9));
   const long long to_ns = to_s > 0 ? static_cast<long long>(std::ceil(to_s * 1e9)) : -1;
   std::string line;
   while (std::getline(in, line)) {  // header, copied as it is
-    out << line << "\n";
+    put(line);
     if (line.find("$enddefinitions") != std::string::npos) break;
   }
   std::map<std::string, std::string> value;  // identifier -> its last value change line
   bool inside = false;
   long long now = 0;
   auto open_window = [&] {
-    out << "#" << from_ns << "\n$dumpvars\n";
-    for (const auto& [id, change] : value) out << change << "\n";
-    out << "$end\n";
+    put("#" + std::to_string(from_ns) + "\n$dumpvars");
+    for (const auto& [id, change] : value) put(change);
+    put("$end");
     inside = true;
   };
   bool in_comment = false;
@@ -44,11 +46,11 @@ bool window_vcd(const std::string& path, double from_s, double to_s) {
         open_window();
         if (now == from_ns) continue;  // "#from" is already written
       }
-      if (inside) out << line << "\n";
+      if (inside) put(line);
       continue;
     }
     if (line[0] == '$') {
-      if (inside) out << line << "\n";
+      if (inside) put(line);
       continue;
     }
     // A value change: scalar "0!" or vector/real "b101 !" / "r1.5 !".
@@ -56,17 +58,16 @@ bool window_vcd(const std::string& path, double from_s, double to_s) {
     const std::string id =
         (kind == 'b' || kind == 'B' || kind == 'r' || kind == 'R') ? line.substr(line.find(' ') + 1) : line.substr(1);
     value[id] = line;
-    if (inside) out << line << "\n";
+    if (inside) put(line);
   }
   if (!inside) open_window();
-  out.close();
   in.close();
-  return out.good() && std::rename(tmp.c_str(), path.c_str()) == 0;
+  out.commit();
 }
 
 void write_gtkw(const std::string& path, const std::string& vcd_file, const std::vector<WaveGroup>& groups,
                 double end_s) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out << "[*] GTKWave save file written by ebatch: gtkwave " << path << "\n";
   out << "[dumpfile] \"" << vcd_file << "\"\n";
   out << "[timestart] 0\n[size] 1400 900\n[pos] -1 -1\n";
@@ -95,6 +96,7 @@ void write_gtkw(const std::string& path, const std::string& vcd_file, const std:
     }
     out << "@1000200\n-" << g.name << "\n";
   }
+  write_file_atomically(path, out.str());
 }
 
 }  // namespace ebatch

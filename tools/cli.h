@@ -18,8 +18,6 @@ struct CommonArgs {
 // Parses "[EXPERIMENT] [--set k=v]... [--out DIR]"; usage errors are InputError.
 CommonArgs parse_common_args(const std::string& command, const std::vector<std::string>& args, bool with_out);
 std::string default_experiment();
-// Writes `text` to path.tmp, then renames it into place (InputError on failure).
-void write_atomically(const std::string& path, const std::string& text);
 // A CSV field in double quotes, inner quotes doubled (RFC 4180).
 std::string csv_quote(const std::string& s);
 

@@ -12,9 +12,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
 #include "common/json_writer.h"
 #include "common/units.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
 
@@ -24,10 +26,8 @@ namespace fs = std::filesystem;
 namespace ebatch::cli {
 namespace {
 
-struct Row {
-  std::string policy, description;
-  double throughput = 0, p50 = 0, p99 = 0, energy_per_seq = 0, padding = 0, dram_per_seq = 0, sim_time = 0;
-  long long completed = 0;
+struct Row : stat::Summary {
+  std::string policy;
 };
 
 int run_child(const std::vector<std::string>& args) {
@@ -48,18 +48,9 @@ int run_child(const std::vector<std::string>& args) {
 }
 
 Row read_row(const std::string& policy, const std::string& stats_path) {
-  const YAML::Node s = YAML::LoadFile(stats_path);
   Row r;
+  static_cast<stat::Summary&>(r) = stat::read_summary(stats_path);
   r.policy = policy;
-  r.description = s["policy_description"].as<std::string>();
-  r.throughput = s["throughput_sequences_per_s"].as<double>();
-  r.p50 = s["latency_s"]["p50"].as<double>();
-  r.p99 = s["latency_s"]["p99"].as<double>();
-  r.energy_per_seq = s["energy_j"]["per_sequence"].as<double>();
-  r.padding = s["step_slots"]["padding_fraction"].as<double>();
-  r.dram_per_seq = s["dram"]["bytes_per_sequence"].as<double>();
-  r.sim_time = s["simulated_time_s"].as<double>();
-  r.completed = s["requests_completed"].as<long long>();
   return r;
 }
 
@@ -192,8 +183,8 @@ int command_compare(const std::vector<std::string>& args) {
         .end_object();
   }
   j.end_array().end_object();
-  write_atomically(out + "/compare.csv", csv.str());
-  write_atomically(out + "/compare.json", j.str());
+  write_file_atomically(out + "/compare.csv", csv.str());
+  write_file_atomically(out + "/compare.json", j.str());
   for (const auto& r : rows) std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
   std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
   return 0;

@@ -24,12 +24,14 @@
 #include <sstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/config_reader.h"
 #include "common/errors.h"
 #include "common/experiment.h"
 #include "common/json_writer.h"
 #include "common/units.h"
 #include "ebatch_version.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
 
@@ -116,18 +118,14 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
   return c;
 }
 
-struct Run {
+struct Run : stat::Summary {
   int load = 0;  // index into kLoads
   const PlatformEntry* platform = nullptr;
   const NetworkEntry* network = nullptr;
   std::string policy, dir;
   double offered_rate = 0;  // moderate load only
-  // Results (from stats.json).
+  // Results: the stat::Summary of its stats.json, and whether it is usable.
   bool ok = false;
-  std::string description;
-  double throughput = 0, mean = 0, p50 = 0, p99 = 0, energy_per_seq = 0, padding = 0, utilisation = 0;
-  double sim_time = 0;
-  long long completed = 0, window = 0;
   // Ratios to the baseline on the same network, platform and load.
   double throughput_x = 0, efficiency_x = 0, p99_x = 0;
 };
@@ -165,19 +163,8 @@ std::string run_command(const std::string& exe, const std::string& base, const s
 }
 
 void read_results(Run& r) {
-  const YAML::Node s = YAML::LoadFile(r.dir + "/stats.json");
-  r.ok = s["complete"].as<bool>();
-  r.description = s["policy_description"].as<std::string>();
-  r.throughput = s["throughput_sequences_per_s"].as<double>();
-  r.mean = s["latency_s"]["mean"].as<double>();
-  r.p50 = s["latency_s"]["p50"].as<double>();
-  r.p99 = s["latency_s"]["p99"].as<double>();
-  r.energy_per_seq = s["energy_j"]["per_sequence"].as<double>();
-  r.padding = s["step_slots"]["padding_fraction"].as<double>();
-  r.utilisation = s["accelerator"]["compute_utilisation"].as<double>();
-  r.sim_time = s["simulated_time_s"].as<double>();
-  r.completed = s["requests_completed"].as<long long>();
-  r.window = s["window_steps"] ? s["window_steps"].as<long long>() : 0;
+  static_cast<stat::Summary&>(r) = stat::read_summary(r.dir + "/stats.json");
+  r.ok = r.complete;
 }
 
 // Runs the batch J at a time; returns how many failed (their logs are named on stderr).
@@ -434,9 +421,9 @@ int command_reproduce(const std::vector<std::string>& args) {
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"
            "the throughput claim is the saturation row. Offered rate = "
         << c.moderate_load << " x the " << c.baseline << " saturation throughput.\n";
-  write_atomically(out + "/reproduce.csv", csv.str());
-  write_atomically(out + "/reproduce.json", j.str());
-  write_atomically(out + "/summary.txt", table.str());
+  write_file_atomically(out + "/reproduce.csv", csv.str());
+  write_file_atomically(out + "/reproduce.json", j.str());
+  write_file_atomically(out + "/summary.txt", table.str());
   std::cout << table.str();
   if (!vm.count("no-plots")) {
     const std::string script = std::string(EBATCH_SOURCE_DIR) + "/tools/plot.py";

@@ -10,26 +10,17 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "common/atomic_file.h"
 #include "common/errors.h"
 #include "tb/simulation.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 
 namespace fs = std::filesystem;
 
 namespace ebatch::cli {
-
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out) throw InputError(path + ": cannot be written");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot be written");
-}
 
 std::string csv_quote(const std::string& s) {
   std::string out = "\"";
@@ -61,6 +52,15 @@ YAML::Node localised_config(const Experiment& e, const std::string& dir) {
 }  // namespace
 
 int command_run(const std::vector<std::string>& args) {
+  // The keys of stats.json (tb/stats_schema.h): a Markdown table, or the Python module tools/stats_keys.py.
+  if (args.size() == 1 && (args[0] == "--describe-stats" || args[0] == "--describe-stats=markdown")) {
+    std::cout << stat::describe();
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--describe-stats=python") {
+    std::cout << stat::python_module();
+    return 0;
+  }
   const CommonArgs a = parse_common_args("run", args, true);
   if (a.help) {
     std::cout << "usage: ebatch run [EXPERIMENT.yaml] [--set key=value]... [--out DIR]\n"
@@ -72,7 +72,9 @@ int command_run(const std::vector<std::string>& args) {
                  "  requests.csv   one row per request: id,length,arrival_s,start_s,finish_s,latency_s,slot\n"
                  "  outputs.npz    seq_<id> arrays of the last recurrent layer (simulation.functional: true)\n"
                  "  trace.vcd      waveforms (output.trace: control | full), trace.gtkw: gtkwave DIR/trace.gtkw\n"
-                 "  timeline.json  trace events for ui.perfetto.dev or chrome://tracing (output.timeline: true)\n";
+                 "  timeline.json  trace events for ui.perfetto.dev or chrome://tracing (output.timeline: true)\n"
+                 "ebatch run --describe-stats[=python] lists every stats.json key with its type, unit and\n"
+                 "meaning (a Markdown table, as in docs/STATS.md; or the Python module tools/stats_keys.py).\n";
     return 0;
   }
   std::vector<Override> overrides = a.overrides;
@@ -82,7 +84,7 @@ int command_run(const std::vector<std::string>& args) {
   std::error_code ec;
   const bool dir_existed = fs::exists(dir, ec);
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir + ": cannot create the output folder: " + ec.message());
+  if (ec) throw OutputError(dir, ec.message());
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
@@ -100,19 +102,25 @@ int command_run(const std::vector<std::string>& args) {
   sigemptyset(&stop.sa_mask);
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
+  // Bad input found while setting up (weights, inputs, DRAM size) or an output that cannot be
+  // written: leave nothing behind (the AtomicFiles have removed their temporaries).
+  auto leave_nothing = [&] {
+    fs::remove(dir + "/trace.tmp.vcd", ec);
+    if (!dir_existed) fs::remove_all(dir, ec);
+  };
   try {
     stats = run_experiment(e, outputs);
   } catch (const InputError&) {
-    // Bad input found while setting up (weights, inputs, DRAM size): leave nothing behind.
-    fs::remove(dir + "/trace.tmp.vcd", ec);
-    fs::remove(dir + "/requests.csv.tmp", ec);
-    if (!dir_existed) fs::remove_all(dir, ec);
+    leave_nothing();
+    throw;
+  } catch (const OutputError&) {
+    leave_nothing();
     throw;
   }
-  if (!outputs.vcd_base.empty()) fs::rename(dir + "/trace.tmp.vcd", dir + "/trace.vcd", ec);
-  write_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
-  write_atomically(dir + "/stats.json", stats_json(stats, e));
-  write_atomically(dir + "/wallclock.json", wallclock_json(stats));
+  if (!outputs.vcd_base.empty()) rename_into_place(dir + "/trace.tmp.vcd", dir + "/trace.vcd");
+  write_file_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
+  write_file_atomically(dir + "/stats.json", stats_json(stats, e));
+  write_file_atomically(dir + "/wallclock.json", wallclock_json(stats));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.interrupted.empty()) {
     std::cerr << "interrupted by " << stats.interrupted << ": " << stats.completed << " of " << stats.submitted

@@ -42,8 +42,10 @@
 #include <sstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/config_reader.h"
 #include "common/errors.h"
+#include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
 
@@ -54,13 +56,10 @@ namespace ebatch::cli {
 namespace {
 
 constexpr std::size_t kMaxPoints = 100000;
-const std::vector<std::string> kDefaultMetrics = {"throughput_sequences_per_s",
-                                                  "latency_s.p50",
-                                                  "latency_s.p99",
-                                                  "energy_j.per_sequence",
-                                                  "dram.bytes_per_sequence",
-                                                  "step_slots.padding_fraction",
-                                                  "simulated_time_s"};
+const std::vector<std::string> kDefaultMetrics = {stat::kThroughput.path,           stat::kLatencyP50.path,
+                                                  stat::kLatencyP99.path,           stat::kEnergyPerSequence.path,
+                                                  stat::kDramBytesPerSequence.path, stat::kPaddingFraction.path,
+                                                  stat::kSimulatedTime.path};
 
 // One `dotted.key=value` of the sweep file, with the line that gives it.
 struct Setting {
@@ -320,7 +319,7 @@ std::string read_text(const std::string& path) {
 bool point_done(const Point& p) {
   std::error_code ec;
   return fs::exists(p.dir + "/stats.json", ec) && !fs::exists(p.dir + "/failed.txt", ec) &&
-         read_text(p.dir + "/stats.json").find("\"interrupted_by\"") == std::string::npos &&
+         read_text(p.dir + "/stats.json").find("\"" + stat::kInterruptedBy.name() + "\"") == std::string::npos &&
          fs::exists(p.dir + "/point.yaml", ec) && read_text(p.dir + "/point.yaml") == p.point_yaml;
 }
 
@@ -407,7 +406,7 @@ std::vector<std::size_t> run_gnu_parallel(const std::vector<std::string>& comman
   const std::string input = dir + "/.pending_commands", joblog = dir + "/.joblog";
   std::string text;
   for (const auto& c : commands) text += c + "\n";
-  write_atomically(input, text);
+  write_file_atomically(input, text);
   std::error_code ec;
   fs::remove(joblog, ec);
   std::cout.flush();
@@ -534,7 +533,7 @@ void write_sweep_csv(const Sweep& s, const std::string& out, std::vector<Outcome
     }
     csv += "\n";
   }
-  write_atomically(out + "/sweep.csv", csv);
+  write_file_atomically(out + "/sweep.csv", csv);
 }
 
 // Failed points on stderr; the exit code (0 all ok, 1 some failed).
@@ -598,8 +597,8 @@ void emit_slurm(const Sweep& s, const std::string& file, const std::string& out_
     << "cd " << shell_quote(cwd) << "\n"
     << "exec " << shell_quote(exe) << " sweep " << shell_quote(sweep_abs) << " --out " << shell_quote(out_abs)
     << " --aggregate-only\n";
-  write_atomically(file, a.str());
-  write_atomically(file + ".aggregate.sh", g.str());
+  write_file_atomically(file, a.str());
+  write_file_atomically(file + ".aggregate.sh", g.str());
   chmod(file.c_str(), 0755);
   chmod((file + ".aggregate.sh").c_str(), 0755);
 }
@@ -705,15 +704,15 @@ int command_sweep(const std::vector<std::string>& args) {
 
   // Folders: a point not done starts from an empty folder with its point.yaml.
   fs::create_directories(out + "/points", ec);
-  if (ec) throw InputError(out + ": cannot create the sweep folder: " + ec.message());
+  if (ec) throw OutputError(out, ec.message());
   for (std::size_t i = 0; i < s.points.size(); ++i) {
     if (done[i]) continue;
     fs::remove_all(s.points[i].dir, ec);
     fs::create_directories(s.points[i].dir, ec);
     if (ec) throw InputError(s.points[i].dir + ": cannot be created: " + ec.message());
-    write_atomically(s.points[i].dir + "/point.yaml", s.points[i].point_yaml);
+    write_file_atomically(s.points[i].dir + "/point.yaml", s.points[i].point_yaml);
   }
-  write_atomically(out + "/commands.txt", commands_text(s));
+  write_file_atomically(out + "/commands.txt", commands_text(s));
 
   if (!slurm.empty()) {
     emit_slurm(s, slurm, out_abs, exe);
@@ -746,7 +745,7 @@ int command_sweep(const std::vector<std::string>& args) {
     o.ok = rc == 0 && fs::exists(p.dir + "/stats.json");
     if (rc == 0 && !o.ok) o.note = "no stats.json";
     if (!o.ok) {  // recorded, so that a rerun does not take its stats.json (if any) for done
-      std::ofstream(p.dir + "/failed.txt") << "exit " << rc << "\n";
+      write_file_atomically(p.dir + "/failed.txt", "exit " + std::to_string(rc) + "\n");
     }
     progress.finished(o.ok);
   };

@@ -1,7 +1,9 @@
 // The `ebatch` command: validate and run experiments.
 //
 // Exit codes: 0 success; 2 bad input (usage, config, data files: one message,
-// nothing written); 1 the run itself failed (e.g. a result mismatch).
+// nothing written) or an output that cannot be written (OutputError: one message
+// "PATH: cannot be written: REASON", no temporary left); 1 the run itself failed
+// (e.g. a result mismatch).
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -30,6 +32,8 @@ Commands:
   run EXPERIMENT.yaml [--set key=value]... [--out DIR]
       Simulate an experiment; write stats.json, requests.csv, resolved.yaml
       (and outputs.npz, trace.vcd + trace.gtkw, timeline.json when asked) to DIR.
+  run --describe-stats[=python]
+      List every stats.json key with its type, unit and meaning (docs/STATS.md).
   compare EXPERIMENT.yaml [--policies none,padded,cellular,ebatch] [--baseline cellular]
           [--slots B] [--set key=value]... [--out DIR]
       Run the same requests under each policy; print one table with ratios to the
@@ -50,7 +54,8 @@ Options:
 
 EXPERIMENT defaults to configs/experiments/default.yaml. Keys are dotted paths
 into the experiment, e.g. --set policy.slots=16 --set hardware.frequency="1 GHz".
-Exit codes: 0 ok, 2 bad input (nothing written), 1 the run failed.
+Exit codes: 0 ok, 2 bad input or an output that cannot be written (nothing
+half-written is left), 1 the run failed.
 )";
 
 int command_validate(const std::vector<std::string>& args) {
@@ -121,6 +126,9 @@ int main_with_args(const std::vector<std::string>& argv) {
     throw InputError("ebatch: unknown command '" + command +
                      "' (commands: validate, run, compare, gemm, sweep, reproduce; see ebatch --help)");
   } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const OutputError& e) {  // "PATH: cannot be written: REASON", wherever it was thrown
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   }

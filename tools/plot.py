@@ -24,9 +24,11 @@ import os
 import re
 import sys
 
+import stats_keys as K  # the keys of stats.json, generated from tb/stats_schema.h
+
 PROG = "plot.py"
 FORMATS = ("png", "svg")
-DEFAULT_SWEEP_METRICS = "throughput_sequences_per_s,energy_j.per_sequence"
+DEFAULT_SWEEP_METRICS = ",".join([K.THROUGHPUT_SEQUENCES_PER_S, K.ENERGY_J_PER_SEQUENCE])
 
 # First dotted component of a key in an experiment config (what a sweep sweeps).
 CONFIG_SECTIONS = {"name", "description", "seed", "hardware", "energy", "network", "workload",
@@ -193,9 +195,9 @@ class Run:
         if not os.path.exists(self.stats_path):
             return os.path.basename(os.path.normpath(self.path))
         s = self.stats()
-        label = str(s.get("policy", os.path.basename(os.path.normpath(self.path))))
-        if s.get("policy") == "ebatch" and s.get("window_steps") is not None:
-            label += f" (N = {s['window_steps']})"
+        label = str(s.get(K.POLICY, os.path.basename(os.path.normpath(self.path))))
+        if s.get(K.POLICY) == "ebatch" and s.get(K.WINDOW_STEPS) is not None:
+            label += f" (N = {s[K.WINDOW_STEPS]})"
         return label
 
     def latencies(self):
@@ -272,7 +274,7 @@ def load_runs(paths):
         elif is_run_dir(path):
             r = Run(path)
             if prefix and os.path.exists(r.stats_path) and \
-                    os.path.basename(os.path.abspath(path)) == str(r.stats().get("policy")):
+                    os.path.basename(os.path.abspath(path)) == str(r.stats().get(K.POLICY)):
                 # a policy folder of a compare directory: name it by the compare directory
                 prefix = os.path.basename(os.path.dirname(os.path.abspath(path))) + ": "
             # without stats.json the label is the folder's name already
@@ -297,10 +299,10 @@ def experiment_title(runs, skip_missing=False):
             return ""
         s = r.stats()
         parts = []
-        if s.get("network") and s.get("platform"):
-            parts.append(f"{str(s['network']).upper()} on {platform_name(s['platform'])}")
-        if s.get("requests_submitted") is not None:
-            parts.append(f"{s['requests_submitted']} requests")
+        if s.get(K.NETWORK) and s.get(K.PLATFORM):
+            parts.append(f"{str(s[K.NETWORK]).upper()} on {platform_name(s[K.PLATFORM])}")
+        if s.get(K.REQUESTS_SUBMITTED) is not None:
+            parts.append(f"{s[K.REQUESTS_SUBMITTED]} requests")
         arrivals = arrivals_text(r.path)
         if arrivals:
             parts.append(arrivals)
@@ -366,33 +368,33 @@ def metric_axis(key, values):
     """(axis label with unit, scale factor) for a stats.json metric."""
     finite = [abs(v) for v in values if v is not None]
     top = max(finite) if finite else 1.0
-    if key in ("throughput_sequences_per_s", "throughput_per_s"):
+    if key in (K.THROUGHPUT_SEQUENCES_PER_S, "throughput_per_s"):
         return "throughput (sequences/s)", 1.0
-    if key.startswith("latency_s.") or key.startswith("latency_"):
+    if key.startswith(K.LATENCY_S + ".") or key.startswith("latency_"):
         unit, scale = time_unit(top)
         name = key.split(".")[-1].replace("latency_", "").replace("_s", "")
         return f"{LATENCY_NAMES.get(name, key)} ({unit})", scale
-    if key.startswith("energy_j."):
+    if key.startswith(K.ENERGY_J + "."):
         unit, scale = energy_unit(top)
-        rest = key[len("energy_j."):]
-        if rest == "per_sequence":
+        rest = key[len(K.ENERGY_J + "."):]
+        if key == K.ENERGY_J_PER_SEQUENCE:
             return f"energy per sequence ({unit})", scale
-        return f"energy {rest.replace('components.', '').replace('.', ' ')} ({unit})", scale
+        return f"energy {rest.replace(K.name(K.ENERGY_J_COMPONENTS) + '.', '').replace('.', ' ')} ({unit})", scale
     if key == "energy_per_sequence_j":
         unit, scale = energy_unit(top)
         return f"energy per sequence ({unit})", scale
-    if key.startswith("dram.bytes") or key.endswith("_bytes") or key.endswith("bytes_per_sequence"):
+    if key.startswith(K.DRAM + ".bytes") or key.endswith("_bytes") or key.endswith("bytes_per_sequence"):
         unit, scale = bytes_unit(top)
         what = "DRAM traffic per sequence" if key.endswith("per_sequence") else key
         return f"{what} ({unit})", scale
     if key.endswith("fraction") or key.endswith("utilisation"):
-        name = {"step_slots.padding_fraction": "padded step-slots",
-                "accelerator.compute_utilisation": "compute utilisation",
-                "dram.busy_fraction": "DRAM busy"}.get(key, key)
+        name = {K.STEP_SLOTS_PADDING_FRACTION: "padded step-slots",
+                K.ACCELERATOR_COMPUTE_UTILISATION: "compute utilisation",
+                K.DRAM_BUSY_FRACTION: "DRAM busy"}.get(key, key)
         return f"{name} (%)", 100.0
     if key.endswith("_s"):
         unit, scale = time_unit(top)
-        name = {"simulated_time_s": "simulated time", "wall_clock_s": "wall-clock time"}.get(key, key)
+        name = {K.SIMULATED_TIME_S: "simulated time", "wall_clock_s": "wall-clock time"}.get(key, key)
         return f"{name} ({unit})", scale
     return key, 1.0
 
@@ -479,20 +481,21 @@ def cmd_energy(args):
     runs = load_runs(args.dirs)
     bars = []  # (label, {component: (dynamic, leakage)} per sequence)
     for r in runs:
-        comps = r.stat("energy_j.components")
-        n = number(r.stat("requests_completed"))
+        comps = r.stat(K.ENERGY_J_COMPONENTS)
+        n = number(r.stat(K.REQUESTS_COMPLETED))
         if not isinstance(comps, dict) or not comps:
-            raise PlotError(f"{r.stats_path}: 'energy_j.components' is empty")
+            raise PlotError(f"{r.stats_path}: '{K.ENERGY_J_COMPONENTS}' is empty")
         if not n:
-            raise PlotError(f"{r.stats_path}: no completed requests (requests_completed = 0)")
+            raise PlotError(f"{r.stats_path}: no completed requests ({K.REQUESTS_COMPLETED} = 0)")
         per = {}
+        dynamic, leakage = K.name(K.ENERGY_J_COMPONENTS_COMPONENT_DYNAMIC), K.name(K.ENERGY_J_COMPONENTS_COMPONENT_LEAKAGE)
         for name, c in comps.items():
             try:
-                dyn, leak = number(c["dynamic"]), number(c["leakage"])
+                dyn, leak = number(c[dynamic]), number(c[leakage])
             except (KeyError, TypeError):
-                raise PlotError(f"{r.stats_path}: energy_j.components.{name} has no dynamic/leakage")
+                raise PlotError(f"{r.stats_path}: {K.ENERGY_J_COMPONENTS}.{name} has no dynamic/leakage")
             if dyn is None or leak is None:
-                raise PlotError(f"{r.stats_path}: energy_j.components.{name}: dynamic/leakage not numbers")
+                raise PlotError(f"{r.stats_path}: {K.ENERGY_J_COMPONENTS}.{name}: dynamic/leakage not numbers")
             per[name] = (dyn / n, leak / n)
         bars.append((r.label, per))
     _, plt = load_matplotlib()
@@ -848,7 +851,7 @@ def cmd_pareto(args):
 
 def cmd_tuner(args):
     runs = load_runs([args.dir])
-    with_table = [r for r in runs if os.path.exists(r.stats_path) and r.stats().get("tuner")]
+    with_table = [r for r in runs if os.path.exists(r.stats_path) and r.stats().get(K.TUNER)]
     if not with_table:
         where = runs[0].stats_path if len(runs) == 1 else os.path.join(args.dir, "*/stats.json")
         raise PlotError(f"{where}: empty 'tuner' table (window_steps was fixed, or the policy is not ebatch)")
@@ -857,9 +860,11 @@ def cmd_tuner(args):
     run = with_table[0]
     s = run.stats()
     table = []
-    for i, row in enumerate(s["tuner"]):
+    window, energy, p99 = (K.name(k) for k in (K.TUNER_I_WINDOW, K.TUNER_I_ENERGY_PER_SEQUENCE_J,
+                                                K.TUNER_I_P99_LATENCY_S))
+    for i, row in enumerate(s[K.TUNER]):
         try:
-            w, e, l = number(row["window"]), number(row["energy_per_sequence_j"]), number(row["p99_latency_s"])
+            w, e, l = number(row[window]), number(row[energy]), number(row[p99])
         except (KeyError, TypeError):
             raise PlotError(f"{run.stats_path}: tuner[{i}] lacks window, energy_per_sequence_j or p99_latency_s")
         if None in (w, e, l):
@@ -877,7 +882,7 @@ def cmd_tuner(args):
     l2 = ax2.plot(w, [t[2] * tscale for t in table], "s--", color="tab:orange", lw=1.8,
                   label="p99 latency")
     log2_axis_if_wide(ax, w)
-    chosen = number(s.get("window_steps"))
+    chosen = number(s.get(K.WINDOW_STEPS))
     handles = l1 + l2
     if chosen is not None:
         handles.append(ax.axvline(chosen, color="0.3", ls=":", lw=1.2,
@@ -890,7 +895,7 @@ def cmd_tuner(args):
     ax.set_ylim(bottom=0)
     ax2.set_ylim(bottom=0)
     ax2.grid(False)
-    desc = str(s.get("policy_description", ""))
+    desc = str(s.get(K.POLICY_DESCRIPTION, ""))
     slots = re.search(r"(\d+) slots", desc)
     pilot = re.search(r"tuner on (\d+) pilot requests", desc)
     sub = experiment_title([run]).split(",")[0]
@@ -1007,8 +1012,8 @@ def parser():
 
     s = sub.add_parser("pareto", help="energy against latency, Pareto front highlighted")
     s.add_argument("dir", metavar="SWEEP_DIR")
-    s.add_argument("--energy", default="energy_j.per_sequence", metavar="KEY")
-    s.add_argument("--latency", default="latency_s.p99", metavar="KEY")
+    s.add_argument("--energy", default=K.ENERGY_J_PER_SEQUENCE, metavar="KEY")
+    s.add_argument("--latency", default=K.LATENCY_S_P99, metavar="KEY")
     s.add_argument("--where", action="append", metavar="KEY=VALUE", help="keep only these points (repeatable)")
     common(s, "pareto")
     s.set_defaults(func=cmd_pareto)

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tb/stats_schema.h"
 #include "tests/test_support.h"
 
 namespace fs = std::filesystem;
@@ -40,7 +41,7 @@ TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
     EXPECT_TRUE(fs::exists(dir + "/" + file)) << file;
   EXPECT_TRUE(tmp_files(dir).empty()) << tmp_files(dir).front();
   const std::string stats = read_file(dir + "/stats.json");
-  EXPECT_NE(stats.find("\"requests_completed\""), std::string::npos);
+  EXPECT_NE(stats.find("\"" + ebatch::stat::kRequestsCompleted.name() + "\""), std::string::npos);
   // The host's measurements live apart, so stats.json depends on the experiment alone.
   EXPECT_EQ(stats.find("wall"), std::string::npos);
   EXPECT_NE(read_file(dir + "/wallclock.json").find("\"wall_clock_s\""), std::string::npos);
@@ -72,10 +73,15 @@ TEST(CliRun, InterruptedRunWritesPartialResultsMarkedIncomplete) {
       _exit(127);
     }
     ASSERT_GT(pid, 0);
-    // Wait until requests complete (requests.csv.tmp grows), then interrupt.
-    for (int i = 0; i < 600; ++i) {
+    // Wait until requests complete (requests.csv's temporary, requests.csv.tmp.PID.N, grows), then interrupt.
+    auto csv_bytes = [&dir] {
       std::error_code ec;
-      if (fs::exists(dir + "/requests.csv.tmp", ec) && fs::file_size(dir + "/requests.csv.tmp", ec) > 2000) break;
+      for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().filename().string().rfind("requests.csv.tmp", 0) == 0) return fs::file_size(entry.path(), ec);
+      return std::uintmax_t(0);
+    };
+    for (int i = 0; i < 600; ++i) {
+      if (csv_bytes() > 2000) break;
       usleep(10000);
     }
     kill(pid, sig);

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import stats_keys as K  # noqa: E402  the keys of stats.json (tools/stats_keys.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -57,10 +60,10 @@ def run_point(ebatch, tmp, sets):
     with open(os.path.join(out, "wallclock.json")) as f:
         stats.update(json.load(f))
     return {"wall_s": wall, "max_rss_mb": usage.ru_maxrss / 1024.0,
-            "steps": stats["sequence_layer_steps"],
-            "steps_per_s": stats["sequence_layer_steps"] / wall,
+            "steps": stats[K.SEQUENCE_LAYER_STEPS],
+            "steps_per_s": stats[K.SEQUENCE_LAYER_STEPS] / wall,
             "sim_wall_s": stats["wall_clock_s"],
-            "completed": stats["requests_completed"]}
+            "completed": stats[K.REQUESTS_COMPLETED]}
 
 
 def main():

@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import stats_keys as K  # noqa: E402  the keys of stats.json (tools/stats_keys.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = {"none": "{kind: none}", "padded": "{kind: padded, slots: 16}",
           "cellular": "{kind: cellular, slots: 16}",
@@ -89,16 +92,16 @@ def main():
                     continue
                 with open(os.path.join(out, "stats.json")) as f:
                     stats = json.load(f)
-                if not stats["complete"]:
+                if not stats[K.COMPLETE]:
                     status = 1
-                steps = stats["sequence_layer_steps"]
+                steps = stats[K.SEQUENCE_LAYER_STEPS]
                 def at(fraction):
                     if not samples:
                         return float("nan")
                     return min(samples, key=lambda s: abs(s[0] - fraction * wall))[1]
                 peak = max(s[1] for s in samples) if samples else float("nan")
                 row = {"platform": plat, "policy": pol, "wall_s": wall, "steps": steps,
-                       "steps_per_s": steps / wall, "completed": stats["requests_completed"],
+                       "steps_per_s": steps / wall, "completed": stats[K.REQUESTS_COMPLETED],
                        "rss_25_mb": at(0.25), "rss_50_mb": at(0.5), "rss_75_mb": at(0.75), "rss_peak_mb": peak,
                        "samples": len(samples)}
                 rows.append(row)
