@@ -74,6 +74,13 @@ class Accelerator : public sc_core::sc_module {
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   const AcceleratorStats& stats() const { return stats_; }
   double cycle_seconds() const { return cycle_.to_seconds(); }
+  // The platform's own waveform signals for output.trace: full, named below "accelerator.":
+  // compute busy lines and memory fill levels, in trace order.
+  struct PlatformSignals {
+    std::vector<std::pair<const sc_core::sc_signal<bool>*, std::string>> compute;
+    std::vector<std::pair<const sc_core::sc_signal<std::uint64_t>*, std::string>> memory;
+  };
+  virtual PlatformSignals platform_signals() const { return {}; }
   std::uint32_t error_code() const { return error_code_; }
 
  protected:

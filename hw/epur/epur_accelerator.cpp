@@ -7,12 +7,12 @@ namespace ebatch {
 EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy,
                                  int slots, int queue_depth)
     : Accelerator(name, experiment, energy, slots, queue_depth),
-      cu_busy("cu", std::size_t(experiment.hardware.epur.compute_units)),
+      cu_busy("cu", std::size_t(experiment.hardware.config<EpurConfig>().compute_units)),
       weight_buffer_bytes("weight_buffer_bytes"),
       cost_(experiment.hardware, experiment.network),
       actions_(energy, experiment.hardware.precision) {
   set_epur_capacities(energy, experiment.hardware);
-  const auto& e = experiment.hardware.epur;
+  const auto& e = experiment.hardware.config<EpurConfig>();
   stats_.unit_cycle_capacity_per_cycle = double(e.compute_units) * e.dot_product_width;
 }
 
@@ -59,6 +59,14 @@ void EpurAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantum
   stats_.output_bytes += c.output_dram_bytes;
   stats_.macs += c.macs;
   stats_.busy_unit_cycles += c.macs;
+}
+
+Accelerator::PlatformSignals EpurAccelerator::platform_signals() const {
+  PlatformSignals s;
+  for (std::size_t i = 0; i < cu_busy.size(); ++i)
+    s.compute.emplace_back(&cu_busy[i], "cu" + std::to_string(i) + ".busy");
+  s.memory.emplace_back(&weight_buffer_bytes, "weight_buffer.bytes");
+  return s;
 }
 
 }  // namespace ebatch

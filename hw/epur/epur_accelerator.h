@@ -25,6 +25,8 @@ class EpurAccelerator : public Accelerator {
 
   const EpurCostModel& cost_model() const { return cost_; }
 
+  PlatformSignals platform_signals() const override;
+
  protected:
   void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) override;
   std::uint32_t platform_id() const override { return 0; }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/epur/epur_config.h"
 #include "hw/slot_engine.h"
 
 namespace ebatch {

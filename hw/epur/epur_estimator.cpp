@@ -30,7 +30,7 @@ void EpurActionRecorder::record(const PassCost& c) {
 }
 
 void set_epur_capacities(EnergyCounters& counters, const HardwareConfig& hw) {
-  const auto& e = hw.epur;
+  const auto& e = hw.config<EpurConfig>();
   counters.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
   counters.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
   counters.set_capacity("intermediate_memory", double(e.intermediate_memory_bytes));

@@ -10,7 +10,8 @@ TpuAccelerator::TpuAccelerator(sc_core::sc_module_name name, const Experiment& e
       cost_(experiment.hardware, experiment.network),
       actions_(energy, experiment.hardware.precision) {
   set_tpu_capacities(energy, experiment.hardware);
-  stats_.unit_cycle_capacity_per_cycle = double(experiment.hardware.tpu.rows) * experiment.hardware.tpu.cols;
+  stats_.unit_cycle_capacity_per_cycle =
+      double(experiment.hardware.config<TpuConfig>().rows) * experiment.hardware.config<TpuConfig>().cols;
 }
 
 void TpuAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {
@@ -43,6 +44,13 @@ void TpuAccelerator::execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumk
   stats_.output_bytes += c.output_dram_bytes;
   stats_.macs += c.macs;
   stats_.busy_unit_cycles += c.macs;
+}
+
+Accelerator::PlatformSignals TpuAccelerator::platform_signals() const {
+  PlatformSignals s;
+  s.compute.emplace_back(&array_busy, "array.busy");
+  s.memory.emplace_back(&weight_fifo_bytes, "weight_fifo.bytes");
+  return s;
 }
 
 }  // namespace ebatch

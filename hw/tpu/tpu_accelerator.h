@@ -25,6 +25,8 @@ class TpuAccelerator : public Accelerator {
   TpuAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                  int queue_depth);
 
+  PlatformSignals platform_signals() const override;
+
  protected:
   void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) override;
   std::uint32_t platform_id() const override { return 1; }

@@ -36,9 +36,10 @@ double tpu_pass_seconds(const TpuPassCost& c, const HardwareConfig& hw) {
 
 void set_tpu_capacities(EnergyCounters& counters, const HardwareConfig& hw) {
   const int bytes = bytes_per_value(hw.precision);
-  counters.set_capacity("weight_fifo", double(hw.tpu.weight_fifo_tiles) * hw.tpu.rows * hw.tpu.cols * bytes);
-  counters.set_capacity("unified_buffer", double(hw.tpu.unified_buffer_bytes));
-  counters.set_capacity("accumulators", double(hw.tpu.accumulator_bytes));
+  const auto& tpu = hw.config<TpuConfig>();
+  counters.set_capacity("weight_fifo", double(tpu.weight_fifo_tiles) * tpu.rows * tpu.cols * bytes);
+  counters.set_capacity("unified_buffer", double(tpu.unified_buffer_bytes));
+  counters.set_capacity("accumulators", double(tpu.accumulator_bytes));
 }
 
 TpuEstimator::TpuEstimator(const HardwareConfig& hw, const NetworkSpec& net, const EnergyTable& table)
