@@ -136,19 +136,20 @@ void apply_override(const YAML::Node& root, const Override& o, ConfigOrigins& or
   origins.add(o.key, where, false);
 }
 
-LengthDistribution::Kind length_kind(const std::string& s) {
-  if (s == "empirical") return LengthDistribution::Kind::empirical;
-  if (s == "lognormal") return LengthDistribution::Kind::lognormal;
-  if (s == "uniform") return LengthDistribution::Kind::uniform;
-  if (s == "fixed") return LengthDistribution::Kind::fixed;
-  return LengthDistribution::Kind::trace;
+const EnumTable<LengthDistribution::Kind>& length_distributions() {
+  using K = LengthDistribution::Kind;
+  static const EnumTable<K> t{{K::empirical, "empirical"},
+                              {K::lognormal, "lognormal"},
+                              {K::uniform, "uniform"},
+                              {K::fixed, "fixed"},
+                              {K::trace, "trace"}};
+  return t;
 }
 
-Precision precision_of(const std::string& s) {
-  if (s == "int8") return Precision::int8;
-  if (s == "fp16") return Precision::fp16;
-  if (s == "bf16") return Precision::bf16;
-  return Precision::fp32;
+const EnumTable<ArrivalProcess::Kind>& arrival_processes() {
+  using K = ArrivalProcess::Kind;
+  static const EnumTable<K> t{{K::all_at_zero, "all_at_zero"}, {K::poisson, "poisson"}, {K::trace, "trace"}};
+  return t;
 }
 
 HardwareConfig parse_hardware(const ConfigSection& s) {
@@ -159,8 +160,8 @@ HardwareConfig parse_hardware(const ConfigSection& s) {
   s.string("source", "");
   hw.frequency_hz = s.frequency("frequency");
   if (hw.frequency_hz < 1e3 || hw.frequency_hz > 1e11) s.fail("frequency", "must be between 1 kHz and 100 GHz");
-  const auto& precisions = hw.platform->precisions;
-  hw.precision = precision_of(s.choice("precision", precisions, precisions.front()));
+  const auto& allowed = hw.platform->precisions;
+  hw.precision = *precisions().find(s.choice("precision", allowed, allowed.front()));
   hw.platform_config.reset(hw.platform->parse(s));
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
@@ -223,9 +224,8 @@ NetworkSpec parse_network(const ConfigSection& s) {
 
 LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net) {
   LengthDistribution d;
-  const std::string kind = s.choice("distribution", {"empirical", "lognormal", "uniform", "fixed", "trace"});
-  d.kind = length_kind(kind);
-  d.source = s.string("name", kind);
+  d.kind = s.choice("distribution", length_distributions());
+  d.source = s.string("name", length_distributions().name(d.kind));
   s.string("source", "");
   if (d.kind == LengthDistribution::Kind::trace) {
     s.finish();
@@ -304,10 +304,7 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
   w.seed = std::uint64_t(s.integer("seed", 0, std::numeric_limits<std::int64_t>::max(), std::int64_t(seed)));
   w.lengths = parse_lengths(s.section("lengths"), net);
   if (auto a = s.optional_section("arrivals")) {
-    const std::string process = a->choice("process", {"all_at_zero", "poisson", "trace"}, "all_at_zero");
-    w.arrivals.kind = process == "poisson" ? ArrivalProcess::Kind::poisson
-                      : process == "trace" ? ArrivalProcess::Kind::trace
-                                           : ArrivalProcess::Kind::all_at_zero;
+    w.arrivals.kind = a->choice("process", arrival_processes(), ArrivalProcess::Kind::all_at_zero);
     if (w.arrivals.kind == ArrivalProcess::Kind::poisson) {
       w.arrivals.rate_per_s = a->rate("rate");
       if (w.arrivals.rate_per_s <= 0) a->fail("rate", "must be positive");
