@@ -8,6 +8,7 @@
 // (a pointer to the registered spec) and never names a platform itself.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,7 @@ struct VocabularyEntry {
 struct PlatformSpec {
   std::string name;                     // the value of hardware.platform
   int order = 0;                        // position in listings ("is not one of ...")
+  std::uint32_t register_id = 0;        // the ID register's platform field (hw/register_map.h); unique
   std::vector<std::string> precisions;  // allowed hardware.precision; the first is the default
   std::vector<VocabularyEntry> energy_vocabulary;
   // Reads the platform's own keys of the hardware section (the loader reads name,

@@ -86,7 +86,6 @@ class Accelerator : public sc_core::sc_module {
  protected:
   // Adds the time of one layer pass to `qk` (and issues its DRAM transfers).
   virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) = 0;
-  virtual std::uint32_t platform_id() const = 0;
   // A DRAM transfer, split in bursts of at most kMaxBurst bytes (data is not moved:
   // functional values travel by debug transport). Returns false on an error response.
   // `timed` false: the DRAM sees and counts it, but its delay is not added to `qk`

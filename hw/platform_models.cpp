@@ -5,6 +5,10 @@ namespace ebatch {
 PlatformRegistrar::PlatformRegistrar(const PlatformSpec& spec, const PlatformModels& models) {
   if (spec.name != models.name)
     throw std::logic_error("platform '" + spec.name + "': models named '" + models.name + "'");
+  for (const PlatformSpec* other : PlatformRegistry::instance().all())
+    if (other->register_id == spec.register_id)
+      throw std::logic_error("platforms '" + other->name + "' and '" + spec.name + "' share register id " +
+                             std::to_string(spec.register_id));
   PlatformRegistry::instance().add(&spec);
   PlatformModelRegistry::instance().add(&models);
 }

@@ -50,6 +50,7 @@ void check(const HardwareConfig& hw, const NetworkSpec& net, const ConfigSection
 const PlatformSpec kSpec{
     "epur",
     0,
+    0,
     {"fp16", "fp32"},
     {
         {"dpu", {"mac_fp16", "mac_fp32"}, "dot-product units: one multiply-accumulate per lane"},

@@ -29,7 +29,6 @@ class TpuAccelerator : public Accelerator {
 
  protected:
   void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) override;
-  std::uint32_t platform_id() const override { return 1; }
 
  private:
   TpuCostModel cost_;

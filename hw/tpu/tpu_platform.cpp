@@ -40,6 +40,7 @@ void check(const HardwareConfig& hw, const NetworkSpec& net, const ConfigSection
 const PlatformSpec kSpec{
     "tpu",
     1,
+    1,
     {"int8", "bf16", "fp16", "fp32"},
     {
         {"array", {"mac_int8", "mac_bf16", "mac_fp16", "mac_fp32"}, "systolic array: one MAC per PE per cycle"},

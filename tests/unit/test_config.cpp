@@ -325,6 +325,8 @@ TEST(Registry, PlatformsAndPoliciesAreListedInTheirOrder) {
   EXPECT_EQ(policy_names(), "none, padded, cellular, ebatch");
   EXPECT_EQ(PolicyRegistry::instance().find("fifo"), nullptr);
   EXPECT_THROW(platform_named("gpu"), std::logic_error);
+  EXPECT_EQ(platform_named("epur")->register_id, 0u);  // the ID register's platform field
+  EXPECT_EQ(platform_named("tpu")->register_id, 1u);
   // Every platform names the energy vocabulary its table is checked against.
   for (const PlatformSpec* p : PlatformRegistry::instance().all()) {
     EXPECT_FALSE(p->energy_vocabulary.empty()) << p->name;
