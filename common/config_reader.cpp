@@ -12,6 +12,12 @@
 #include "common/units.h"
 
 namespace ebatch {
+
+std::string join_names(const std::vector<std::string>& names, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? separator : "") + names[i];
+  return out;
+}
 namespace fs = std::filesystem;
 
 void ConfigOrigins::add(const std::string& key_prefix, const std::string& origin, bool is_file) {
@@ -203,20 +209,24 @@ std::string ConfigSection::string(const std::string& key, const std::string& fal
 }
 
 std::string ConfigSection::choice(const std::string& key, std::initializer_list<const char*> options) const {
+  return choice(key, std::vector<std::string>(options.begin(), options.end()));
+}
+
+std::string ConfigSection::choice(const std::string& key, std::initializer_list<const char*> options,
+                                  const std::string& fallback) const {
+  return choice(key, std::vector<std::string>(options.begin(), options.end()), fallback);
+}
+
+std::string ConfigSection::choice(const std::string& key, const std::vector<std::string>& options) const {
   std::string value = scalar_text(key);
-  std::vector<std::string> names;
-  for (const char* o : options) {
-    if (value == o) return value;
-    names.emplace_back(o);
-  }
-  std::string reason = "'" + value + "' is not one of ";
-  for (size_t i = 0; i < names.size(); ++i) reason += (i ? ", " : "") + names[i];
-  const std::string near = nearest_name(value, names);
+  if (std::find(options.begin(), options.end(), value) != options.end()) return value;
+  std::string reason = "'" + value + "' is not one of " + join_names(options);
+  const std::string near = nearest_name(value, options);
   if (!near.empty()) reason += " (did you mean '" + near + "'?)";
   fail(key, reason);
 }
 
-std::string ConfigSection::choice(const std::string& key, std::initializer_list<const char*> options,
+std::string ConfigSection::choice(const std::string& key, const std::vector<std::string>& options,
                                   const std::string& fallback) const {
   if (!has(key)) {
     set_default(key, fallback);

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/enum_table.h"
 #include "common/errors.h"
 
 namespace ebatch {
@@ -74,6 +75,18 @@ class ConfigSection {
   std::string choice(const std::string& key, std::initializer_list<const char*> options) const;
   std::string choice(const std::string& key, std::initializer_list<const char*> options,
                      const std::string& fallback) const;
+  std::string choice(const std::string& key, const std::vector<std::string>& options) const;
+  std::string choice(const std::string& key, const std::vector<std::string>& options,
+                     const std::string& fallback) const;
+  // An enum value by its name in `table` (errors list the table's names).
+  template <class E>
+  E choice(const std::string& key, const EnumTable<E>& table) const {
+    return *table.find(choice(key, table.names()));
+  }
+  template <class E>
+  E choice(const std::string& key, const EnumTable<E>& table, E fallback) const {
+    return *table.find(choice(key, table.names(), table.name(fallback)));
+  }
   std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const;
   std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max, std::int64_t fallback) const;
   double number(const std::string& key, double min, double max) const;

@@ -31,12 +31,7 @@ struct EnergyTable {
   double leakage(const std::string& component, double capacity_bytes) const;
 };
 
-// Components and their actions that a platform's model counts.
-struct VocabularyEntry {
-  std::string component;
-  std::vector<std::string> actions;
-  std::string meaning;  // one line for docs and error messages
-};
+// Components and their actions that a platform's model counts (declared by the platform).
 const std::vector<VocabularyEntry>& energy_vocabulary(Platform platform);
 
 }  // namespace ebatch

@@ -1,5 +1,6 @@
 #include "common/experiment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -12,21 +13,48 @@
 namespace ebatch {
 namespace fs = std::filesystem;
 
-const char* to_string(CellType cell) { return cell == CellType::lstm ? "lstm" : "gru"; }
-const char* to_string(DirectionMerge merge) { return merge == DirectionMerge::concat ? "concat" : "sum"; }
-const char* to_string(PolicyConfig::Kind k) {
-  switch (k) {
-    case PolicyConfig::Kind::none:
-      return "none";
-    case PolicyConfig::Kind::padded:
-      return "padded";
-    case PolicyConfig::Kind::cellular:
-      return "cellular";
-    case PolicyConfig::Kind::ebatch:
-      return "ebatch";
-  }
-  return "?";
+const EnumTable<CellType>& cell_types() {
+  static const EnumTable<CellType> t{{CellType::lstm, "lstm"}, {CellType::gru, "gru"}};
+  return t;
 }
+const EnumTable<DirectionMerge>& direction_merges() {
+  static const EnumTable<DirectionMerge> t{{DirectionMerge::concat, "concat"}, {DirectionMerge::sum, "sum"}};
+  return t;
+}
+const EnumTable<OutputActivation>& output_activations() {
+  static const EnumTable<OutputActivation> t{
+      {OutputActivation::none, "none"}, {OutputActivation::softmax, "softmax"}, {OutputActivation::sigmoid, "sigmoid"}};
+  return t;
+}
+const char* to_string(CellType cell) { return cell_types().name(cell); }
+const char* to_string(DirectionMerge merge) { return direction_merges().name(merge); }
+const char* to_string(OutputActivation activation) { return output_activations().name(activation); }
+
+const EnumTable<TunerObjective>& tuner_objectives() {
+  static const EnumTable<TunerObjective> t{{TunerObjective::knee, "knee"},
+                                           {TunerObjective::min_energy_under_latency, "min_energy_under_latency"}};
+  return t;
+}
+const EnumTable<Refill>& refill_modes() {
+  static const EnumTable<Refill> t{{Refill::window_boundary, "window_boundary"}, {Refill::immediate, "immediate"}};
+  return t;
+}
+const EnumTable<BidirectionalMode>& bidirectional_modes() {
+  static const EnumTable<BidirectionalMode> t{{BidirectionalMode::whole_sequence, "whole_sequence"}};
+  return t;
+}
+const EnumTable<TraceLevel>& trace_levels() {
+  static const EnumTable<TraceLevel> t{
+      {TraceLevel::off, "off"}, {TraceLevel::control, "control"}, {TraceLevel::full, "full"}};
+  return t;
+}
+const EnumTable<ProgressMode>& progress_modes() {
+  static const EnumTable<ProgressMode> t{
+      {ProgressMode::automatic, "auto"}, {ProgressMode::on, "on"}, {ProgressMode::off, "off"}};
+  return t;
+}
+
+std::string policy_names() { return join_names(PolicyRegistry::instance().names()); }
 
 namespace {
 
@@ -108,47 +136,33 @@ void apply_override(const YAML::Node& root, const Override& o, ConfigOrigins& or
   origins.add(o.key, where, false);
 }
 
-LengthDistribution::Kind length_kind(const std::string& s) {
-  if (s == "empirical") return LengthDistribution::Kind::empirical;
-  if (s == "lognormal") return LengthDistribution::Kind::lognormal;
-  if (s == "uniform") return LengthDistribution::Kind::uniform;
-  if (s == "fixed") return LengthDistribution::Kind::fixed;
-  return LengthDistribution::Kind::trace;
+const EnumTable<LengthDistribution::Kind>& length_distributions() {
+  using K = LengthDistribution::Kind;
+  static const EnumTable<K> t{{K::empirical, "empirical"},
+                              {K::lognormal, "lognormal"},
+                              {K::uniform, "uniform"},
+                              {K::fixed, "fixed"},
+                              {K::trace, "trace"}};
+  return t;
 }
 
-Precision precision_of(const std::string& s) {
-  if (s == "int8") return Precision::int8;
-  if (s == "fp16") return Precision::fp16;
-  if (s == "bf16") return Precision::bf16;
-  return Precision::fp32;
+const EnumTable<ArrivalProcess::Kind>& arrival_processes() {
+  using K = ArrivalProcess::Kind;
+  static const EnumTable<K> t{{K::all_at_zero, "all_at_zero"}, {K::poisson, "poisson"}, {K::trace, "trace"}};
+  return t;
 }
 
 HardwareConfig parse_hardware(const ConfigSection& s) {
   HardwareConfig hw;
-  hw.platform = s.choice("platform", {"epur", "tpu"}) == "epur" ? Platform::epur : Platform::tpu;
+  const auto& platforms = PlatformRegistry::instance();
+  hw.platform = &platforms.get(s.choice("platform", platforms.names()));
   hw.name = s.string("name", to_string(hw.platform));
   s.string("source", "");
   hw.frequency_hz = s.frequency("frequency");
   if (hw.frequency_hz < 1e3 || hw.frequency_hz > 1e11) s.fail("frequency", "must be between 1 kHz and 100 GHz");
-  if (hw.platform == Platform::epur) {
-    hw.precision = precision_of(s.choice("precision", {"fp16", "fp32"}, "fp16"));
-    hw.epur.compute_units = int(s.integer("compute_units", 1, 64, 4));
-    hw.epur.dot_product_width = int(s.integer("dot_product_width", 1, 4096, 16));
-    hw.epur.mfu_width = int(s.integer("mfu_width", 1, 4096, 1));
-    hw.epur.weight_buffer_bytes = s.size("weight_buffer");
-    hw.epur.input_buffer_bytes = s.size("input_buffer");
-    hw.epur.intermediate_memory_bytes = s.size("intermediate_memory");
-  } else {
-    hw.precision = precision_of(s.choice("precision", {"int8", "bf16", "fp16", "fp32"}, "int8"));
-    const ConfigSection array = s.section("array");
-    hw.tpu.rows = int(array.integer("rows", 1, 4096));
-    hw.tpu.cols = int(array.integer("cols", 1, 4096));
-    array.finish();
-    hw.tpu.weight_fifo_tiles = int(s.integer("weight_fifo_tiles", 1, 64, 4));
-    hw.tpu.unified_buffer_bytes = s.size("unified_buffer");
-    hw.tpu.accumulator_bytes = s.size("accumulators");
-    hw.tpu.activation_width = int(s.integer("activation_width", 1, 65536, hw.tpu.cols));
-  }
+  const auto& allowed = hw.platform->precisions;
+  hw.precision = *precisions().find(s.choice("precision", allowed, allowed.front()));
+  hw.platform_config.reset(hw.platform->parse(s));
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
   hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");
@@ -192,16 +206,16 @@ NetworkSpec parse_network(const ConfigSection& s) {
   NetworkSpec n;
   n.name = s.string("name");
   n.source = s.string("source", "");
-  n.cell = s.choice("cell", {"lstm", "gru"}) == "lstm" ? CellType::lstm : CellType::gru;
+  n.cell = s.choice("cell", cell_types());
   n.input_size = int(s.integer("input_size", 1, 1 << 20));
   n.hidden_size = int(s.integer("hidden_size", 1, 1 << 20));
   n.num_layers = int(s.integer("layers", 1, 64));
   n.bidirectional = s.boolean("bidirectional", false);
-  n.merge = s.choice("merge", {"concat", "sum"}, "concat") == "concat" ? DirectionMerge::concat : DirectionMerge::sum;
+  n.merge = s.choice("merge", direction_merges(), DirectionMerge::concat);
   n.steps_per_second = s.number("steps_per_second", 0, 1e6, 0);
   if (auto out = s.optional_section("output")) {
     n.output.size = int(out->integer("size", 0, 1 << 22));
-    n.output.activation = out->choice("activation", {"none", "softmax", "sigmoid"}, "none");
+    n.output.activation = out->choice("activation", output_activations(), OutputActivation::none);
     out->finish();
   }
   s.finish();
@@ -210,9 +224,8 @@ NetworkSpec parse_network(const ConfigSection& s) {
 
 LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net) {
   LengthDistribution d;
-  const std::string kind = s.choice("distribution", {"empirical", "lognormal", "uniform", "fixed", "trace"});
-  d.kind = length_kind(kind);
-  d.source = s.string("name", kind);
+  d.kind = s.choice("distribution", length_distributions());
+  d.source = s.string("name", length_distributions().name(d.kind));
   s.string("source", "");
   if (d.kind == LengthDistribution::Kind::trace) {
     s.finish();
@@ -291,10 +304,7 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
   w.seed = std::uint64_t(s.integer("seed", 0, std::numeric_limits<std::int64_t>::max(), std::int64_t(seed)));
   w.lengths = parse_lengths(s.section("lengths"), net);
   if (auto a = s.optional_section("arrivals")) {
-    const std::string process = a->choice("process", {"all_at_zero", "poisson", "trace"}, "all_at_zero");
-    w.arrivals.kind = process == "poisson" ? ArrivalProcess::Kind::poisson
-                      : process == "trace" ? ArrivalProcess::Kind::trace
-                                           : ArrivalProcess::Kind::all_at_zero;
+    w.arrivals.kind = a->choice("process", arrival_processes(), ArrivalProcess::Kind::all_at_zero);
     if (w.arrivals.kind == ArrivalProcess::Kind::poisson) {
       w.arrivals.rate_per_s = a->rate("rate");
       if (w.arrivals.rate_per_s <= 0) a->fail("rate", "must be positive");
@@ -322,19 +332,12 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
 
 PolicyConfig parse_policy(const ConfigSection& s) {
   PolicyConfig p;
-  const std::string kind = s.choice("kind", {"none", "padded", "cellular", "ebatch"});
-  p.kind = kind == "none"       ? PolicyConfig::Kind::none
-           : kind == "padded"   ? PolicyConfig::Kind::padded
-           : kind == "cellular" ? PolicyConfig::Kind::cellular
-                                : PolicyConfig::Kind::ebatch;
-  auto only_for = [&](const char* key, PolicyConfig::Kind k) {
-    if (p.kind != k && s.has(key))
-      s.fail(key, std::string("only used by policy '") + to_string(k) + "', not '" + kind + "' (remove it, or --set " +
-                      s.key_path(key) + "=~)");
-  };
-  if (p.kind == PolicyConfig::Kind::none) {
+  const auto& policies = PolicyRegistry::instance();
+  p.kind = &policies.get(s.choice("kind", policies.names()));
+  const std::string& kind = p.kind->name;
+  if (p.kind->single_slot) {
     if (s.has("slots") && s.integer("slots", 0, 1 << 20) != 1)
-      s.fail("slots", "policy 'none' runs one sequence at a time: slots must be 1");
+      s.fail("slots", "policy '" + kind + "' runs one sequence at a time: slots must be 1");
     p.slots = int(s.integer("slots", 1, 1, 1));
   } else {
     constexpr std::int64_t kMaxSlots = 256;  // hw/contract/register_map.h: 256 slot-mask bits
@@ -344,47 +347,14 @@ PolicyConfig parse_policy(const ConfigSection& s) {
                           std::to_string(kMaxSlots));
   }
   p.host_reaction_latency_s = s.time("host_reaction_latency", "1 us");
-  only_for("batch_timeout", PolicyConfig::Kind::padded);
-  only_for("window_steps", PolicyConfig::Kind::ebatch);
-  only_for("refill", PolicyConfig::Kind::ebatch);
-  only_for("slot_queue_depth", PolicyConfig::Kind::ebatch);
-  only_for("bidirectional", PolicyConfig::Kind::ebatch);
-  only_for("tuner", PolicyConfig::Kind::ebatch);
-  if (p.kind == PolicyConfig::Kind::padded) p.batch_timeout_s = s.time("batch_timeout", "10 ms");
-  if (p.kind == PolicyConfig::Kind::ebatch) {
-    const std::string n = s.has("window_steps") ? s.node()["window_steps"].Scalar() : "auto";
-    p.window_steps = n == "auto" ? (s.string("window_steps", "auto"), 0) : int(s.integer("window_steps", 1, 1'000'000));
-    p.refill = s.choice("refill", {"window_boundary", "immediate"}, "window_boundary");
-    const std::string depth = s.has("slot_queue_depth") ? s.node()["slot_queue_depth"].Scalar() : "auto";
-    p.queue_depth =
-        depth == "auto" ? (s.string("slot_queue_depth", "auto"), 0) : int(s.integer("slot_queue_depth", 1, 64));
-    p.bidirectional = s.choice("bidirectional", {"whole_sequence"}, "whole_sequence");
-    YAML::Node self = s.node();
-    if (!s.has("tuner")) self["tuner"] = YAML::Node(YAML::NodeType::Map);
-    const ConfigSection t = s.section("tuner");
-    p.tuner.objective = t.choice("objective", {"knee", "min_energy_under_latency"}, "knee");
-    p.tuner.latency_target_s = t.time("latency_target", "0 s");
-    if (!t.has("candidates")) {
-      YAML::Node c(YAML::NodeType::Sequence);
-      for (int v : {1, 2, 4, 8, 16, 32, 64, 128}) c.push_back(v);
-      YAML::Node tn = t.node();
-      tn["candidates"] = c;
-    }
-    t.accept("candidates");
-    const YAML::Node c = t.node()["candidates"];
-    if (!c.IsSequence() || c.size() == 0) t.fail("candidates", "expected a non-empty list of window sizes");
-    for (const auto& item : c) {
-      long long v = 0;
-      try {
-        v = item.as<long long>();
-      } catch (const YAML::Exception&) {
-        t.fail("candidates", "'" + item.Scalar() + "' is not a whole number");
-      }
-      if (v < 1 || v > 1'000'000) t.fail("candidates", "window sizes must be in [1, 1000000]");
-      p.tuner.candidates.push_back(int(v));
-    }
-    t.finish();
-  }
+  // Keys that only other policies read.
+  const auto& mine = p.kind->own_keys;
+  for (const PolicySpec* other : policies.all())
+    for (const auto& key : other->own_keys)
+      if (other != p.kind && s.has(key) && std::find(mine.begin(), mine.end(), key) == mine.end())
+        s.fail(key, "only used by policy '" + other->name + "', not '" + kind + "' (remove it, or --set " +
+                        s.key_path(key) + "=~)");
+  if (p.kind->parse) p.kind->parse(s, p);
   s.finish();
   return p;
 }
@@ -426,14 +396,14 @@ SimulationConfig parse_simulation(const ConfigSection& s) {
 OutputConfig parse_output(const ConfigSection& s, const std::string& name) {
   OutputConfig out;
   out.dir = s.string("dir", "results/" + name);
-  out.trace = s.choice("trace", {"off", "control", "full"}, "off");
+  out.trace = s.choice("trace", trace_levels(), TraceLevel::off);
   out.timeline = s.boolean("timeline", false);
   out.trace_from_s = s.time("trace_from", "0 s");
   out.trace_to_s = s.time("trace_to", "0 s");
   if (out.trace_to_s != 0 && out.trace_to_s <= out.trace_from_s)
     s.fail("trace_to", "must be after trace_from (or 0 for the end of the run)");
   out.requests_csv = s.boolean("requests_csv", true);
-  out.progress = s.choice("progress", {"auto", "on", "off"}, "auto");
+  out.progress = s.choice("progress", progress_modes(), ProgressMode::automatic);
   s.finish();
   return out;
 }
@@ -446,45 +416,9 @@ ConfigSection ensure_section(const ConfigSection& top, const std::string& key) {
   return top.section(key);
 }
 
-// Checks that need several sections at once.
+// Checks that need several sections at once: the network must fit the platform.
 void cross_check(const Experiment& e, const ConfigSection& top) {
-  const auto& net = e.network;
-  const auto& hw = e.hardware;
-  const ConfigSection hws = top.section("hardware");
-  const int bytes = bytes_per_value(hw.precision);
-  int widest_input = 0;
-  for (int l = 0; l < net.num_layers; ++l) widest_input = std::max(widest_input, net.layer_input_size(l));
-  const std::uint64_t row_bytes = std::uint64_t(widest_input + net.hidden_size) * bytes;
-  auto fmt = [](double b) { return units::format_size(b); };
-  if (hw.platform == Platform::epur) {
-    if (hw.epur.compute_units < net.gates())
-      hws.fail("compute_units", std::string(to_string(net.cell)) + " network '" + net.name + "' needs " +
-                                    std::to_string(net.gates()) + " compute units (one per gate), hardware has " +
-                                    std::to_string(hw.epur.compute_units));
-    if (hw.epur.weight_buffer_bytes < row_bytes)
-      hws.fail("weight_buffer", fmt(double(hw.epur.weight_buffer_bytes)) +
-                                    " is smaller than one row of weights of network '" + net.name + "' (" +
-                                    fmt(double(row_bytes)) + ")");
-    const std::uint64_t input_bytes = std::uint64_t(std::max(widest_input, net.hidden_size)) * bytes;
-    if (hw.epur.input_buffer_bytes < input_bytes)
-      hws.fail("input_buffer", fmt(double(hw.epur.input_buffer_bytes)) + " cannot hold one input vector of network '" +
-                                   net.name + "' (" + fmt(double(input_bytes)) + ")");
-    const std::uint64_t state_bytes = std::uint64_t(net.layer_output_size()) * 2 * bytes;
-    if (hw.epur.intermediate_memory_bytes < state_bytes)
-      hws.fail("intermediate_memory", fmt(double(hw.epur.intermediate_memory_bytes)) +
-                                          " cannot hold one step's state of network '" + net.name + "' (" +
-                                          fmt(double(state_bytes)) + ")");
-  } else {
-    const std::uint64_t tile_bytes = std::uint64_t(hw.tpu.rows) * hw.tpu.cols * bytes;
-    (void)tile_bytes;
-    const std::uint64_t act_row = std::uint64_t(widest_input + net.hidden_size) * bytes;
-    if (hw.tpu.unified_buffer_bytes < act_row)
-      hws.fail("unified_buffer", fmt(double(hw.tpu.unified_buffer_bytes)) + " cannot hold one row of activations (" +
-                                     fmt(double(act_row)) + ")");
-    if (hw.tpu.accumulator_bytes < std::uint64_t(hw.tpu.cols) * 4)
-      hws.fail("accumulators", fmt(double(hw.tpu.accumulator_bytes)) + " cannot hold one row of " +
-                                   std::to_string(hw.tpu.cols) + " 32-bit accumulators");
-  }
+  if (e.hardware.platform->check) e.hardware.platform->check(e.hardware, e.network, top.section("hardware"));
 }
 
 Experiment parse_experiment(const YAML::Node& root, const std::shared_ptr<ConfigOrigins>& origins,

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "common/energy_table.h"
+#include "common/enum_table.h"
 #include "common/platform.h"
+#include "common/policy_spec.h"
 #include "common/precision.h"
 #include "common/rnn_spec.h"
 #include "common/workload_spec.h"
@@ -27,54 +29,51 @@ struct DramConfig {
   std::uint64_t capacity_bytes = 0;
 };
 
-// E-PUR (Silfa et al., PACT 2018): one compute unit per gate.
-struct EpurConfig {
-  int compute_units = 4;
-  int dot_product_width = 16;             // MACs per cycle per compute unit
-  int mfu_width = 1;                      // element-wise operations per cycle per compute unit
-  std::uint64_t weight_buffer_bytes = 0;  // per compute unit
-  std::uint64_t input_buffer_bytes = 0;   // per compute unit
-  std::uint64_t intermediate_memory_bytes = 0;
-};
-
-// TPU v1-like weight-stationary systolic array (Jouppi et al., ISCA 2017).
-struct TpuConfig {
-  int rows = 256, cols = 256;
-  int weight_fifo_tiles = 4;
-  std::uint64_t unified_buffer_bytes = 0;
-  std::uint64_t accumulator_bytes = 0;
-  int activation_width = 256;  // elements per cycle in the activation unit
-};
-
 struct HardwareConfig {
   std::string name;
-  Platform platform = Platform::epur;
+  Platform platform = nullptr;  // the registered platform (common/platform.h)
   double frequency_hz = 0;
   Precision precision = Precision::fp16;
   DramConfig dram;
-  EpurConfig epur;
-  TpuConfig tpu;
+  ExtensionSlot platform_config;  // the platform's own keys, in its own type (e.g. EpurConfig)
+
+  // The platform's own config, e.g. hw.config<EpurConfig>(); throws std::logic_error for another type.
+  template <class T>
+  const T& config() const {
+    return platform_config.get<T>();
+  }
+  template <class T>
+  T& config() {
+    return platform_config.get<T>();
+  }
 };
+
+enum class TunerObjective { knee, min_energy_under_latency };
+const EnumTable<TunerObjective>& tuner_objectives();
 
 struct TunerConfig {
-  std::string objective = "knee";  // | min_energy_under_latency
-  double latency_target_s = 0;     // 0: no target
-  std::vector<int> candidates;     // window sizes to try
+  TunerObjective objective = TunerObjective::knee;
+  double latency_target_s = 0;  // 0: no target
+  std::vector<int> candidates;  // window sizes to try
 };
 
+enum class Refill { window_boundary, immediate };
+const EnumTable<Refill>& refill_modes();
+enum class BidirectionalMode { whole_sequence };
+const EnumTable<BidirectionalMode>& bidirectional_modes();
+
 struct PolicyConfig {
-  enum class Kind { none, padded, cellular, ebatch };
-  Kind kind = Kind::ebatch;
-  int slots = 1;                           // batch size B
-  int window_steps = 0;                    // N; 0 = auto (tuner)
-  int queue_depth = 0;                     // sequences a slot holds back to back; 0 = auto
-  std::string refill = "window_boundary";  // | immediate
+  PolicyKind kind = nullptr;  // the registered policy (common/policy_spec.h)
+  int slots = 1;              // batch size B
+  int window_steps = 0;       // N; 0 = auto (tuner)
+  int queue_depth = 0;        // sequences a slot holds back to back; 0 = auto
+  Refill refill = Refill::window_boundary;
   double host_reaction_latency_s = 0;
   double batch_timeout_s = 0;  // padded: wait at most this long to fill a batch
-  std::string bidirectional = "whole_sequence";
+  BidirectionalMode bidirectional = BidirectionalMode::whole_sequence;
   TunerConfig tuner;
+  ExtensionSlot options;  // a registered policy's own options, in its own type
 };
-const char* to_string(PolicyConfig::Kind k);
 
 struct SimulationConfig {
   bool functional = false;
@@ -90,13 +89,18 @@ struct SimulationConfig {
   std::vector<std::int64_t> fault_dram_error, fault_bad_address;
 };
 
+enum class TraceLevel { off, control, full };
+const EnumTable<TraceLevel>& trace_levels();
+enum class ProgressMode { automatic, on, off };  // "auto": on when stderr is a terminal
+const EnumTable<ProgressMode>& progress_modes();
+
 struct OutputConfig {
   std::string dir;
-  std::string trace = "off";                // off | control | full
+  TraceLevel trace = TraceLevel::off;
   bool timeline = false;                    // timeline.json (Chrome/Perfetto trace events)
   double trace_from_s = 0, trace_to_s = 0;  // window kept in trace.vcd and timeline.json; to = 0: the end
   bool requests_csv = true;
-  std::string progress = "auto";  // auto | on | off
+  ProgressMode progress = ProgressMode::automatic;
 };
 
 struct Experiment {

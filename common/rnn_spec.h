@@ -9,17 +9,25 @@
 #include <cstdint>
 #include <string>
 
+#include "common/enum_table.h"
+
 namespace ebatch {
 
 enum class CellType { lstm, gru };
 enum class DirectionMerge { concat, sum };  // how a bidirectional layer's outputs combine
 
+enum class OutputActivation { none, softmax, sigmoid };
+
+const EnumTable<CellType>& cell_types();
+const EnumTable<DirectionMerge>& direction_merges();
+const EnumTable<OutputActivation>& output_activations();
 const char* to_string(CellType cell);
 const char* to_string(DirectionMerge merge);
+const char* to_string(OutputActivation activation);
 
 struct OutputLayerSpec {
-  int size = 0;                     // 0: no output layer
-  std::string activation = "none";  // none | softmax | sigmoid
+  int size = 0;  // 0: no output layer
+  OutputActivation activation = OutputActivation::none;
 };
 
 struct NetworkSpec {
@@ -42,6 +50,11 @@ struct NetworkSpec {
     return (bidirectional && merge == DirectionMerge::concat) ? 2 * hidden_size : hidden_size;
   }
   int layer_input_size(int layer) const { return layer == 0 ? input_size : layer_output_size(); }
+  int widest_layer_input() const {
+    int widest = 0;
+    for (int l = 0; l < num_layers; ++l) widest = widest < layer_input_size(l) ? layer_input_size(l) : widest;
+    return widest;
+  }
   // Weights of one direction of one layer: W (gates*H x I), U (gates*H x H).
   std::uint64_t input_weights(int layer) const {
     return std::uint64_t(gates()) * hidden_size * layer_input_size(layer);

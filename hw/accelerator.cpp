@@ -117,7 +117,7 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
   }
   switch (address) {
     case kId:
-      return kIdValue | platform_id();
+      return kIdValue | experiment_.hardware.platform->register_id;
     case kCaps:
       return make_caps(std::uint32_t(engine_.slots()), std::uint32_t(engine_.queue_depth()),
                        std::uint32_t(experiment_.network.num_layers));

@@ -80,6 +80,13 @@ class Accelerator : public sc_core::sc_module {
   void set_pass_observer(PassObserver observer) { pass_observer_ = std::move(observer); }
   const AcceleratorStats& stats() const { return stats_; }
   double cycle_seconds() const { return cycle_.to_seconds(); }
+  // The platform's own waveform signals for output.trace: full, named below "accelerator.":
+  // compute busy lines and memory fill levels, in trace order.
+  struct PlatformSignals {
+    std::vector<std::pair<const sc_core::sc_signal<bool>*, std::string>> compute;
+    std::vector<std::pair<const sc_core::sc_signal<std::uint64_t>*, std::string>> memory;
+  };
+  virtual PlatformSignals platform_signals() const { return {}; }
   std::uint32_t error_code() const { return error_code_; }
 
  protected:
@@ -87,7 +94,6 @@ class Accelerator : public sc_core::sc_module {
   // the platform planner's plan (use_planner) carried out by execute_plan, then its actions
   // and totals counted.
   virtual void execute_pass(const LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk);
-  virtual std::uint32_t platform_id() const = 0;
   // The platform's planner: registers its actions and storage capacities (call once, from
   // the platform's constructor).
   void use_planner(std::unique_ptr<PassPlanner> planner);

@@ -340,16 +340,16 @@ void LayerDatapath::step_gru(int slot, const Eigen::Ref<const RowMatrix>& gx_ste
 }
 
 // ---------------------------------------------------------------------------------------
-OutputActivation parse_output_activation(const std::string& name) {
-  if (name == "none") return OutputActivation::none;
-  if (name == "softmax") return OutputActivation::softmax;
-  if (name == "sigmoid") return OutputActivation::sigmoid;
-  throw std::invalid_argument("unknown output activation '" + name + "' (expected none, softmax or sigmoid)");
+OutputActivation checked_output_activation(OutputActivation activation) {
+  if (!output_activations().contains(activation))
+    throw std::invalid_argument("unknown output activation " + std::to_string(int(activation)) + " (expected " +
+                                join_names(output_activations().names()) + ")");
+  return activation;
 }
 
 OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>& fc_w, const std::vector<float>& fc_b,
                                Precision precision)
-    : precision_(precision), activation_(parse_output_activation(spec.output.activation)) {
+    : precision_(precision), activation_(checked_output_activation(spec.output.activation)) {
   check_precision(precision);
   require(spec.output.size > 0, "network " + spec.name + " has no output layer");
   const Index in = spec.layer_output_size();

@@ -206,9 +206,8 @@ class LayerDatapath {
   mutable RowVector pre_, act_, cell_tmp_, h_tmp_;  // fixed scratch rows
 };
 
-enum class OutputActivation { none, softmax, sigmoid };
-// "none" | "softmax" | "sigmoid"; anything else throws std::invalid_argument.
-OutputActivation parse_output_activation(const std::string& name);
+// `activation` itself if it is one of common/rnn_spec.h's; otherwise throws std::invalid_argument.
+OutputActivation checked_output_activation(OutputActivation activation);
 
 // The dense output layer: y = act(x W_fc^T + b_fc), per row (per step).
 class OutputDatapath {

@@ -138,7 +138,7 @@ EbatchPolicy::EbatchPolicy(const NetworkSpec& net, const PolicyConfig& config, i
       slots_(config.slots),
       depth_(config.queue_depth > 0 ? config.queue_depth : auto_queue_depth(net)),
       window_(window_steps),
-      immediate_(config.refill == "immediate"),
+      immediate_(config.refill == Refill::immediate),
       reason_(std::move(window_reason)) {}
 
 std::vector<Placement> EbatchPolicy::place(const RuntimeView& view) {
@@ -171,22 +171,15 @@ std::string EbatchPolicy::describe() const {
 
 // --- factory ---------------------------------------------------------------------------
 
+PolicyRegistrar::PolicyRegistrar(const PolicySpec& spec, const PolicyFactory& factory) {
+  if (spec.name != factory.name)
+    throw std::logic_error("policy '" + spec.name + "': factory named '" + factory.name + "'");
+  PolicyRegistry::instance().add(&spec);
+  PolicyFactoryRegistry::instance().add(&factory);
+}
+
 std::unique_ptr<BatchingPolicy> make_policy(const Experiment& e, int window_steps, const std::string& reason) {
-  const auto& p = e.policy;
-  switch (p.kind) {
-    case PolicyConfig::Kind::none:
-      return std::make_unique<NoBatchingPolicy>(e.network);
-    case PolicyConfig::Kind::padded:
-      return std::make_unique<PaddedBatchingPolicy>(e.network, p.slots, p.batch_timeout_s);
-    case PolicyConfig::Kind::cellular:
-      return std::make_unique<CellularBatchingPolicy>(e.network, p.slots);
-    case PolicyConfig::Kind::ebatch: {
-      const int n = p.window_steps > 0 ? p.window_steps : window_steps;
-      if (n <= 0) throw std::logic_error("make_policy: window_steps: auto needs the tuner's choice");
-      return std::make_unique<EbatchPolicy>(e.network, p, n, p.window_steps > 0 ? "configured" : reason);
-    }
-  }
-  throw std::logic_error("make_policy: unknown policy");
+  return PolicyFactoryRegistry::instance().get(to_string(e.policy.kind)).make(e, window_steps, reason);
 }
 
 }  // namespace ebatch

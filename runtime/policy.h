@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -140,6 +141,25 @@ class EbatchPolicy : public BatchingPolicy {
 // a bidirectional layer holds a sequence until its whole input exists, so each layer
 // may hold a different sequence of the slot.
 int auto_queue_depth(const NetworkSpec& net);
+
+// The runtime side of a registered policy: its factory. A policy registers it with
+// its PolicySpec (common/policy_spec.h) from runtime/policies/<name>.cpp:
+//   const PolicyRegistrar kRegistrar{kSpec, kFactory};
+// The registrar is a static object in the ebatch_runtime archive, which tb links
+// whole (tb/CMakeLists.txt: WHOLE_ARCHIVE), so it is never dropped.
+struct PolicyFactory {
+  std::string name;  // the PolicySpec's name
+  int order = 0;
+  // `window_steps`: the tuner's choice when the config says auto; `window_reason`: why.
+  std::function<std::unique_ptr<BatchingPolicy>(const Experiment& e, int window_steps,
+                                                const std::string& window_reason)>
+      make;
+};
+using PolicyFactoryRegistry = Registry<PolicyFactory>;
+
+struct PolicyRegistrar {
+  PolicyRegistrar(const PolicySpec& spec, const PolicyFactory& factory);
+};
 
 // Builds the policy an experiment asks for. `window_steps` resolves window_steps: auto
 // (the caller runs the tuner); `window_reason` says why that N.

@@ -92,7 +92,7 @@ TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, 
     return a.energy_per_sequence_j < b.energy_per_sequence_j;
   });
   char buf[256];
-  if (e.policy.tuner.objective == "knee") {
+  if (e.policy.tuner.objective == TunerObjective::knee) {
     for (const auto& p : pts) {
       if (p.energy_per_sequence_j <= 1.05 * lowest_energy.energy_per_sequence_j) {
         if (choice.window == 0 || p.window < choice.window) choice.window = p.window;

@@ -94,13 +94,13 @@ GoldenOutputs golden_run_network(const RnnWeights& weights, const GoldenSequence
     const std::size_t n = spec.output.size;
     require(weights.fc_w.size() == n * std::size_t(spec.layer_output_size()) && weights.fc_b.size() == n,
             "output layer shapes do not match the spec");
-    const std::string& act = spec.output.activation;
-    require(act == "none" || act == "softmax" || act == "sigmoid", "unknown output activation '" + act + "'");
+    const OutputActivation act = spec.output.activation;
+    require(output_activations().contains(act), "unknown output activation " + std::to_string(int(act)));
     for (const auto& hrow : x) {
       std::vector<double> y = affine(weights.fc_w, weights.fc_b, hrow, n);
-      if (act == "sigmoid") {
+      if (act == OutputActivation::sigmoid) {
         for (double& v : y) v = sigmoid(v);
-      } else if (act == "softmax") {
+      } else if (act == OutputActivation::softmax) {
         double max = y[0], sum = 0.0;
         for (double v : y) max = std::max(max, v);
         for (double& v : y) sum += (v = std::exp(v - max));

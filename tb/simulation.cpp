@@ -18,13 +18,10 @@
 #include "common/units.h"
 #include "hw/contract/tlm_bus.h"
 #include "hw/dram.h"
-#include "hw/epur/epur_accelerator.h"
-#include "hw/epur/epur_plan.h"
 #include "hw/functional_engine.h"
+#include "hw/platform_models.h"
 #include "hw/timeline.h"
 #include "hw/tlm_checker.h"
-#include "hw/tpu/tpu_accelerator.h"
-#include "hw/tpu/tpu_plan.h"
 #include "runtime/host_runtime.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"
@@ -59,7 +56,7 @@ struct SystemTop : sc_core::sc_module {
       : sc_module(name),
         policy(make_policy(e, window, window_reason)),
         dram("dram", e.hardware.dram, energy, false),
-        accelerator(make_accelerator(e)),
+        accelerator(make_accelerator("accelerator", e, energy, policy->slots(), policy->queue_depth())),
         host_bus("host_bus"),
         runtime("runtime", e, std::move(requests), *policy, host_bus, host_bus),
         irq("irq") {
@@ -83,18 +80,7 @@ struct SystemTop : sc_core::sc_module {
                        " cannot hold the weights and the slot buffers (" +
                        units::format_size(double(runtime.dram_bytes_needed())) + ")");
   }
-
-  std::unique_ptr<Accelerator> make_accelerator(const Experiment& e) {
-    if (e.hardware.platform == Platform::tpu)
-      return std::make_unique<TpuAccelerator>("accelerator", e, energy, policy->slots(), policy->queue_depth());
-    return std::make_unique<EpurAccelerator>("accelerator", e, energy, policy->slots(), policy->queue_depth());
-  }
 };
-
-std::unique_ptr<PassEstimator> make_estimator(const Experiment& e) {
-  if (e.hardware.platform == Platform::tpu) return std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
-  return std::make_unique<EpurEstimator>(e.hardware, e.network, e.energy);
-}
 
 LatencySummary summarize_latency(const LatencyHistogram& h) {
   LatencySummary s;
@@ -170,7 +156,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   // window_steps: auto is resolved before elaboration, by the tuner on a pilot.
   int window = e.policy.window_steps;
   std::string window_reason;
-  if (e.policy.kind == PolicyConfig::Kind::ebatch && window == 0) {
+  if (e.policy.kind->tunes_window && window == 0) {
     const auto estimator = make_estimator(e);
     const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator);
     window = choice.window;
@@ -256,7 +242,7 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   // grouped the same way in the GTKWave save file.
   sc_core::sc_trace_file* vcd = nullptr;
   std::vector<WaveGroup> groups;
-  if (!outputs.vcd_base.empty() && e.output.trace != "off") {
+  if (!outputs.vcd_base.empty() && e.output.trace != TraceLevel::off) {
     vcd = sc_core::sc_create_vcd_trace_file(outputs.vcd_base.c_str());
     vcd->set_time_unit(1, sc_core::SC_NS);
     auto trace = [&](WaveGroup& g, const auto& signal, const std::string& name, int width) {
@@ -277,17 +263,11 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
       trace(slots, top.accelerator->slot_remaining[i], "accelerator.slot" + std::to_string(i) + ".remaining", 64);
     }
     groups = {control, host, slots};
-    if (e.output.trace == "full") {
+    if (e.output.trace == TraceLevel::full) {
       WaveGroup compute{"compute", {}}, memory{"memory", {}};
-      if (auto* epur = dynamic_cast<EpurAccelerator*>(top.accelerator.get())) {
-        for (std::size_t i = 0; i < epur->cu_busy.size(); ++i)
-          trace(compute, epur->cu_busy[i], "accelerator.cu" + std::to_string(i) + ".busy", 1);
-        trace(memory, epur->weight_buffer_bytes, "accelerator.weight_buffer.bytes", 64);
-      }
-      if (auto* tpu = dynamic_cast<TpuAccelerator*>(top.accelerator.get())) {
-        trace(compute, tpu->array_busy, "accelerator.array.busy", 1);
-        trace(memory, tpu->weight_fifo_bytes, "accelerator.weight_fifo.bytes", 64);
-      }
+      const auto own = top.accelerator->platform_signals();
+      for (const auto& [signal, name] : own.compute) trace(compute, *signal, "accelerator." + name, 1);
+      for (const auto& [signal, name] : own.memory) trace(memory, *signal, "accelerator." + name, 64);
       trace(memory, top.dram.busy, "dram.busy", 1);
       trace(memory, top.dram.traffic_bytes, "dram.traffic_bytes", 64);
       groups.push_back(compute);

@@ -62,7 +62,7 @@ int command_compare(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")(
       "experiment", po::value<std::string>(), "")("out", po::value<std::string>(), "")(
-      "policies", po::value<std::string>()->default_value("none,padded,cellular,ebatch"), "")(
+      "policies", po::value<std::string>()->default_value(join_names(PolicyRegistry::instance().names(), ",")), "")(
       "baseline", po::value<std::string>()->default_value("cellular"), "")("slots", po::value<int>(), "");
   po::positional_options_description pos;
   pos.add("experiment", 1);
@@ -74,7 +74,9 @@ int command_compare(const std::vector<std::string>& args) {
     throw InputError(std::string("ebatch compare: ") + err.what() + " (see ebatch compare --help)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: ebatch compare [EXPERIMENT.yaml] [--policies none,padded,cellular,ebatch]\n"
+    std::cout << "usage: ebatch compare [EXPERIMENT.yaml] [--policies "
+              << join_names(PolicyRegistry::instance().names(), ",")
+              << "]\n"
                  "                      [--baseline cellular] [--slots B] [--set key=value]... [--out DIR]\n"
                  "Runs the experiment once per policy on the same requests (batching policies with B slots:\n"
                  "--slots, else the experiment's policy.slots if above 1, else 8) and prints throughput,\n"
@@ -100,8 +102,8 @@ int command_compare(const std::vector<std::string>& args) {
       if (!p.empty()) policies.push_back(p);
   }
   for (const auto& p : policies)
-    if (p != "none" && p != "padded" && p != "cellular" && p != "ebatch")
-      throw InputError("ebatch compare: --policies: unknown policy '" + p + "' (none, padded, cellular, ebatch)");
+    if (!PolicyRegistry::instance().find(p))
+      throw InputError("ebatch compare: --policies: unknown policy '" + p + "' (" + policy_names() + ")");
   const std::string baseline = vm["baseline"].as<std::string>();
   if (std::find(policies.begin(), policies.end(), baseline) == policies.end())
     throw InputError("ebatch compare: --baseline '" + baseline + "' is not among --policies");
@@ -114,14 +116,14 @@ int command_compare(const std::vector<std::string>& args) {
   auto policy_section = [&](const std::string& p) {
     if (p == base_kind) {
       YAML::Node section = YAML::Clone(base.resolved["policy"]);
-      if (vm.count("slots") && p != "none") section["slots"] = slots;
+      if (vm.count("slots") && !policy_named(p)->single_slot) section["slots"] = slots;
       YAML::Emitter e;
       e << YAML::Flow << section;
       return std::string(e.c_str());
     }
     std::string section = "{kind: " + p + ", host_reaction_latency: '" +
                           base.resolved["policy"]["host_reaction_latency"].as<std::string>() + "'";
-    if (p != "none") section += ", slots: " + std::to_string(slots);
+    if (!policy_named(p)->single_slot) section += ", slots: " + std::to_string(slots);
     return section + "}";
   };
   for (const auto& p : policies) {

@@ -54,7 +54,7 @@ int command_gemm(const std::vector<std::string>& args) {
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) overrides.push_back(parse_override(s));
   const auto wall_start = std::chrono::steady_clock::now();
   const HardwareConfig hw = load_hardware_config(hw_path, overrides);
-  if (hw.platform != Platform::tpu)
+  if (hw.platform != platform_named("tpu"))
     throw InputError(hw_path + ": key 'platform': ebatch gemm needs a systolic array (platform: tpu)");
   const std::string energy_path =
       vm.count("energy") ? vm["energy"].as<std::string>() : root + "/configs/energy/tpu_28nm.yaml";
@@ -87,8 +87,8 @@ int command_gemm(const std::vector<std::string>& args) {
         .value("m", static_cast<unsigned long long>(m))
         .value("k", static_cast<unsigned long long>(k))
         .value("n", static_cast<unsigned long long>(n))
-        .value("rows", hw.tpu.rows)
-        .value("cols", hw.tpu.cols)
+        .value("rows", hw.config<TpuConfig>().rows)
+        .value("cols", hw.config<TpuConfig>().cols)
         .value("precision", to_string(hw.precision))
         .value("folds", static_cast<unsigned long long>(g.folds))
         .value("compute_cycles", static_cast<unsigned long long>(g.compute_cycles))
@@ -107,8 +107,8 @@ int command_gemm(const std::vector<std::string>& args) {
     return 0;
   }
   std::printf("GEMM (%llu x %llu) * (%llu x %llu) on a %d x %d %s array at %s\n", (unsigned long long)m,
-              (unsigned long long)k, (unsigned long long)k, (unsigned long long)n, hw.tpu.rows, hw.tpu.cols,
-              to_string(hw.precision), units::format_frequency(hw.frequency_hz).c_str());
+              (unsigned long long)k, (unsigned long long)k, (unsigned long long)n, hw.config<TpuConfig>().rows,
+              hw.config<TpuConfig>().cols, to_string(hw.precision), units::format_frequency(hw.frequency_hz).c_str());
   std::printf("  folds           %llu\n", (unsigned long long)g.folds);
   std::printf("  compute_cycles  %llu  (SCALE-Sim weight-stationary, no overlap, no DRAM)\n",
               (unsigned long long)g.compute_cycles);

@@ -75,17 +75,17 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
   c.quick_requests = int(s.integer("quick_requests", 1, 10'000'000, 12));
   const YAML::Node policies = root["policies"];
   if (!policies.IsSequence() || policies.size() == 0)
-    s.fail("policies", "must be a list of policies (none, padded, cellular, ebatch)");
+    s.fail("policies", "must be a list of policies (" + policy_names() + ")");
   s.accept("policies");
   for (const auto& p : policies) {
     const std::string name = p.IsScalar() ? p.Scalar() : "";
-    if (name != "none" && name != "padded" && name != "cellular" && name != "ebatch")
-      s.fail("policies", "unknown policy '" + name + "' (none, padded, cellular, ebatch)");
+    if (!PolicyRegistry::instance().find(name))
+      s.fail("policies", "unknown policy '" + name + "' (" + policy_names() + ")");
     if (std::find(c.policies.begin(), c.policies.end(), name) != c.policies.end())
       s.fail("policies", "policy '" + name + "' is listed twice");
     c.policies.push_back(name);
   }
-  c.baseline = s.choice("baseline", {"none", "padded", "cellular", "ebatch"}, "cellular");
+  c.baseline = s.choice("baseline", PolicyRegistry::instance().names(), "cellular");
   if (std::find(c.policies.begin(), c.policies.end(), c.baseline) == c.policies.end())
     s.fail("baseline", "'" + c.baseline + "' is not among the policies");
   if (std::find(c.policies.begin(), c.policies.end(), "ebatch") == c.policies.end())
@@ -147,8 +147,8 @@ std::vector<Override> run_overrides(const Run& r, int requests, const std::strin
     o.push_back({"workload.arrivals", std::string("{process: poisson, rate: '") + rate + "'}"});
   }
   std::string policy = "{kind: " + r.policy + ", host_reaction_latency: '" + host + "'";
-  if (r.policy != "none") policy += ", slots: " + std::to_string(r.platform->slots);
-  if (r.policy == "ebatch") policy += ", window_steps: auto";
+  if (!policy_named(r.policy)->single_slot) policy += ", slots: " + std::to_string(r.platform->slots);
+  if (policy_named(r.policy)->tunes_window) policy += ", window_steps: auto";
   o.push_back({"policy", policy + "}"});
   o.push_back({"output.progress", "off"});
   o.push_back({"output.trace", "off"});

@@ -88,13 +88,14 @@ int command_run(const std::vector<std::string>& args) {
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
-  if (e.output.trace != "off") {
+  if (e.output.trace != TraceLevel::off) {
     outputs.vcd_base = dir + "/trace.tmp";  // renamed when complete
     outputs.gtkw = dir + "/trace.gtkw";
     outputs.gtkw_vcd_name = "trace.vcd";
   }
   if (e.output.timeline) outputs.timeline_json = dir + "/timeline.json";
-  outputs.progress = e.output.progress == "on" || (e.output.progress == "auto" && isatty(STDERR_FILENO));
+  outputs.progress =
+      e.output.progress == ProgressMode::on || (e.output.progress == ProgressMode::automatic && isatty(STDERR_FILENO));
   RunStats stats;
   // Ctrl-C or SIGTERM: stop between commands and write what was measured, marked incomplete.
   struct sigaction stop {};

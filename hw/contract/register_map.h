@@ -10,7 +10,7 @@
 
 namespace ebatch::regs {
 
-constexpr std::uint32_t kId = 0x000;  // RO: kIdValue | platform (0 E-PUR, 1 TPU)
+constexpr std::uint32_t kId = 0x000;  // RO: kIdValue | platform (PlatformSpec::register_id: 0 E-PUR, 1 TPU)
 constexpr std::uint32_t kIdValue = 0xEBA70000;
 constexpr std::uint32_t kIdMask = 0xffff0000;  // the signature's bits
 constexpr std::uint32_t kCaps = 0x004;         // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)

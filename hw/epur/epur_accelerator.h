@@ -20,8 +20,9 @@ class EpurAccelerator : public Accelerator {
 
   const EpurCostModel& cost_model() const { return planner_->cost_model(); }
 
+  PlatformSignals platform_signals() const override;
+
  protected:
-  std::uint32_t platform_id() const override { return 0; }
   void on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) override;
   void on_pass_end(tlm_utils::tlm_quantumkeeper& qk) override;
 

@@ -14,14 +14,15 @@ EpurCostModel::EpurCostModel(const HardwareConfig& hw, const NetworkSpec& net)
     : hw_(hw),
       net_(net),
       bytes_(bytes_per_value(hw.precision)),
-      cus_(hw.epur.compute_units),
-      width_(hw.epur.dot_product_width),
-      mfu_width_(hw.epur.mfu_width),
-      rows_per_cu_(int(ceil_div(std::uint64_t(net.gates()) * net.hidden_size, std::uint64_t(hw.epur.compute_units)))),
-      dpu_latency_(int(std::ceil(std::log2(double(hw.epur.dot_product_width)))) + 2),
+      cus_(hw.config<EpurConfig>().compute_units),
+      width_(hw.config<EpurConfig>().dot_product_width),
+      mfu_width_(hw.config<EpurConfig>().mfu_width),
+      rows_per_cu_(int(ceil_div(std::uint64_t(net.gates()) * net.hidden_size,
+                                std::uint64_t(hw.config<EpurConfig>().compute_units)))),
+      dpu_latency_(int(std::ceil(std::log2(double(hw.config<EpurConfig>().dot_product_width)))) + 2),
       cell_ops_(net.cell == CellType::lstm ? 5 : 8),
-      capacity_(hw.epur.weight_buffer_bytes),
-      input_buffer_(hw.epur.input_buffer_bytes) {}
+      capacity_(hw.config<EpurConfig>().weight_buffer_bytes),
+      input_buffer_(hw.config<EpurConfig>().input_buffer_bytes) {}
 
 std::uint64_t EpurCostModel::input_half_cycles(int layer, std::int64_t rows) const {
   if (rows <= 0) return 0;
@@ -155,7 +156,7 @@ PassCost EpurCostModel::cost(const LayerPass& pass) {
       c.ib_read_bytes += double(rows) * fc * out_width * bytes_;
       c.im_read_bytes += double(rows) * out_width * bytes_;
       c.mfu_ops += double(rows) * fc;
-      c.mfu_activations += net_.output.activation == "none" ? 0.0 : double(rows) * fc;
+      c.mfu_activations += net_.output.activation == OutputActivation::none ? 0.0 : double(rows) * fc;
       c.output_dram_bytes += rows * fc * bytes_;
     }
   }

@@ -25,6 +25,7 @@
 
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
+#include "hw/epur/epur_config.h"
 
 namespace ebatch {
 

@@ -16,7 +16,7 @@ EpurPlanner::EpurPlanner(const HardwareConfig& hw, const NetworkSpec& net) : hw_
 }
 
 void EpurPlanner::set_capacities(EnergyCounters& counters) const {
-  const auto& e = hw_.epur;
+  const auto& e = hw_.config<EpurConfig>();
   counters.set_capacity("weight_buffer", double(e.weight_buffer_bytes) * e.compute_units);
   counters.set_capacity("input_buffer", double(e.input_buffer_bytes) * e.compute_units);
   counters.set_capacity("intermediate_memory", double(e.intermediate_memory_bytes));

@@ -19,8 +19,9 @@ class TpuAccelerator : public Accelerator {
   TpuAccelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                  int queue_depth);
 
+  PlatformSignals platform_signals() const override;
+
  protected:
-  std::uint32_t platform_id() const override { return 1; }
   void on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) override;
   void on_compute_end(const PassPlan& plan, tlm_utils::tlm_quantumkeeper& qk) override;
 

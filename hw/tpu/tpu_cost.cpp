@@ -19,7 +19,7 @@ double GemmCost::utilisation() const {
 
 GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n) {
   GemmCost g;
-  const std::uint64_t r = std::uint64_t(hw.tpu.rows), c = std::uint64_t(hw.tpu.cols);
+  const std::uint64_t r = std::uint64_t(hw.config<TpuConfig>().rows), c = std::uint64_t(hw.config<TpuConfig>().cols);
   g.rows = r;
   g.cols = c;
   if (m == 0 || k == 0 || n == 0) return g;
@@ -31,7 +31,7 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
   g.weight_bytes = k * n * bytes;
   const double bytes_per_cycle = dram_bytes_per_cycle(hw.dram, hw.frequency_hz);
   const std::uint64_t latency = dram_latency_cycles(hw.dram, hw.frequency_hz);
-  const std::uint64_t depth = std::uint64_t(hw.tpu.weight_fifo_tiles);
+  const std::uint64_t depth = std::uint64_t(hw.config<TpuConfig>().weight_fifo_tiles);
   const std::uint64_t fold_compute = r + c + m - 2;
   // Pipeline per fold: DRAM fetch into the FIFO, shift into the array, compute.
   std::vector<std::uint64_t> shift_start(g.folds);
@@ -67,7 +67,7 @@ TpuCostModel::TpuCostModel(const HardwareConfig& hw, const NetworkSpec& net)
 std::uint64_t TpuCostModel::elementwise_cycles(std::uint64_t active) const {
   // Per element: bias and input-part adds per gate, the gate activation, then the cell update.
   const std::uint64_t per_slot = std::uint64_t(net_.hidden_size) * (3 * net_.gates() + cell_ops_);
-  return ceil_div(active * per_slot, std::uint64_t(hw_.tpu.activation_width));
+  return ceil_div(active * per_slot, std::uint64_t(hw_.config<TpuConfig>().activation_width));
 }
 
 void TpuCostModel::add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n) const {
@@ -120,7 +120,8 @@ TpuPassCost TpuCostModel::cost(const LayerPass& pass) const {
     c.output_dram_bytes += rows * width * bytes_;
     if (net_.output.size > 0) {
       add_gemm(c, rows, width, std::uint64_t(net_.output.size));
-      c.activations += net_.output.activation == "none" ? 0.0 : double(rows * std::uint64_t(net_.output.size));
+      c.activations +=
+          net_.output.activation == OutputActivation::none ? 0.0 : double(rows * std::uint64_t(net_.output.size));
       c.output_dram_bytes += rows * std::uint64_t(net_.output.size) * bytes_;
     }
   }

@@ -23,6 +23,7 @@
 
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
+#include "hw/tpu/tpu_config.h"
 
 namespace ebatch {
 

@@ -16,9 +16,10 @@ TpuPlanner::TpuPlanner(const HardwareConfig& hw, const NetworkSpec& net) : hw_(h
 
 void TpuPlanner::set_capacities(EnergyCounters& counters) const {
   const int bytes = bytes_per_value(hw_.precision);
-  counters.set_capacity("weight_fifo", double(hw_.tpu.weight_fifo_tiles) * hw_.tpu.rows * hw_.tpu.cols * bytes);
-  counters.set_capacity("unified_buffer", double(hw_.tpu.unified_buffer_bytes));
-  counters.set_capacity("accumulators", double(hw_.tpu.accumulator_bytes));
+  const auto& tpu = hw_.config<TpuConfig>();
+  counters.set_capacity("weight_fifo", double(tpu.weight_fifo_tiles) * tpu.rows * tpu.cols * bytes);
+  counters.set_capacity("unified_buffer", double(tpu.unified_buffer_bytes));
+  counters.set_capacity("accumulators", double(tpu.accumulator_bytes));
 }
 
 void TpuPlanner::plan(const LayerPass& pass, PassPlan& out) { plan_cost(cost_.cost(pass), out); }

@@ -20,6 +20,7 @@
 #include "hw/contract/tlm_bus.h"
 #include "hw/energy_counters.h"
 #include "hw/epur/epur_accelerator.h"
+#include "hw/platform_models.h"
 #include "hw/tpu/tpu_accelerator.h"
 #include "tests/test_support.h"
 #include "tests/unit/epur_closed_form.h"
@@ -111,9 +112,7 @@ struct RegisterDriver : sc_core::sc_module {
 
 // The accelerator of the experiment's platform (E-PUR or the TPU).
 std::unique_ptr<Accelerator> make_accelerator(const Experiment& e, EnergyCounters& energy, int slots, int depth) {
-  if (e.hardware.platform == Platform::tpu)
-    return std::make_unique<TpuAccelerator>("accelerator", e, energy, slots, depth);
-  return std::make_unique<EpurAccelerator>("accelerator", e, energy, slots, depth);
+  return ebatch::make_accelerator("accelerator", e, energy, slots, depth);
 }
 
 struct Bench {

@@ -57,7 +57,7 @@ void expect_energy_adds_up(const RunStats& st) {
 TEST(EpurSystem, NoBatchingRunCompletesEveryRequestOnceAndAccountsForIt) {
   const int n = 20;
   const Experiment e = experiment({{"workload.requests", std::to_string(n)}});
-  ASSERT_EQ(e.policy.kind, PolicyConfig::Kind::none);
+  ASSERT_EQ(e.policy.kind, policy_named("none"));
   const std::vector<Request> requests = generate_requests(e.workload);
   ASSERT_EQ(requests.size(), std::size_t(n));
   const std::string dir = scratch_dir("epur_system");
@@ -116,7 +116,7 @@ TEST(EpurSystem, NoBatchingRunCompletesEveryRequestOnceAndAccountsForIt) {
   EXPECT_LE(st.compute_utilisation, 1);
 
   // EESEN does not fit whole in the weight buffers: every sequence reloads every layer.
-  ASSERT_GT(f.network_weight_bytes() / f.cus, e.hardware.epur.weight_buffer_bytes);
+  ASSERT_GT(f.network_weight_bytes() / f.cus, e.hardware.config<EpurConfig>().weight_buffer_bytes);
   EXPECT_EQ(st.weight_load_bytes, std::uint64_t(n) * f.network_weight_bytes());
   EXPECT_EQ(st.weight_stream_bytes, 0u) << "every layer fits on its own";
   // DRAM reads include the weights, the inputs and the outputs the host reads back.
@@ -285,7 +285,7 @@ TEST(EpurSystem, WaveformPassesVcd2fstAndIrqRisesOncePerSequence) {
   const std::string irq = find_signal(v, "irq");
   ASSERT_FALSE(irq.empty()) << names(v);
   ASSERT_FALSE(find_signal(v, "accelerator.layer").empty()) << names(v);
-  for (int cu = 0; cu < e.hardware.epur.compute_units; ++cu)
+  for (int cu = 0; cu < e.hardware.config<EpurConfig>().compute_units; ++cu)
     EXPECT_FALSE(find_signal(v, "accelerator.cu" + std::to_string(cu) + ".busy").empty()) << cu << ": " << names(v);
   EXPECT_FALSE(find_signal(v, "runtime.slot0.request").empty()) << names(v);
   EXPECT_FALSE(find_signal(v, "dram.traffic_bytes").empty()) << names(v);

@@ -56,7 +56,7 @@ TEST_P(EstimatorAgreement, EstimatorEqualsTheTimedRunWithinTheDocumentedDifferen
   const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment),
                                        {{"policy", c.policy}, {"workload.requests", "24"}});
   std::unique_ptr<PlanEstimator> est;
-  if (e.hardware.platform == Platform::tpu)
+  if (e.hardware.platform == platform_named("tpu"))
     est = std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
   else
     est = std::make_unique<EpurEstimator>(e.hardware, e.network, e.energy);

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "common/experiment.h"
+#include "hw/epur/epur_config.h"
 
 namespace ebatch::test {
 
@@ -16,9 +17,9 @@ struct EpurClosedForm {
   static std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
   EpurClosedForm(const HardwareConfig& hw, const NetworkSpec& n)
-      : cus(std::uint64_t(hw.epur.compute_units)),
-        w(std::uint64_t(hw.epur.dot_product_width)),
-        m(std::uint64_t(hw.epur.mfu_width)),
+      : cus(std::uint64_t(hw.config<EpurConfig>().compute_units)),
+        w(std::uint64_t(hw.config<EpurConfig>().dot_product_width)),
+        m(std::uint64_t(hw.config<EpurConfig>().mfu_width)),
         bytes(std::uint64_t(bytes_per_value(hw.precision))),
         gates(n.cell == CellType::lstm ? 4 : 3),
         hidden(std::uint64_t(n.hidden_size)),

@@ -33,7 +33,7 @@ inline NetworkSpec make_spec(CellType cell, int input, int hidden, int layers, b
   s.bidirectional = bidirectional;
   s.merge = merge;
   s.output.size = out_size;
-  s.output.activation = activation;
+  s.output.activation = *output_activations().find(activation);
   return s;
 }
 

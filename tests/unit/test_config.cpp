@@ -9,6 +9,8 @@
 
 #include "common/config_reader.h"
 #include "common/experiment.h"
+#include "hw/epur/epur_config.h"
+#include "hw/tpu/tpu_config.h"
 #include "tests/test_support.h"
 
 using namespace ebatch;
@@ -67,9 +69,9 @@ TEST(Config, BaseExperimentLoadsWithIncludesAndDefaults) {
   const Experiment e = load_experiment(dir + "/exp.yaml");
   EXPECT_EQ(e.name, "t");
   EXPECT_EQ(e.seed, 7u);
-  EXPECT_EQ(e.hardware.platform, Platform::epur);
+  EXPECT_EQ(e.hardware.platform, platform_named("epur"));
   EXPECT_DOUBLE_EQ(e.hardware.frequency_hz, 500e6);
-  EXPECT_EQ(e.hardware.epur.weight_buffer_bytes, 2u * 1048576);
+  EXPECT_EQ(e.hardware.config<EpurConfig>().weight_buffer_bytes, 2u * 1048576);
   EXPECT_DOUBLE_EQ(e.hardware.dram.bandwidth_bytes_per_s, 25.6e9);
   EXPECT_EQ(e.network.hidden_size, 320);
   EXPECT_EQ(e.network.num_layers, 4);
@@ -77,7 +79,7 @@ TEST(Config, BaseExperimentLoadsWithIncludesAndDefaults) {
   EXPECT_EQ(e.workload.lengths.kind, LengthDistribution::Kind::empirical);
   EXPECT_DOUBLE_EQ(e.workload.lengths.steps_per_unit, 100.0);  // from the network
   EXPECT_EQ(e.workload.seed, 7u);                              // from the top-level seed
-  EXPECT_EQ(e.policy.kind, PolicyConfig::Kind::ebatch);
+  EXPECT_EQ(e.policy.kind, policy_named("ebatch"));
   EXPECT_EQ(e.policy.window_steps, 0);  // auto
   EXPECT_EQ(e.policy.tuner.candidates.size(), 8u);
   EXPECT_DOUBLE_EQ(e.policy.host_reaction_latency_s, 1e-6);
@@ -147,8 +149,8 @@ TEST(Config, OverridesChangeValuesAndIncludedFiles) {
   // An include replaced from the command line resolves relative to the working directory.
   const Experiment t = load_experiment(dir + "/exp.yaml", {{"hardware", repo_path("configs/hw/tpu_v1.yaml")},
                                                            {"energy", repo_path("configs/energy/tpu_28nm.yaml")}});
-  EXPECT_EQ(t.hardware.platform, Platform::tpu);
-  EXPECT_EQ(t.hardware.tpu.rows, 256);
+  EXPECT_EQ(t.hardware.platform, platform_named("tpu"));
+  EXPECT_EQ(t.hardware.config<TpuConfig>().rows, 256);
 }
 
 TEST(Config, OverrideSyntaxErrors) {
@@ -313,4 +315,95 @@ TEST(Config, FaultInjectionKeys) {
                                             {{"simulation.faults", "{dram_error: [2, 9], bad_address: [4]}"}});
   EXPECT_EQ(e.simulation.fault_dram_error, (std::vector<std::int64_t>{2, 9}));
   EXPECT_EQ(e.simulation.fault_bad_address, (std::vector<std::int64_t>{4}));
+}
+
+// --- registries and enum tables --------------------------------------------------------
+
+TEST(Registry, PlatformsAndPoliciesAreListedInTheirOrder) {
+  EXPECT_EQ(PlatformRegistry::instance().names(), (std::vector<std::string>{"epur", "tpu"}));
+  EXPECT_EQ(PolicyRegistry::instance().names(), (std::vector<std::string>{"none", "padded", "cellular", "ebatch"}));
+  EXPECT_EQ(policy_names(), "none, padded, cellular, ebatch");
+  EXPECT_EQ(PolicyRegistry::instance().find("fifo"), nullptr);
+  EXPECT_THROW(platform_named("gpu"), std::logic_error);
+  EXPECT_EQ(platform_named("epur")->register_id, 0u);  // the ID register's platform field
+  EXPECT_EQ(platform_named("tpu")->register_id, 1u);
+  // Every platform names the energy vocabulary its table is checked against.
+  for (const PlatformSpec* p : PlatformRegistry::instance().all()) {
+    EXPECT_FALSE(p->energy_vocabulary.empty()) << p->name;
+    EXPECT_FALSE(p->precisions.empty()) << p->name;
+    EXPECT_EQ(&energy_vocabulary(p), &p->energy_vocabulary);
+  }
+}
+
+TEST(Registry, RejectsANameRegisteredTwice) {
+  Registry<PolicySpec> r;
+  const PolicySpec a{"x", 1, false, false, {}, nullptr}, b{"x", 0, false, false, {}, nullptr},
+      c{"w", 1, false, false, {}, nullptr};
+  r.add(&a);
+  EXPECT_THROW(r.add(&b), std::logic_error);
+  r.add(&c);  // same order: by name
+  EXPECT_EQ(r.names(), (std::vector<std::string>{"w", "x"}));
+}
+
+TEST(Registry, PlatformConfigIsTheRegisteredPlatformsOwnAndCopiesDeep) {
+  const Experiment e = load_experiment_text(base_experiment(), "t.yaml");
+  EXPECT_THROW(e.hardware.config<TpuConfig>(), std::logic_error);
+  HardwareConfig copy = e.hardware;
+  copy.config<EpurConfig>().compute_units = 9;
+  EXPECT_EQ(e.hardware.config<EpurConfig>().compute_units, 4);
+  EXPECT_EQ(copy.config<EpurConfig>().compute_units, 9);
+  HardwareConfig blank;  // hand-built configs (tests) get a default-constructed one
+  EXPECT_EQ(blank.config<TpuConfig>().rows, 256);
+}
+
+TEST(EnumTable, ParsesNamesAndNamesValues) {
+  EXPECT_EQ(trace_levels().names(), (std::vector<std::string>{"off", "control", "full"}));
+  EXPECT_EQ(trace_levels().find("control"), TraceLevel::control);
+  EXPECT_FALSE(trace_levels().find("Full").has_value());
+  EXPECT_STREQ(progress_modes().name(ProgressMode::automatic), "auto");
+  EXPECT_STREQ(to_string(OutputActivation::softmax), "softmax");
+  EXPECT_STREQ(output_activations().name(OutputActivation(42)), "?");
+  EXPECT_FALSE(output_activations().contains(OutputActivation(42)));
+  EXPECT_EQ(join_names({"a", "b", "c"}, "|"), "a|b|c");
+}
+
+TEST(Config, EnumValuesAreParsedOnceAtLoad) {
+  const Experiment e = load_experiment_text(base_experiment(), "t.yaml",
+                                            {{"output.trace", "full"},
+                                             {"output.progress", "off"},
+                                             {"policy.refill", "immediate"},
+                                             {"policy.tuner.objective", "min_energy_under_latency"}});
+  EXPECT_EQ(e.output.trace, TraceLevel::full);
+  EXPECT_EQ(e.output.progress, ProgressMode::off);
+  EXPECT_EQ(e.policy.refill, Refill::immediate);
+  EXPECT_EQ(e.policy.tuner.objective, TunerObjective::min_energy_under_latency);
+  EXPECT_EQ(e.policy.bidirectional, BidirectionalMode::whole_sequence);
+  EXPECT_EQ(e.network.output.activation, OutputActivation::softmax);
+  EXPECT_TRUE(e.policy.kind->tunes_window);
+  EXPECT_STREQ(to_string(e.hardware.platform), "epur");
+  // Errors list the table's names and suggest the nearest.
+  EXPECT_CONTAINS(override_error("output.trace", "ful"),
+                  "key 'output.trace': 'ful' is not one of off, control, full (did you mean 'full'?)");
+  EXPECT_CONTAINS(override_error("output.progress", "yes"), "'yes' is not one of auto, on, off");
+  EXPECT_CONTAINS(override_error("policy.refill", "immedate"),
+                  "'immedate' is not one of window_boundary, immediate (did you mean 'immediate'?)");
+  EXPECT_CONTAINS(override_error("policy.tuner.objective", "kne"),
+                  "'kne' is not one of knee, min_energy_under_latency (did you mean 'knee'?)");
+  EXPECT_CONTAINS(override_error("network.output.activation", "relu"), "'relu' is not one of none, softmax, sigmoid");
+  EXPECT_CONTAINS(override_error("hardware.platform", "tpv"),
+                  "key 'hardware.platform': 'tpv' is not one of epur, tpu (did you mean 'tpu'?)");
+  EXPECT_CONTAINS(override_error("hardware.precision", "int8"), "'int8' is not one of fp16, fp32");
+}
+
+TEST(Config, KeysOfAnotherPolicyAreRejectedByTheRegistry) {
+  EXPECT_CONTAINS(load_error(base_experiment(), {{"policy.kind", "cellular"}, {"policy.batch_timeout", "1 ms"}}),
+                  "key 'policy.batch_timeout': only used by policy 'padded', not 'cellular' (remove it, or --set "
+                  "policy.batch_timeout=~)");
+  EXPECT_CONTAINS(load_error(base_experiment(),
+                             {{"policy.kind", "none"}, {"policy.slots", "1"}, {"policy.tuner", "{objective: knee}"}}),
+                  "key 'policy.tuner': only used by policy 'ebatch', not 'none'");
+  const Experiment p =
+      load_experiment_text(base_experiment(), "t.yaml", {{"policy.kind", "padded"}, {"policy.batch_timeout", "2 ms"}});
+  EXPECT_EQ(p.policy.kind, policy_named("padded"));
+  EXPECT_DOUBLE_EQ(p.policy.batch_timeout_s, 2e-3);
 }

@@ -124,14 +124,14 @@ TEST(EnergyCounters, ActionMissingFromTheTableThrows) {
 TEST(EnergyCounters, EveryEpurVocabularyActionIsPriced) {
   // Every action of the E-PUR vocabulary priced: counting them all reports without throwing.
   EnergyTable t;
-  for (const auto& entry : energy_vocabulary(Platform::epur)) {
+  for (const auto& entry : energy_vocabulary(platform_named("epur"))) {
     EnergyComponent comp;
     for (const auto& a : entry.actions) comp.action_j[a] = 1e-12;
     t.components[entry.component] = comp;
   }
   EnergyCounters c;
   double n = 0;
-  for (const auto& entry : energy_vocabulary(Platform::epur))
+  for (const auto& entry : energy_vocabulary(platform_named("epur")))
     for (const auto& a : entry.actions) {
       c.add(c.action(entry.component, a), 2);
       n += 2;

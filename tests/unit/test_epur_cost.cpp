@@ -163,11 +163,11 @@ TEST(EpurCost, SmallGruIsMfuBound) {
   HardwareConfig hw;
   hw.precision = Precision::fp16;
   hw.frequency_hz = 1e9;
-  hw.epur.compute_units = 3;
-  hw.epur.dot_product_width = 16;
-  hw.epur.mfu_width = 1;
-  hw.epur.weight_buffer_bytes = 1 << 20;
-  hw.epur.input_buffer_bytes = 1 << 13;
+  hw.config<EpurConfig>().compute_units = 3;
+  hw.config<EpurConfig>().dot_product_width = 16;
+  hw.config<EpurConfig>().mfu_width = 1;
+  hw.config<EpurConfig>().weight_buffer_bytes = 1 << 20;
+  hw.config<EpurConfig>().input_buffer_bytes = 1 << 13;
   NetworkSpec net;
   net.name = "tiny_gru";
   net.cell = CellType::gru;
@@ -181,8 +181,8 @@ TEST(EpurCost, SmallGruIsMfuBound) {
   EXPECT_EQ(model.recurrent_step_cycles(1), 97u);
   EXPECT_EQ(f.recurrent_step(1), 97u);
   for (int b : {1, 2, 3, 10}) EXPECT_EQ(model.recurrent_step_cycles(b), f.recurrent_step(std::uint64_t(b)));
-  hw.epur.mfu_width = 2;
-  hw.epur.dot_product_width = 5;  // latency ceil(log2 5) + 2 = 5
+  hw.config<EpurConfig>().mfu_width = 2;
+  hw.config<EpurConfig>().dot_product_width = 5;  // latency ceil(log2 5) + 2 = 5
   EpurCostModel model2(hw, net);
   const EpurClosedForm f2(hw, net);
   EXPECT_EQ(model2.dpu_latency(), 5);
@@ -201,8 +201,8 @@ TEST(EpurCost, ResidentLayersAreLoadedOnceAndEvictedLeastRecentlyUsed) {
   const EpurClosedForm f(e.hardware, e.network);
   ASSERT_EQ(f.layer_bytes_per_cu(0), 320u * (120 + 320 + 2) * 2 * 2);
   ASSERT_EQ(f.layer_bytes_per_cu(1), 320u * (640 + 320 + 2) * 2 * 2);
-  ASSERT_LE(f.layer_bytes_per_cu(0) + f.layer_bytes_per_cu(1), e.hardware.epur.weight_buffer_bytes);
-  ASSERT_GT(2 * f.layer_bytes_per_cu(1), e.hardware.epur.weight_buffer_bytes);
+  ASSERT_LE(f.layer_bytes_per_cu(0) + f.layer_bytes_per_cu(1), e.hardware.config<EpurConfig>().weight_buffer_bytes);
+  ASSERT_GT(2 * f.layer_bytes_per_cu(1), e.hardware.config<EpurConfig>().weight_buffer_bytes);
   for (int l = 0; l < 4; ++l) EXPECT_TRUE(model.layer_fits(l));
   auto load = [&](int layer) { return model.cost(whole_pass(e.network, layer, {4})).weight_load_bytes; };
   EXPECT_EQ(load(0), f.cus * f.layer_bytes_per_cu(0));
@@ -255,12 +255,13 @@ TEST(EpurCost, WholeNetworkResidentLoadsEachLayerOnce) {
 
 TEST(EpurCost, LayerThatDoesNotFitStreamsItsRecurrentWeights) {
   const Experiment e = eesen({{"hardware.weight_buffer", "64 KiB"}});
-  ASSERT_EQ(e.hardware.epur.weight_buffer_bytes, 65536u);
+  ASSERT_EQ(e.hardware.config<EpurConfig>().weight_buffer_bytes, 65536u);
   EpurCostModel model(e.hardware, e.network);
   const EpurClosedForm f(e.hardware, e.network);
   EXPECT_FALSE(model.layer_fits(0));
   // U of one direction on one CU: 320 rows x 320 x 2 B = 204,800 B; 139,264 B over capacity.
-  const std::uint64_t overflow = f.rows_per_cu * f.hidden * f.bytes - e.hardware.epur.weight_buffer_bytes;
+  const std::uint64_t overflow =
+      f.rows_per_cu * f.hidden * f.bytes - e.hardware.config<EpurConfig>().weight_buffer_bytes;
   ASSERT_EQ(overflow, 139264u);
   const std::int64_t steps = 5;
   PassCost c = model.cost(whole_pass(e.network, 0, {steps}));
@@ -282,8 +283,8 @@ TEST(EpurCost, WeightBufferReadsAreSharedByBatchedSlotsWithinInputBufferReuse) {
   const Experiment e = eesen();
   EpurCostModel model(e.hardware, e.network);
   const EpurClosedForm f(e.hardware, e.network);
-  const std::uint64_t reuse_in = e.hardware.epur.input_buffer_bytes / (f.input_size(1) * f.bytes);
-  const std::uint64_t reuse_h = e.hardware.epur.input_buffer_bytes / (f.hidden * f.bytes);
+  const std::uint64_t reuse_in = e.hardware.config<EpurConfig>().input_buffer_bytes / (f.input_size(1) * f.bytes);
+  const std::uint64_t reuse_h = e.hardware.config<EpurConfig>().input_buffer_bytes / (f.hidden * f.bytes);
   ASSERT_EQ(reuse_in, 6u);
   ASSERT_EQ(reuse_h, 12u);
   auto one_step = [&](int slots) {

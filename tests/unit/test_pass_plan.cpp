@@ -99,7 +99,7 @@ TEST(EpurPlanner, LoadsALayerOnceThenComputesFromTheBuffers) {
   ASSERT_EQ(plan.phases.size(), 3u);  // layer 0 is not the last: no output write
   EXPECT_EQ(plan.phases[0].kind, Kind::weight_load);
   EXPECT_EQ(plan.phases[0].bytes, first.weight_load_bytes);
-  EXPECT_EQ(plan.phases[0].bytes, reference.layer_bytes_per_cu(0) * std::uint64_t(e.hardware.epur.compute_units));
+  EXPECT_EQ(plan.phases[0].bytes, reference.layer_bytes_per_cu(0) * std::uint64_t(e.hardware.config<EpurConfig>().compute_units));
   EXPECT_EQ(plan.phases[1].kind, Kind::input_read);
   EXPECT_EQ(plan.phases[1].bytes, 5u * std::uint64_t(e.network.input_size) *
                                       std::uint64_t(bytes_per_value(e.hardware.precision)) *

@@ -345,9 +345,9 @@ TEST(CellularBatchingPolicy, OldestRequestDecidesEvenInAHigherSlot) {
 
 // --- E-BATCH ----------------------------------------------------------------------------
 
-PolicyConfig ebatch_config(int slots, int depth = 0, const std::string& refill = "window_boundary") {
+PolicyConfig ebatch_config(int slots, int depth = 0, Refill refill = Refill::window_boundary) {
   PolicyConfig c;
-  c.kind = PolicyConfig::Kind::ebatch;
+  c.kind = policy_named("ebatch");
   c.slots = slots;
   c.queue_depth = depth;
   c.refill = refill;
@@ -408,7 +408,7 @@ TEST(EbatchPolicy, CommandIsAWindowOverTheOccupiedSlots) {
   EXPECT_NE(d.find("tuner says so"), std::string::npos) << d;
   EXPECT_NE(d.find("window boundaries"), std::string::npos) << d;
   EXPECT_FALSE(p.refill_during_command());
-  EbatchPolicy q(make_net(3, true), ebatch_config(4, 0, "immediate"), 16, "");
+  EbatchPolicy q(make_net(3, true), ebatch_config(4, 0, Refill::immediate), 16, "");
   EXPECT_TRUE(q.refill_during_command());
   EXPECT_NE(q.describe().find("N = 16"), std::string::npos) << q.describe();
   EXPECT_NE(q.describe().find("at once"), std::string::npos) << q.describe();
@@ -508,10 +508,11 @@ TEST(WindowTuner, LargeWindowLoadsWeightsFewerTimesAndSavesEnergy) {
   const std::uint64_t small_bytes = est.weight_bytes, small_passes = est.passes;
 
   const EpurCostModel model(e.hardware, e.network);
-  ASSERT_FALSE(model.layer_bytes_per_cu(1) + model.layer_bytes_per_cu(2) <= e.hardware.epur.weight_buffer_bytes);
+  ASSERT_FALSE(model.layer_bytes_per_cu(1) + model.layer_bytes_per_cu(2) <=
+               e.hardware.config<EpurConfig>().weight_buffer_bytes);
   std::uint64_t all_once = model.output_layer_bytes_per_cu();
   for (int l = 0; l < e.network.num_layers; ++l) all_once += model.layer_bytes_per_cu(l);
-  all_once *= std::uint64_t(e.hardware.epur.compute_units);
+  all_once *= std::uint64_t(e.hardware.config<EpurConfig>().compute_units);
   EXPECT_EQ(big_bytes, all_once);
   EXPECT_EQ(big_passes, 4u);  // one pass per layer
   EXPECT_GT(small_passes, big_passes);
@@ -523,7 +524,7 @@ TEST(WindowTuner, LargeWindowLoadsWeightsFewerTimesAndSavesEnergy) {
 
 TEST(WindowTuner, KneeIsTheSmallestWindowWithin5PercentOfTheLowestEnergy) {
   const Experiment e = eesen_epur_ebatch();
-  ASSERT_EQ(e.policy.tuner.objective, "knee");
+  ASSERT_EQ(e.policy.tuner.objective, TunerObjective::knee);
   EpurEstimator est(e.hardware, e.network, e.energy);
   const auto pilot = fixed_pilot(8, 12);
   const TunerChoice c = tune_window(e, pilot, est);

@@ -481,7 +481,7 @@ TEST(RnnDatapathErrors, RejectsUnsupportedPrecisionAndBadShapes) {
   bad.layers[1][0].b_hh.pop_back();
   EXPECT_THROW(NetworkDatapath(bad, Precision::fp16), std::invalid_argument);
   bad = w;
-  bad.spec.output.activation = "relu";
+  bad.spec.output.activation = OutputActivation(99);  // outside the table
   EXPECT_THROW(NetworkDatapath(bad, Precision::fp32), std::invalid_argument);
   EXPECT_THROW(golden_run_network(bad, {{0.0, 0.0, 0.0}}), std::invalid_argument);
 

@@ -44,7 +44,7 @@ ebatch::NetworkSpec eesen_spec() {
   s.bidirectional = true;
   s.merge = ebatch::DirectionMerge::concat;
   s.output.size = 72;
-  s.output.activation = "softmax";
+  s.output.activation = ebatch::OutputActivation::softmax;
   return s;
 }
 
