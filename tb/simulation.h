@@ -1,12 +1,8 @@
-// One simulation of an experiment: elaborates the system (host runtime,
-// accelerator, DRAM, interrupt line), runs it to the last request, and
+// One simulation of an experiment: resolves the window (tuner), elaborates the system
+// (tb/system_top.h: host runtime, accelerator, DRAM, interrupt line), attaches one
+// observer per output and check (tb/observers.h), runs it to the last request, and
 // gathers the statistics. SystemC elaborates once per process, so call
 // run_experiment() once per process.
-//
-// System top:  HostRuntime -> TlmHostBus --reg_socket--> Accelerator.regs   (register map)
-//              HostRuntime -> TlmHostBus --mem_socket--> Dram.socket        (inputs, outputs)
-//              Accelerator --mem--------> Dram.socket         (weights, activations)
-//              Accelerator.irq ---sc_signal<bool>---> HostRuntime.irq
 #pragma once
 
 #include <cstdint>
@@ -19,6 +15,7 @@
 #include "hw/energy_counters.h"
 #include "runtime/host_runtime.h"
 #include "runtime/window_tuner.h"
+#include "tb/run_observer.h"
 
 namespace ebatch {
 
@@ -74,6 +71,7 @@ struct RunOutputs {
 // Observers of the model's internals for checks (not outputs).
 struct RunHooks {
   Accelerator::PassObserver pass_observer;  // every layer pass the accelerator carries out
+  std::vector<RunObserver*> observers;      // attached after the outputs' own, not owned
 };
 
 // Throws InputError for inputs that turn out bad while setting up (weights, inputs files).
