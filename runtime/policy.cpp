@@ -1,6 +1,7 @@
 #include "runtime/policy.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/errors.h"
 #include "hw/contract/slot_engine.h"
@@ -40,15 +41,38 @@ bool PaddedBatchingPolicy::batch_ready(const RuntimeView& view) const {
   return view.now_s >= view.waiting->front().arrival_s + timeout_s_;
 }
 
+std::vector<std::size_t> PaddedBatchingPolicy::choose(const RuntimeView& view) const {
+  const auto& waiting = *view.waiting;
+  const std::size_t n = std::min<std::size_t>(std::size_t(slots_), waiting.size());
+  std::vector<std::size_t> chosen(n);
+  for (std::size_t i = 0; i < n; ++i) chosen[i] = i;
+  if (options_.order == PaddedOrder::arrival || n == waiting.size()) return chosen;
+  // Sorted: the oldest, then the closest in length among the next window - 1 (older first on ties).
+  const std::size_t window = options_.sort_window > 0
+                                 ? std::min<std::size_t>(std::size_t(options_.sort_window), waiting.size())
+                                 : waiting.size();
+  std::vector<std::size_t> others;
+  for (std::size_t i = 1; i < window; ++i) others.push_back(i);
+  const std::int64_t target = waiting[0].length;
+  std::stable_sort(others.begin(), others.end(), [&](std::size_t a, std::size_t b) {
+    return std::llabs(waiting[a].length - target) < std::llabs(waiting[b].length - target);
+  });
+  chosen.assign(1, 0);
+  for (std::size_t i = 0; i < others.size() && chosen.size() < n; ++i) chosen.push_back(others[i]);
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
 std::vector<Placement> PaddedBatchingPolicy::place(const RuntimeView& view) {
   const bool idle = std::all_of(view.queued.begin(), view.queued.end(), [](int q) { return q == 0; });
   if (!idle || !batch_ready(view)) return {};
-  const std::size_t n = std::min<std::size_t>(std::size_t(slots_), view.waiting->size());
+  const std::vector<std::size_t> chosen = choose(view);
   std::int64_t longest = 0;
-  for (std::size_t i = 0; i < n; ++i) longest = std::max(longest, (*view.waiting)[i].length);
+  for (std::size_t i : chosen) longest = std::max(longest, (*view.waiting)[i].length);
   std::vector<Placement> out;
-  // Indices shift as placed requests leave the waiting queue: always take the front.
-  for (std::size_t i = 0; i < n; ++i) out.push_back({int(i), 0, longest});
+  // Placed requests leave the waiting queue one by one, oldest first: the k placed before
+  // chosen[k] all stood in front of it, so it is then at chosen[k] - k.
+  for (std::size_t k = 0; k < chosen.size(); ++k) out.push_back({int(k), chosen[k] - k, longest});
   return out;
 }
 

@@ -73,12 +73,21 @@ class NoBatchingPolicy : public BatchingPolicy {
   int layers_;
 };
 
+// Which requests a padded batch takes (policy.order): the oldest B in arrival order, or the
+// oldest and the B - 1 of the next sort_window - 1 waiting requests closest to it in length
+// (length: sorted batching; less padding; the oldest is always in, so nobody starves).
+enum class PaddedOrder { arrival, length };
+struct PaddedOptions : ConfigExtensionOf<PaddedOptions> {
+  PaddedOrder order = PaddedOrder::arrival;
+  int sort_window = 0;  // requests considered for `length` (0: every waiting request)
+};
+
 // Static batching: gather up to B requests (or until the batch timeout), pad every
 // sequence to the longest, run the batch to its end, then the next.
 class PaddedBatchingPolicy : public BatchingPolicy {
  public:
-  PaddedBatchingPolicy(const NetworkSpec& net, int slots, double timeout_s)
-      : layers_(net.num_layers), slots_(slots), timeout_s_(timeout_s) {}
+  PaddedBatchingPolicy(const NetworkSpec& net, int slots, double timeout_s, PaddedOptions options = {})
+      : layers_(net.num_layers), slots_(slots), timeout_s_(timeout_s), options_(options) {}
   std::string name() const override { return "padded"; }
   int slots() const override { return slots_; }
   int queue_depth() const override { return 1; }
@@ -88,8 +97,11 @@ class PaddedBatchingPolicy : public BatchingPolicy {
 
  private:
   bool batch_ready(const RuntimeView& view) const;
+  // Indices into view.waiting of the next batch (at most B, the oldest first).
+  std::vector<std::size_t> choose(const RuntimeView& view) const;
   int layers_, slots_;
   double timeout_s_;
+  PaddedOptions options_;
 };
 
 // Cellular batching (BatchMaker): each step, one cell type (layer) runs one step for

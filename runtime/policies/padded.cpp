@@ -1,21 +1,31 @@
-// `policy.kind: padded`: static batches padded to their longest sequence (PaddedBatchingPolicy).
+// `policy.kind: padded`: static batches padded to their longest sequence (PaddedBatchingPolicy),
+// with options batch_timeout, order (arrival | length) and sort_window.
 #include "common/config_reader.h"
+#include "common/enum_table.h"
 #include "runtime/policy.h"
 
 namespace ebatch {
 namespace {
 
+const EnumTable<PaddedOrder>& orders() {
+  static const EnumTable<PaddedOrder> t{{PaddedOrder::arrival, "arrival"}, {PaddedOrder::length, "length"}};
+  return t;
+}
+
+void parse(const ConfigSection& s, PolicyConfig& p) {
+  p.batch_timeout_s = s.time("batch_timeout", "10 ms");
+  auto& o = p.options.get<PaddedOptions>();
+  o.order = s.choice("order", orders(), PaddedOrder::arrival);
+  o.sort_window = int(s.integer("sort_window", 0, 1'000'000, 0));
+}
+
 const PolicySpec kSpec{
-    "padded",
-    1,
-    /*single_slot=*/false,
-    /*tunes_window=*/false,
-    {"batch_timeout"},
-    [](const ConfigSection& s, PolicyConfig& p) { p.batch_timeout_s = s.time("batch_timeout", "10 ms"); }};
+    "padded", 1, /*single_slot=*/false, /*tunes_window=*/false, {"batch_timeout", "order", "sort_window"}, parse};
 
 const PolicyFactory kFactory{"padded", 1, [](const Experiment& e, int, const std::string&) {
                                return std::unique_ptr<BatchingPolicy>(std::make_unique<PaddedBatchingPolicy>(
-                                   e.network, e.policy.slots, e.policy.batch_timeout_s));
+                                   e.network, e.policy.slots, e.policy.batch_timeout_s,
+                                   e.policy.options.empty() ? PaddedOptions{} : e.policy.options.get<PaddedOptions>()));
                              }};
 
 const PolicyRegistrar kRegistrar{kSpec, kFactory};

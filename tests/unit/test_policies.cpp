@@ -180,6 +180,61 @@ TEST(PaddedBatchingPolicy, FullBatchTakesTheOldestBPaddedToTheirLongest) {
   EXPECT_EQ(waiting.front().id, 4);
 }
 
+TEST(PaddedBatchingPolicy, LengthOrderTakesTheOldestAndTheClosestInLength) {
+  PaddedOptions o;
+  o.order = PaddedOrder::length;
+  PaddedBatchingPolicy p(make_net(2, false), 3, 0.010, o);
+  // Oldest is 10 steps; the closest two in length are 11 (id 4) and 12 (id 2): one batch of
+  // 12 steps, 3 padding step-slots in all, where arrival order (10, 50, 12) would pad 78.
+  std::deque<Request> waiting = {req(0, 0, 10), req(1, 0, 50), req(2, 0, 12),
+                                 req(3, 0, 48), req(4, 0, 11), req(5, 0, 49)};
+  const auto placed = apply_placements(p.place(make_view(waiting, {0, 0, 0}, 0.0, true)), waiting);
+  ASSERT_EQ(placed.size(), 3u);
+  std::vector<std::int64_t> ids;
+  std::vector<int> slots;
+  for (const auto& pl : placed) {
+    ids.push_back(pl.id);
+    slots.push_back(pl.slot);
+    EXPECT_EQ(pl.padded_length, 12);
+  }
+  std::sort(ids.begin(), ids.end());
+  std::sort(slots.begin(), slots.end());
+  EXPECT_EQ(ids, std::vector<std::int64_t>({0, 2, 4}));
+  EXPECT_EQ(slots, std::vector<int>({0, 1, 2}));
+  // The rest keep their arrival order: 50, 48, 49.
+  ASSERT_EQ(waiting.size(), 3u);
+  EXPECT_EQ(waiting[0].id, 1);
+  EXPECT_EQ(waiting[1].id, 3);
+  EXPECT_EQ(waiting[2].id, 5);
+}
+
+TEST(PaddedBatchingPolicy, SortWindowLimitsTheRequestsConsidered) {
+  PaddedOptions o;
+  o.order = PaddedOrder::length;
+  o.sort_window = 3;  // the oldest and the next two only
+  PaddedBatchingPolicy p(make_net(2, false), 2, 0.010, o);
+  std::deque<Request> waiting = {req(0, 0, 10), req(1, 0, 50), req(2, 0, 30), req(3, 0, 10)};
+  const auto placed = apply_placements(p.place(make_view(waiting, {0, 0}, 0.0, true)), waiting);
+  ASSERT_EQ(placed.size(), 2u);
+  // Id 3 (10 steps) is outside the window: 30 (id 2) is the closest inside it.
+  std::vector<std::int64_t> ids = {placed[0].id, placed[1].id};
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, std::vector<std::int64_t>({0, 2}));
+  EXPECT_EQ(placed[0].padded_length, 30);
+}
+
+TEST(PaddedBatchingPolicy, LengthOrderTiesGoToTheOlder) {
+  PaddedOptions o;
+  o.order = PaddedOrder::length;
+  PaddedBatchingPolicy p(make_net(2, false), 2, 0.010, o);
+  std::deque<Request> waiting = {req(0, 0, 20), req(1, 0, 25), req(2, 0, 15), req(3, 0, 25)};
+  const auto placed = apply_placements(p.place(make_view(waiting, {0, 0}, 0.0, true)), waiting);
+  ASSERT_EQ(placed.size(), 2u);
+  std::vector<std::int64_t> ids = {placed[0].id, placed[1].id};
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, std::vector<std::int64_t>({0, 1}));  // 25 and 15 are both 5 away: the older (id 1)
+}
+
 TEST(PaddedBatchingPolicy, NothingWhileAnySlotIsBusy) {
   PaddedBatchingPolicy p(make_net(2, false), 4, 0.010);
   std::deque<Request> waiting = {req(0, 0, 5), req(1, 0, 9), req(2, 0, 7), req(3, 0, 3), req(4, 0, 2)};
