@@ -57,4 +57,14 @@ row "weights not an .npz" run "$exp" --set simulation.functional=true --set "sim
 row "inputs a truncated .npy, not an .npz" run "$exp" --set simulation.functional=true --set "simulation.inputs=$tmp/truncated.npy"
 row "bad fault list" run "$exp" --set "simulation.faults={dram_error: 3}"
 row "unknown command option" run "$exp" --bogus
+# Outputs that must not escape --out or be left half-written (issue 17).
+c="$root/configs"
+printf 'base: %s\nrequests: 2\npolicies: [cellular, ebatch]\nplatforms:\n  epur: {hardware: %s, energy: %s, slots: 2, claims: {throughput: 1, energy_efficiency: 1}}\nnetworks:\n  ../../escape: {network: %s, lengths: %s}\n' \
+  "$c/experiments/default.yaml" "$c/hw/epur.yaml" "$c/energy/epur_28nm.yaml" "$root/models/eesen.yaml" \
+  "$root/models/datasets/imdb.yaml" > escape.yaml
+printf 'experiment: %s\nset: {workload.requests: 2}\ngrid: {policy.slots: [2, 4]}\n' "$exp" > sweep.yaml
+mkdir -p a_folder
+row "reproduce network name leading out of --out" reproduce --config escape.yaml --no-plots
+row "--emit-slurm given a folder" sweep sweep.yaml --emit-slurm "$tmp/a_folder"
+row "--slurm-partition with a blank" sweep sweep.yaml --emit-slurm "$tmp/array.sh" --slurm-partition "a b"
 exit $fail

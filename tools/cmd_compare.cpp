@@ -1,11 +1,14 @@
 // `ebatch compare`: the same requests under several batching policies, one
 // `ebatch run` process each (SystemC elaborates once per process), and one
 // table of the results with ratios to a baseline policy.
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +22,7 @@
 #include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
+#include "tools/output_folder.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -30,21 +34,54 @@ struct Row : stat::Summary {
   std::string policy;
 };
 
-int run_child(const std::vector<std::string>& args) {
+// The running child, for the signal handler: Ctrl-C or SIGTERM of compare reaches its
+// `ebatch run`, which stops and writes what it measured (exit 130/143), and compare
+// then stops too. A compare killed outright takes its child along (PR_SET_PDEATHSIG).
+volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_stop = 0;
+
+void forward_signal(int sig) {
+  g_stop = sig;
+  if (g_child > 0) ::kill(pid_t(g_child), sig);
+}
+
+// Runs the child with stdout to /dev/null and its stderr into `err`.
+int run_child(const std::vector<std::string>& args, std::string& err) {
   std::cout.flush();
+  std::cerr.flush();
+  std::FILE* captured = std::tmpfile();
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(128 + SIGTERM);  // compare ended before prctl took effect
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     if (!freopen("/dev/null", "w", stdout)) _exit(127);
+    if (captured) dup2(fileno(captured), STDERR_FILENO);
     execv(argv[0], argv.data());
     _exit(127);
   }
+  if (pid < 0) {
+    if (captured) std::fclose(captured);
+    return 126;
+  }
+  g_child = pid;
+  if (g_stop) ::kill(pid, int(g_stop));  // a signal that came before g_child was set
   int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child = 0;
+  err.clear();
+  if (captured) {
+    std::rewind(captured);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, captured)) > 0;) err.append(buf, n);
+    std::fclose(captured);
+  }
+  return exit_code_of(status);
 }
 
 Row read_row(const std::string& policy, const std::string& stats_path) {
@@ -109,7 +146,9 @@ int command_compare(const std::vector<std::string>& args) {
     throw InputError("ebatch compare: --baseline '" + baseline + "' is not among --policies");
   const int slots = vm.count("slots") ? vm["slots"].as<int>() : (base.policy.slots > 1 ? base.policy.slots : 8);
   if (slots < 1) throw InputError("ebatch compare: --slots must be at least 1");
-  const std::string out = vm.count("out") ? vm["out"].as<std::string>() : base.output.dir + "_compare";
+  // The default folder is named after the overrides too: compares of two networks do not share one.
+  const std::string out =
+      vm.count("out") ? vm["out"].as<std::string>() : base.output.dir + "_compare" + overrides_suffix(set_args);
   // Every policy runs the same experiment; only the policy section changes (the
   // experiment's own section for its own kind; otherwise B slots and the same host latency).
   const std::string base_kind = to_string(base.policy.kind);
@@ -131,20 +170,45 @@ int command_compare(const std::vector<std::string>& args) {
     o.push_back({"policy", policy_section(p)});
     load_experiment(experiment, o);  // bad combinations fail here, before anything is written
   }
-  fs::create_directories(out);
+  const OutputFolder folder(out, "ebatch compare");  // one compare at a time in DIR
+  struct sigaction forward {};
+  forward.sa_handler = forward_signal;
+  sigemptyset(&forward.sa_mask);
+  sigaction(SIGINT, &forward, nullptr);
+  sigaction(SIGTERM, &forward, nullptr);
   std::vector<Row> rows;
+  std::vector<std::string> made;  // the policy folders this compare created
   const std::string exe = self_path();
   for (const auto& p : policies) {
+    std::error_code ec;
+    if (!fs::exists(out + "/" + p, ec)) made.push_back(out + "/" + p);
     std::vector<std::string> argv = {exe, "run", experiment, "--out", out + "/" + p};
     for (const auto& s : set_args) argv.insert(argv.end(), {"--set", s});
     argv.insert(argv.end(), {"--set", "policy=" + policy_section(p)});
     argv.insert(argv.end(), {"--set", "output.progress=off"});
     std::cerr << "compare: running " << p << "...\n";
-    const int rc = run_child(argv);
+    std::string child_err;
+    const int rc = run_child(argv, child_err);
+    if (rc != 2) std::cerr << child_err;
+    if (g_stop) {
+      std::cerr << "compare: interrupted by " << (g_stop == SIGTERM ? "SIGTERM" : "SIGINT") << " during policy '" << p
+                << "'\n";
+      return 128 + int(g_stop);
+    }
+    if (rc == 2) {
+      // Bad input that only the run could find: its one message, naming the policy; the
+      // policies run so far go too, so that bad input leaves nothing behind.
+      for (const auto& dir : made) fs::remove_all(dir, ec);
+      folder.discard({});
+      std::string why = child_err.rfind("error: ", 0) == 0 ? child_err.substr(7) : child_err;
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      throw InputError("ebatch compare: policy '" + p + "': " + why);
+    }
     if (rc != 0) {
-      std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << "); see " << out << "/" << p
-                << "\n";
-      return rc == 2 ? 2 : 1;
+      std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << ")";
+      if (fs::exists(out + "/" + p, ec)) std::cerr << "; see " << out << "/" << p;
+      std::cerr << "\n";
+      return 1;
     }
     rows.push_back(read_row(p, out + "/" + p + "/stats.json"));
   }
@@ -187,7 +251,9 @@ int command_compare(const std::vector<std::string>& args) {
   j.end_array().end_object();
   write_file_atomically(out + "/compare.csv", csv.str());
   write_file_atomically(out + "/compare.json", j.str());
-  for (const auto& r : rows) std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
+  for (const auto& r : rows)  // a description that only repeats the policy's name is left out
+    if (!r.description.empty() && r.description != r.policy)
+      std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
   std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
   return 0;
 }

@@ -34,6 +34,8 @@
 #include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
+#include "tools/output_folder.h"
+#include "tools/progress.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -92,7 +94,12 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
     s.fail("policies", "must include ebatch (the summary compares it with the baseline)");
   c.moderate_load = s.number("moderate_load", 1e-6, 10.0, 0.5);
   const ConfigSection platforms = s.section("platforms");
+  // Names become folder names (runs/LOAD/PLATFORM/NETWORK/): checked first, so none leads out of DIR.
+  const std::string name_rule =
+      "a name here is a folder name: use letters, digits, '_', '.' and '-' only, not "
+      "starting with '.'";
   for (const auto& name : platforms.keys()) {
+    if (!is_folder_name(name)) platforms.fail(name, name_rule);
     const ConfigSection p = platforms.section(name);
     PlatformEntry e;
     e.name = name;
@@ -109,6 +116,7 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
   if (c.platforms.empty()) platforms.fail_section("needs at least one platform");
   const ConfigSection networks = s.section("networks");
   for (const auto& name : networks.keys()) {
+    if (!is_folder_name(name)) networks.fail(name, name_rule);
     const ConfigSection n = networks.section(name);
     c.networks.push_back({name, n.existing_file("network"), n.existing_file("lengths")});
     n.finish();
@@ -176,27 +184,29 @@ int execute(std::vector<Run*>& batch, const std::string& exe, const ReproduceCon
     commands.push_back(run_command(exe, c.base, run_overrides(*r, requests, host), r->dir));
   }
   int failed = 0;
-  std::size_t done = 0;
   const bool tty = isatty(STDERR_FILENO);
-  run_forked(commands, jobs, [&](std::size_t i, int rc) {
-    Run& r = *batch[i];
-    ++done;
-    if (rc == 0) {
-      try {
-        read_results(r);
-      } catch (const std::exception&) {
-        r.ok = false;
-      }
-    }
-    if (!r.ok) {
-      ++failed;
-      std::cerr << (tty ? "\n" : "") << "reproduce: run failed (exit " << rc << "): " << r.dir << " (see " << r.dir
-                << ".log)\n";
-    }
-    if (tty)
-      std::cerr << "\rreproduce: " << kLoads[r.load] << " " << done << "/" << batch.size() << " runs" << std::flush;
-  });
-  if (tty) std::cerr << "\n";
+  const std::string label = batch.empty() ? "reproduce" : std::string("reproduce ") + kLoads[batch.front()->load];
+  Progress progress(label, "runs", batch.size(), 0, batch.size());
+  run_forked(
+      commands, jobs,
+      [&](std::size_t i, int rc) {
+        Run& r = *batch[i];
+        if (rc == 0) {
+          try {
+            read_results(r);
+          } catch (const std::exception&) {
+            r.ok = false;
+          }
+        }
+        if (!r.ok) {
+          ++failed;
+          std::cerr << (tty ? "\n" : "") << "reproduce: run failed (exit " << rc << "): " << r.dir << " (see " << r.dir
+                    << ".log)\n";
+        }
+        progress.finished(r.ok);
+      },
+      [&] { progress.tick(); });
+  progress.end();
   if (!batch.empty())
     std::cerr << "reproduce: " << kLoads[batch.front()->load] << ": " << batch.size() - std::size_t(failed) << " of "
               << batch.size() << " runs done\n";
@@ -227,7 +237,8 @@ const char* kUsageText =
     "energy efficiency normalised to the baseline (cellular batching), per network and averaged, next\n"
     "to the paper's claims, with latency and padding. Writes DIR/reproduce.csv, reproduce.json,\n"
     "summary.txt, plots/ and runs/LOAD/PLATFORM/NETWORK/POLICY/.\n"
-    "  --quick        quick_requests per run (a smoke test: the figures are not meaningful)\n"
+    "  --quick        quick_requests per run (a smoke test: the figures are not meaningful);\n"
+    "                 DIR defaults to results/reproduce_quick, so a full run's results stay\n"
     "  --requests N   requests per run (default: the config's requests)\n"
     "  --jobs J       runs at a time (default: the number of cores)\n"
     "  --no-plots     skip tools/plot.py (it needs python3-matplotlib)\n";
@@ -262,7 +273,11 @@ int command_reproduce(const std::vector<std::string>& args) {
   if (requests < 1) throw InputError("ebatch reproduce: --requests must be at least 1");
   const int jobs = vm.count("jobs") ? vm["jobs"].as<int>() : int(std::max(1u, std::thread::hardware_concurrency()));
   if (jobs < 1) throw InputError("ebatch reproduce: --jobs must be at least 1");
-  const std::string out = fs::absolute(vm.count("out") ? vm["out"].as<std::string>() : "results/reproduce").string();
+  // --quick has its own default folder: a smoke test never overwrites the results of a full run.
+  const std::string out = fs::absolute(vm.count("out") ? vm["out"].as<std::string>()
+                                       : quick         ? "results/reproduce_quick"
+                                                       : "results/reproduce")
+                              .string();
 
   // Every run's config is checked before anything is written.
   const Experiment base = load_experiment(c.base);
@@ -287,7 +302,7 @@ int command_reproduce(const std::vector<std::string>& args) {
           }
           runs.push_back(r);
         }
-  fs::create_directories(out);
+  const OutputFolder folder(out, "ebatch reproduce");  // one reproduce at a time in DIR
   const std::string exe = self_path();
   std::cerr << "reproduce: " << runs.size() << " runs of " << requests << " requests, " << jobs << " at a time\n";
   auto find = [&](int load, const PlatformEntry* p, const NetworkEntry* n, const std::string& pol) -> Run* {

@@ -17,6 +17,7 @@
 #include "tb/simulation.h"
 #include "tb/stats_schema.h"
 #include "tools/cli.h"
+#include "tools/output_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -47,6 +48,20 @@ YAML::Node localised_config(const Experiment& e, const std::string& dir) {
   localise("simulation", "weights", e.simulation.weights_path);
   localise("simulation", "inputs", e.simulation.inputs_path);
   return tree;
+}
+
+// The files a run writes into DIR (relative names), and the copies of its data files
+// in DIR/inputs/ that are there now.
+std::vector<std::string> run_output_names(const std::string& dir) {
+  std::vector<std::string> names = {"resolved.yaml", "stats.json", "wallclock.json", "requests.csv",
+                                    "outputs.npz",   "trace.vcd",  "trace.gtkw",     "timeline.json"};
+  std::error_code ec;
+  for (fs::directory_iterator it(dir + "/inputs", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const char* key : {"trace-", "weights-", "inputs-"})
+      if (name.rfind(key, 0) == 0) names.push_back("inputs/" + name);
+  }
+  return names;
 }
 
 }  // namespace
@@ -81,15 +96,17 @@ int command_run(const std::vector<std::string>& args) {
   if (!a.out_dir.empty()) overrides.push_back({"output.dir", a.out_dir});
   const Experiment e = load_experiment(a.experiment, overrides);
   const std::string dir = e.output.dir;
-  std::error_code ec;
-  const bool dir_existed = fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) throw OutputError(dir, ec.message());
+  // One command at a time per folder; what an earlier run left there (a timeline.json
+  // or trace.vcd this run does not write) goes first, so the folder holds one run.
+  const OutputFolder folder(dir, "ebatch run");
+  folder.remove_files(run_output_names(dir));
   RunOutputs outputs;
   if (e.output.requests_csv) outputs.requests_csv = dir + "/requests.csv";
   if (e.simulation.functional) outputs.outputs_npz = dir + "/outputs.npz";
+  // SystemC appends ".vcd"; the name is this process's own, renamed when complete.
+  const std::string vcd_tmp = "trace.vcd.tmp." + std::to_string(::getpid());
   if (e.output.trace != TraceLevel::off) {
-    outputs.vcd_base = dir + "/trace.tmp";  // renamed when complete
+    outputs.vcd_base = dir + "/" + vcd_tmp;
     outputs.gtkw = dir + "/trace.gtkw";
     outputs.gtkw_vcd_name = "trace.vcd";
   }
@@ -104,13 +121,19 @@ int command_run(const std::vector<std::string>& args) {
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
   // Bad input found while setting up (weights, inputs, DRAM size) or an output that cannot be
-  // written: leave nothing behind (the AtomicFiles have removed their temporaries).
+  // written (a full disk): leave nothing behind, neither a file this run wrote (requests.csv,
+  // resolved.yaml) nor its folder if it made it (the AtomicFiles have removed their temporaries).
   auto leave_nothing = [&] {
-    fs::remove(dir + "/trace.tmp.vcd", ec);
-    if (!dir_existed) fs::remove_all(dir, ec);
+    std::vector<std::string> names = run_output_names(dir);
+    names.push_back(vcd_tmp + ".vcd");
+    folder.discard(names);
   };
   try {
     stats = run_experiment(e, outputs);
+    if (!outputs.vcd_base.empty()) rename_into_place(outputs.vcd_base + ".vcd", dir + "/trace.vcd");
+    write_file_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
+    write_file_atomically(dir + "/stats.json", stats_json(stats, e));
+    write_file_atomically(dir + "/wallclock.json", wallclock_json(stats));
   } catch (const InputError&) {
     leave_nothing();
     throw;
@@ -118,10 +141,6 @@ int command_run(const std::vector<std::string>& args) {
     leave_nothing();
     throw;
   }
-  if (!outputs.vcd_base.empty()) rename_into_place(dir + "/trace.tmp.vcd", dir + "/trace.vcd");
-  write_file_atomically(dir + "/resolved.yaml", emit_resolved(e, localised_config(e, dir)));
-  write_file_atomically(dir + "/stats.json", stats_json(stats, e));
-  write_file_atomically(dir + "/wallclock.json", wallclock_json(stats));
   std::cout << stats_summary(stats) << "  results in " << dir << "/\n";
   if (!stats.interrupted.empty()) {
     std::cerr << "interrupted by " << stats.interrupted << ": " << stats.completed << " of " << stats.submitted

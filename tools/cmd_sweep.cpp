@@ -41,6 +41,7 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "common/atomic_file.h"
 #include "common/config_reader.h"
@@ -48,6 +49,8 @@
 #include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
+#include "tools/output_folder.h"
+#include "tools/progress.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -55,7 +58,9 @@ namespace fs = std::filesystem;
 namespace ebatch::cli {
 namespace {
 
-constexpr std::size_t kMaxPoints = 100000;
+// Every point is validated up front (about 2.5 ms each on the machine of docs/PERFORMANCE.md):
+// 10 000 points take about 25 s to check, where 100 000 took four minutes.
+constexpr std::size_t kMaxPoints = 10000;
 const std::vector<std::string> kDefaultMetrics = {stat::kThroughput.path,           stat::kLatencyP50.path,
                                                   stat::kLatencyP99.path,           stat::kEnergyPerSequence.path,
                                                   stat::kDramBytesPerSequence.path, stat::kPaddingFraction.path,
@@ -140,9 +145,7 @@ Sweep parse_sweep(const std::string& file) {
   s.file = file;
   s.experiment = top.existing_file("experiment");
   s.name = top.string("name", fs::path(file).stem().string());
-  const char* const name_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
-  if (s.name.empty() || s.name.front() == '.' || s.name.find_first_not_of(name_chars) != std::string::npos)
-    top.fail("name", "use letters, digits, '_', '.' and '-' only, not starting with '.'");
+  if (!is_folder_name(s.name)) top.fail("name", "use letters, digits, '_', '.' and '-' only, not starting with '.'");
   top.string("description", "");
   for (const char* k : {"set", "grid", "points", "metrics"}) top.accept(k);
   const YAML::Node set = root["set"], grid = root["grid"], points = root["points"], metrics = root["metrics"];
@@ -252,14 +255,6 @@ std::string label(const Point& p) {
   return out;
 }
 
-std::string fnv1a64(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 // Validates every point's config (before anything is written) and fills in its
 // folder, point.yaml and command. A bad point is an InputError naming it.
 void prepare(Sweep& s, const std::string& out_abs, const std::string& exe) {
@@ -330,63 +325,6 @@ std::string commands_text(const Sweep& s) {
 }
 
 // ---- Running ----------------------------------------------------------------
-
-std::string format_duration(double s) {
-  char buf[32];
-  if (s < 1) return "<1s";
-  const long t = std::lround(s);
-  if (t < 60)
-    std::snprintf(buf, sizeof buf, "%lds", t);
-  else if (t < 3600)
-    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
-  return buf;
-}
-
-// "sweep: 4/6 points done (2 skipped), 1 failed, about 12s left" on stderr: rewritten
-// in place on a terminal, one line per finished point otherwise.
-class Progress {
- public:
-  Progress(bool enabled, std::size_t total, std::size_t skipped, std::size_t to_run)
-      : enabled_(enabled), tty_(isatty(STDERR_FILENO)), total_(total), skipped_(skipped), to_run_(to_run) {}
-  void finished(bool ok) {
-    (ok ? ok_ : failed_)++;
-    draw();
-  }
-  void tick() {
-    if (tty_ && std::chrono::steady_clock::now() - last_ > std::chrono::seconds(1)) draw();
-  }
-  void end() {
-    if (enabled_ && tty_ && drawn_) std::cerr << "\n";
-  }
-
- private:
-  void draw() {
-    if (!enabled_) return;
-    last_ = std::chrono::steady_clock::now();
-    const std::size_t finished = ok_ + failed_;
-    std::string line = "sweep: " + std::to_string(skipped_ + finished) + "/" + std::to_string(total_) + " points done";
-    if (skipped_) line += " (" + std::to_string(skipped_) + " skipped)";
-    line += ", " + std::to_string(failed_) + " failed, ";
-    if (finished == to_run_) {
-      line += "finished";
-    } else if (finished == 0) {
-      line += "estimating time left";
-    } else {
-      const double elapsed = std::chrono::duration<double>(last_ - start_).count();
-      line += "about " + format_duration(elapsed / double(finished) * double(to_run_ - finished)) + " left";
-    }
-    if (tty_)
-      std::cerr << "\r\033[K" << line << std::flush;
-    else
-      std::cerr << line << "\n";
-    drawn_ = true;
-  }
-  bool enabled_, tty_, drawn_ = false;
-  std::size_t total_, skipped_, to_run_, ok_ = 0, failed_ = 0;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
-};
 
 bool gnu_parallel_available() {
   FILE* f = popen("parallel --version 2>/dev/null", "r");
@@ -563,44 +501,90 @@ int report(const Sweep& s, const std::string& out, const std::vector<Outcome>& o
 
 // ---- Slurm ------------------------------------------------------------------
 
-void emit_slurm(const Sweep& s, const std::string& file, const std::string& out_abs, const std::string& exe) {
+// Options of the emitted scripts (--slurm-time, --slurm-partition); "" = Slurm's default.
+struct SlurmOptions {
+  std::string time, partition;
+};
+
+// The #SBATCH lines of both scripts for `options`.
+std::string sbatch_lines(const SlurmOptions& options) {
+  std::string out;
+  if (!options.time.empty()) out += "#SBATCH --time=" + options.time + "\n";
+  if (!options.partition.empty()) out += "#SBATCH --partition=" + options.partition + "\n";
+  return out;
+}
+
+// The job array and the aggregation script. A task whose point is done (stats.json of a
+// run not interrupted, no failed.txt) exits at once, so that resubmitting the array reruns
+// only what is missing, as a local rerun does; a failed task records failed.txt ("exit N")
+// as a local sweep does. Each point's output goes to its run.log, so Slurm's own output
+// files would stay empty: the array sends them to /dev/null, and the aggregation writes its
+// report to DIR/slurm-aggregate-JOBID.out, not into the submit folder.
+std::pair<std::string, std::string> slurm_scripts(const Sweep& s, const std::string& file, const std::string& out_abs,
+                                                  const std::string& exe, const SlurmOptions& options) {
   const std::string cwd = fs::current_path().string();
   const std::string sweep_abs = fs::absolute(s.file).lexically_normal().string();
   const std::size_t n = s.points.size();
+  const std::size_t width = s.points.front().id.size();
   std::ostringstream a;
   a << "#!/bin/bash\n"
     << "# Slurm job array for the ebatch sweep '" << s.name << "' (" << sweep_abs << "): " << n << " points;\n"
-    << "# task i runs line i+1 of " << out_abs << "/commands.txt (point i's `ebatch run`, output in points/NNNN/).\n"
+    << "# task i runs line i+1 of " << out_abs << "/commands.txt (point i's `ebatch run`, output in points/NNNN/,\n"
+    << "# its messages in points/NNNN/run.log); a task whose point is done exits at once, so a resubmission\n"
+    << "# runs only the points without results.\n"
     << "# Submit: sbatch " << file << "\n"
     << "# Then build sweep.csv: sbatch --dependency=afterany:JOBID " << file << ".aggregate.sh\n"
     << "#   (or run: bash " << file << ".aggregate.sh once the array has finished)\n"
     << "#SBATCH --job-name=ebatch-" << s.name << "\n"
     << "#SBATCH --array=0-" << n - 1 << "\n"
     << "#SBATCH --ntasks=1\n"
-    << "#SBATCH --cpus-per-task=1\n";
-  if (out_abs.find_first_of(" \t") == std::string::npos) a << "#SBATCH --output=" << out_abs << "/slurm-%A_%a.out\n";
-  a << "#\n";
+    << "#SBATCH --cpus-per-task=1\n"
+    << "#SBATCH --output=/dev/null\n"
+    << sbatch_lines(options) << "#\n";
   for (const auto& p : s.points) a << "# point " << p.id << ": " << label(p) << "\n";
   a << "set -euo pipefail\n"
     << ": \"${SLURM_ARRAY_TASK_ID:?submit this script with sbatch (or set SLURM_ARRAY_TASK_ID)}\"\n"
     << "cd " << shell_quote(cwd) << "\n"
     << "cmd=$(sed -n \"$((SLURM_ARRAY_TASK_ID+1))p\" " << shell_quote(out_abs + "/commands.txt") << ")\n"
     << "[ -n \"$cmd\" ] || { echo \"no point for task $SLURM_ARRAY_TASK_ID\" >&2; exit 2; }\n"
-    << "exec bash -c \"$cmd\"\n";
+    << "printf -v point '%0" << width << "d' \"$SLURM_ARRAY_TASK_ID\"\n"
+    << "dir=" << shell_quote(out_abs + "/points") << "/$point\n"
+    << "if [ -f \"$dir/stats.json\" ] && [ ! -e \"$dir/failed.txt\" ] && ! grep -q '\"" << stat::kInterruptedBy.name()
+    << "\"' \"$dir/stats.json\"; then\n"
+    << "  exit 0  # done by an earlier submission\n"
+    << "fi\n"
+    << "rm -f \"$dir/failed.txt\"\n"
+    << "rc=0\n"
+    << "bash -c \"$cmd\" || rc=$?\n"
+    << "[ \"$rc\" -eq 0 ] || echo \"exit $rc\" > \"$dir/failed.txt\"\n"
+    << "exit \"$rc\"\n";
   std::ostringstream g;
   g << "#!/bin/bash\n"
     << "# Builds " << out_abs << "/sweep.csv once the Slurm array " << file << " has finished\n"
     << "# (exit 1 and the list of points without results if some failed).\n"
     << "#SBATCH --job-name=ebatch-" << s.name << "-aggregate\n"
-    << "#SBATCH --ntasks=1\n"
-    << "set -euo pipefail\n"
+    << "#SBATCH --ntasks=1\n";
+  if (out_abs.find_first_of(" \t") == std::string::npos)
+    g << "#SBATCH --output=" << out_abs << "/slurm-aggregate-%j.out\n";
+  else
+    g << "#SBATCH --output=/dev/null\n";
+  g << sbatch_lines(options) << "set -euo pipefail\n"
     << "cd " << shell_quote(cwd) << "\n"
     << "exec " << shell_quote(exe) << " sweep " << shell_quote(sweep_abs) << " --out " << shell_quote(out_abs)
     << " --aggregate-only\n";
-  write_file_atomically(file, a.str());
-  write_file_atomically(file + ".aggregate.sh", g.str());
-  chmod(file.c_str(), 0755);
-  chmod((file + ".aggregate.sh").c_str(), 0755);
+  return {a.str(), g.str()};
+}
+
+// A value for an #SBATCH line: letters, digits and :,._- only.
+std::string slurm_value(const po::variables_map& vm, const char* option) {
+  if (!vm.count(option)) return "";
+  const std::string v = vm[option].as<std::string>();
+  if (v.empty() ||
+      v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:,._-") != std::string::npos)
+    throw InputError(std::string("ebatch sweep: --") + option + " '" + v +
+                     "': use letters, digits and :,._- only (e.g. 1:00:00, or a partition name)");
+  if (!vm.count("emit-slurm")) throw InputError(std::string("ebatch sweep: --") + option + " goes with --emit-slurm");
+  return v;
 }
 
 const char* const kHelp =
@@ -620,10 +604,13 @@ const char* const kHelp =
     "keys, metrics, in point order). Points already done (stats.json, same point.yaml) are skipped.\n"
     "  --jobs J          points run at once (default 1)\n"
     "  --emit-slurm FILE write a Slurm job array FILE (task i = point i) and FILE.aggregate.sh\n"
-    "                    (runs --aggregate-only); nothing runs here\n"
+    "                    (runs --aggregate-only); nothing runs here. Resubmitting FILE runs only\n"
+    "                    the points without results\n"
+    "  --slurm-time T, --slurm-partition P   #SBATCH --time and --partition of both scripts\n"
     "  --aggregate-only  build sweep.csv from the points already run\n"
     "  --dry-run         validate every point and list them; write nothing\n"
-    "  --progress        progress on stderr even when it is not a terminal\n"
+    "  --progress        when stderr is not a terminal, a progress line per finished point\n"
+    "                    (without it: a line every 5 s, and one at the end)\n"
     "  --runner R        auto (GNU parallel if installed), parallel or fork\n"
     "Exit codes: 0 ok, 2 bad input (nothing written), 1 some point failed (the others are kept).\n";
 
@@ -633,7 +620,8 @@ int command_sweep(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add_options()("help,h", "")("sweep", po::value<std::string>(), "")("jobs,j", po::value<int>()->default_value(1),
                                                                           "")("out", po::value<std::string>(), "")(
-      "emit-slurm", po::value<std::string>(), "")("dry-run", "")("aggregate-only", "")("progress", "")(
+      "emit-slurm", po::value<std::string>(), "")("slurm-time", po::value<std::string>(), "")(
+      "slurm-partition", po::value<std::string>(), "")("dry-run", "")("aggregate-only", "")("progress", "")(
       "runner", po::value<std::string>()->default_value("auto"), "");
   po::positional_options_description pos;
   pos.add("sweep", 1);
@@ -659,6 +647,7 @@ int command_sweep(const std::vector<std::string>& args) {
   if (aggregate_only && (dry_run || !slurm.empty()))
     throw InputError("ebatch sweep: --aggregate-only goes without --dry-run and --emit-slurm");
 
+  const SlurmOptions slurm_options{slurm_value(vm, "slurm-time"), slurm_value(vm, "slurm-partition")};
   Sweep s = parse_sweep(vm["sweep"].as<std::string>());
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : "results/sweeps/" + s.name;
   if (out.empty()) throw InputError("ebatch sweep: --out: empty folder name");
@@ -670,6 +659,10 @@ int command_sweep(const std::vector<std::string>& args) {
     const fs::path parent = fs::absolute(slurm).parent_path();
     if (!fs::is_directory(parent, ec))
       throw InputError("ebatch sweep: --emit-slurm " + slurm + ": folder '" + parent.string() + "' not found");
+    for (const std::string& script : {slurm, slurm + ".aggregate.sh"})
+      if (fs::is_directory(script, ec))
+        throw InputError("ebatch sweep: --emit-slurm " + slurm + ": " + (script == slurm ? "" : script + " ") +
+                         "is a folder (give the job script's file name)");
   }
   if (aggregate_only && !fs::is_directory(out, ec))
     throw InputError("ebatch sweep: " + out + ": no such sweep folder (run the sweep first)");
@@ -687,6 +680,7 @@ int command_sweep(const std::vector<std::string>& args) {
     return 0;
   }
   if (aggregate_only) {
+    const OutputFolder folder(out, "ebatch sweep");
     std::vector<Outcome> outcomes(s.points.size());
     for (std::size_t i = 0; i < s.points.size(); ++i) {
       int rc = -1;  // failed.txt: "exit N", written when a local run fails
@@ -702,9 +696,20 @@ int command_sweep(const std::vector<std::string>& args) {
   if (runner == "parallel" && slurm.empty() && !have_parallel)
     throw InputError("ebatch sweep: --runner parallel: GNU parallel is not installed (apt-get install parallel)");
 
+  // The scripts' temporaries first: a script that cannot be written stops before any folder is made.
+  std::unique_ptr<AtomicFile> array_script, aggregate_script;
+  if (!slurm.empty()) {
+    const auto [array_text, aggregate_text] = slurm_scripts(s, slurm, out_abs, exe, slurm_options);
+    array_script = std::make_unique<AtomicFile>(slurm);
+    aggregate_script = std::make_unique<AtomicFile>(slurm + ".aggregate.sh");
+    array_script->write(array_text);
+    aggregate_script->write(aggregate_text);
+  }
+  // One sweep at a time in DIR: a second one would clear the points the first is running.
+  const OutputFolder folder(out, "ebatch sweep");
   // Folders: a point not done starts from an empty folder with its point.yaml.
   fs::create_directories(out + "/points", ec);
-  if (ec) throw OutputError(out, ec.message());
+  if (ec) throw OutputError(out + "/points", ec.message());
   for (std::size_t i = 0; i < s.points.size(); ++i) {
     if (done[i]) continue;
     fs::remove_all(s.points[i].dir, ec);
@@ -715,7 +720,10 @@ int command_sweep(const std::vector<std::string>& args) {
   write_file_atomically(out + "/commands.txt", commands_text(s));
 
   if (!slurm.empty()) {
-    emit_slurm(s, slurm, out_abs, exe);
+    array_script->commit();
+    aggregate_script->commit();
+    chmod(slurm.c_str(), 0755);
+    chmod((slurm + ".aggregate.sh").c_str(), 0755);
     std::cout << "wrote " << slurm << ": a Slurm array of " << s.points.size() << " tasks, one per point (sbatch "
               << slurm << "),\nand " << slurm << ".aggregate.sh, which builds " << out
               << "/sweep.csv when the array has finished; nothing was run\n";
@@ -737,7 +745,7 @@ int command_sweep(const std::vector<std::string>& args) {
   std::vector<Outcome> outcomes(s.points.size());
   for (std::size_t i = 0; i < s.points.size(); ++i)
     if (done[i]) outcomes[i].ok = true;
-  Progress progress(vm.count("progress") > 0 || isatty(STDERR_FILENO), s.points.size(), skipped, pending.size());
+  Progress progress("sweep", "points", s.points.size(), skipped, pending.size(), vm.count("progress") > 0);
   const JobDoneFn on_done = [&](std::size_t job, int rc) {
     const Point& p = s.points[pending[job]];
     Outcome& o = outcomes[pending[job]];

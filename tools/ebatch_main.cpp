@@ -131,6 +131,9 @@ int main_with_args(const std::vector<std::string>& argv) {
   } catch (const OutputError& e) {  // "PATH: cannot be written: REASON", wherever it was thrown
     std::cerr << "error: " << e.what() << "\n";
     return 2;
+  } catch (const fs::filesystem_error& e) {  // a folder that cannot be made or read: the same message
+    std::cerr << "error: " << OutputError(e.path1().string(), e.code().message()).what() << "\n";
+    return 2;
   }
 }
 

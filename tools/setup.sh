@@ -4,6 +4,7 @@
 #   build  compiler toolchain and libraries (always)
 #   test   GoogleTest, Google Benchmark, GTKWave (vcd2fst checks VCD files), GNU parallel (sweeps)
 #   plots  Python 3 with matplotlib and NumPy
+#   slurm  slurm-wlm and munge (a one-node cluster for tools/slurm_test.sh)
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libsystemc-dev libyaml-cpp-dev libboost-dev
@@ -13,7 +14,8 @@ for want in "$@"; do
     build) ;;
     test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev gtkwave parallel) ;;
     plots) packages+=(python3 python3-matplotlib python3-numpy) ;;
-    *) echo "setup.sh: unknown component '$want' (build, test, plots)" >&2; exit 2 ;;
+    slurm) packages+=(slurm-wlm munge) ;;
+    *) echo "setup.sh: unknown component '$want' (build, test, plots, slurm)" >&2; exit 2 ;;
   esac
 done
 

@@ -13,7 +13,7 @@ case "${1:-}" in
   --sanitize) plain=0 ;;
   *) echo "usage: tools/test.sh [--no-sanitize | --sanitize]" >&2; exit 2 ;;
 esac
-bash "$root/tools/setup.sh" build test
+bash "$root/tools/setup.sh" build test slurm
 
 suite() {  # BUILD_DIR CMAKE_ARGS...
   local build="$1"; shift
