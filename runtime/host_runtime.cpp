@@ -49,6 +49,14 @@ std::uint64_t HostRuntime::dram_bytes_needed() const {
          std::uint64_t(policy_.slots()) * policy_.queue_depth() * (input_entry_bytes_ + output_entry_bytes_);
 }
 
+std::uint64_t HostRuntime::dram_layout_bytes(const Experiment& e, std::int64_t max_length, int slots, int queue_depth) {
+  const auto& net = e.network;
+  const std::uint64_t weights = net.total_parameters() * bytes_per_value(e.hardware.precision);
+  const std::uint64_t in = align_up(std::uint64_t(max_length) * net.input_size * sizeof(float));
+  const std::uint64_t out = align_up(std::uint64_t(max_length) * net.layer_output_size() * sizeof(float));
+  return align_up(weights) + std::uint64_t(slots) * std::uint64_t(queue_depth) * (in + out);
+}
+
 void HostRuntime::set_weight_image_address(std::uint64_t address) {
   weights_address_ = address;
   buffers_base_ = align_up(weights_address_ + weight_image_bytes_);

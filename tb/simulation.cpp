@@ -37,6 +37,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// hardware.dram.capacity must hold the runtime's DRAM layout (weights and slot buffers).
+void check_dram_capacity(const Experiment& e, std::uint64_t needed) {
+  if (needed > e.hardware.dram.capacity_bytes)
+    throw InputError(e.source_file +
+                     ": key 'hardware.dram.capacity': " + units::format_size(double(e.hardware.dram.capacity_bytes)) +
+                     " cannot hold the weights and the slot buffers (" + units::format_size(double(needed)) + ")");
+}
+
+// Checks that need the requests, done before the window tuner (which can take long on requests
+// these checks refuse at once): the DRAM layout with the policy's slots and queue depth.
+void check_before_tuning(const Experiment& e, const std::vector<Request>& requests) {
+  std::int64_t longest = 0;
+  for (const auto& r : requests) longest = std::max(longest, r.length);
+  const auto policy = make_policy(e, 1, "");
+  check_dram_capacity(e, HostRuntime::dram_layout_bytes(e, longest, policy->slots(), policy->queue_depth()));
+}
+
 // The system: runtime, accelerator, DRAM and the interrupt line between them.
 struct SystemTop : sc_core::sc_module {
   EnergyCounters energy;
@@ -74,11 +91,7 @@ struct SystemTop : sc_core::sc_module {
 #endif
     accelerator->irq.bind(irq);
     runtime.irq.bind(irq);
-    if (runtime.dram_bytes_needed() > e.hardware.dram.capacity_bytes)
-      throw InputError(e.source_file +
-                       ": key 'hardware.dram.capacity': " + units::format_size(double(e.hardware.dram.capacity_bytes)) +
-                       " cannot hold the weights and the slot buffers (" +
-                       units::format_size(double(runtime.dram_bytes_needed())) + ")");
+    check_dram_capacity(e, runtime.dram_bytes_needed());
   }
 };
 
@@ -157,8 +170,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   int window = e.policy.window_steps;
   std::string window_reason;
   if (e.policy.kind->tunes_window && window == 0) {
+    check_before_tuning(e, requests);
     const auto estimator = make_estimator(e);
-    const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator);
+    const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator, &stop_signal);
     window = choice.window;
     window_reason = choice.reason;
     st.tuner_points = choice.points;
