@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "common/invariant.h"
+#include "common/units.h"
 #include "hw/contract/register_map.h"
 
 namespace ebatch {
@@ -281,6 +282,11 @@ void HostRuntime::main() {
       break;
     }
     const double now = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+    if (now > units::kMaxSimulatedSeconds) {  // SystemC's time would soon pin: stop rather than be wrong
+      error_ = "simulated time passed " + units::format_time(units::kMaxSimulatedSeconds) +
+               ", the longest the model simulates (SystemC's range ends near 9.2e6 s)";
+      break;
+    }
     while (next_arrival_ < requests_.size() && requests_[next_arrival_].arrival_s <= now)
       waiting_.push_back(requests_[next_arrival_++]);
     if (tracing_) waiting_requests.write(std::int64_t(waiting_.size()));
