@@ -328,6 +328,10 @@ std::vector<Request> generate_requests(const WorkloadSpec& spec) {
   if (!trace_arrivals) {
     const auto arrivals = generate_arrivals(spec.arrivals, n, spec.seed);
     for (std::size_t i = 0; i < out.size(); ++i) out[i].arrival_s = arrivals[i];
+    if (!arrivals.empty() && !(arrivals.back() <= units::kMaxSimulatedSeconds))
+      spec_error("key 'workload.arrivals.rate': the last of " + std::to_string(out.size()) + " requests arrives at " +
+                 units::format_time(arrivals.back()) + ", beyond the longest simulated time, " +
+                 units::format_time(units::kMaxSimulatedSeconds));
   }
   return out;
 }
