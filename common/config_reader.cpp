@@ -1,5 +1,8 @@
 #include "common/config_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -7,8 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "common/input_file.h"
 #include "common/units.h"
 
 namespace ebatch {
@@ -61,22 +66,98 @@ void check_duplicate_keys(const YAML::Node& node, const std::string& file) {
   }
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw ConfigError(path + ": file not found");
-  if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory, expected a YAML file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
+namespace {
+
+// Counts the nodes (and scalar bytes) the document would have with every alias expanded, from
+// the parser's events alone, before a node tree is built: an "alias bomb" (a few hundred bytes
+// expanding to billions of nodes) is refused in microseconds instead of taking minutes.
+class AliasBudget : public YAML::EventHandler {
+ public:
+  explicit AliasBudget(const std::string& where) : where_(where) {}
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, 1, 0); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = sizes_.find(anchor);
+    if (it != sizes_.end()) add(mark, it->second.first, it->second.second);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+    leaf(mark, anchor, 1, value.size());
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open_.push_back({anchor, 1, 0, mark});
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open_.push_back({anchor, 1, 0, mark});
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Open {
+    YAML::anchor_t anchor;
+    std::uint64_t nodes, bytes;
+    YAML::Mark mark;
+  };
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, std::uint64_t nodes, std::uint64_t bytes) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = {nodes, bytes};
+    add(mark, nodes, bytes);
+  }
+  void add(const YAML::Mark& mark, std::uint64_t nodes, std::uint64_t bytes) {
+    std::uint64_t& n = open_.empty() ? nodes_ : open_.back().nodes;
+    std::uint64_t& b = open_.empty() ? bytes_ : open_.back().bytes;
+    n += nodes;
+    b += bytes;
+    if (n > kMaxYamlNodes || b > kMaxYamlBytes)
+      throw ConfigError(where_ + ":" + std::to_string(mark.line + 1) +
+                        ": aliases expand the document beyond the limit of " + std::to_string(kMaxYamlNodes) +
+                        " nodes or " + std::to_string(kMaxYamlBytes >> 20) + " MiB of text");
+  }
+  void close() {
+    const Open o = open_.back();
+    open_.pop_back();
+    if (o.anchor != YAML::NullAnchor) sizes_[o.anchor] = {o.nodes, o.bytes};
+    add(o.mark, o.nodes, o.bytes);
+  }
+  std::string where_;
+  std::vector<Open> open_;
+  std::map<YAML::anchor_t, std::pair<std::uint64_t, std::uint64_t>> sizes_;
+  std::uint64_t nodes_ = 0, bytes_ = 0;
+};
+
+}  // namespace
+
+void check_yaml_alias_budget(const std::string& text, const std::string& where) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  AliasBudget budget(where);
+  parser.HandleNextDocument(budget);
+}
+
+YAML::Node parse_yaml_text(const std::string& text, const std::string& where) {
   YAML::Node node;
   try {
-    node = YAML::Load(text.str());
+    check_yaml_alias_budget(text, where);
+    node = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+    throw ConfigError(where + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
   }
-  check_duplicate_keys(node, path);
+  check_duplicate_keys(node, where);
   return node;
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::string text;
+  try {
+    text = read_input_file(path, "YAML file");
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
+  }
+  return parse_yaml_text(text, path);
 }
 
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates) {
@@ -259,7 +340,8 @@ double ConfigSection::number(const std::string& key, double min, double max) con
   const std::string text = scalar_text(key);
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || !std::isfinite(value)) fail(key, "expected a number, got '" + text + "'");
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || units::is_hex_number(text))
+    fail(key, "expected a decimal number, got '" + text + "'");
   if (value < min || value > max) {
     std::ostringstream os;
     os << value << " is out of range [" << min << ", " << max << "]";
@@ -310,7 +392,13 @@ std::uint64_t ConfigSection::size(const std::string& key, const std::string& fal
   return size(key);
 }
 double ConfigSection::frequency(const std::string& key) const { return quantity(key, units::parse_frequency); }
-double ConfigSection::time(const std::string& key) const { return quantity(key, units::parse_time); }
+double ConfigSection::time(const std::string& key) const {
+  const double seconds = quantity(key, units::parse_time);
+  if (seconds > units::kMaxSimulatedSeconds)
+    fail(key, units::format_time(seconds) + " is beyond the longest simulated time, " +
+                  units::format_time(units::kMaxSimulatedSeconds) + " (SystemC's time range ends near 9.2e6 s)");
+  return seconds;
+}
 double ConfigSection::time(const std::string& key, const std::string& fallback) const {
   if (!has(key)) set_default(key, fallback);
   return time(key);
@@ -330,7 +418,8 @@ std::string ConfigSection::existing_file(const std::string& key) const {
   fs::path p(value.Scalar());
   if (p.is_relative() && is_file) p = fs::path(origin).parent_path() / p;
   std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) fail(key, "file '" + p.string() + "' not found");
+  if (!fs::is_regular_file(p, ec))
+    fail(key, "file '" + p.string() + (fs::exists(p, ec) ? "' is not a regular file" : "' not found"));
   std::string absolute = fs::absolute(p, ec).lexically_normal().string();
   YAML::Node self = node_;
   self[key] = absolute;

@@ -49,9 +49,17 @@ class ConfigOrigins {
 std::string config_message(const ConfigOrigins& origins, const std::string& key_path, const YAML::Node& node,
                            const std::string& reason);
 
-// Loads a YAML file; malformed YAML, missing files and duplicate keys become
-// ConfigError naming the file and line.
+// Loads a YAML file (a regular file of at most kMaxTextInputBytes, common/input_file.h);
+// malformed YAML, missing files and duplicate keys become ConfigError naming the file and line.
 YAML::Node load_yaml_file(const std::string& path);
+// Parses YAML text (`where` names it in messages) the same way. Aliases are expanded in a
+// count before any node tree is built: a document that would exceed kMaxYamlNodes nodes or
+// kMaxYamlBytes of scalar text with its aliases expanded (an "alias bomb") is refused.
+inline constexpr std::uint64_t kMaxYamlNodes = 1000000;
+inline constexpr std::uint64_t kMaxYamlBytes = 64ull << 20;
+YAML::Node parse_yaml_text(const std::string& text, const std::string& where);
+// The alias count alone (ConfigError if over the limits; YAML::Exception if malformed).
+void check_yaml_alias_budget(const std::string& text, const std::string& where);
 // Rejects duplicate keys anywhere below `node` (yaml-cpp silently keeps both).
 void check_duplicate_keys(const YAML::Node& node, const std::string& file);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/config_reader.h"
+#include "common/input_file.h"
 #include "common/units.h"
 #include "ebatch_version.h"
 
@@ -97,6 +98,11 @@ void resolve_includes(const YAML::Node& root, ConfigOrigins& origins) {
     if (!fs::exists(file, ec)) {
       throw ConfigError(config_message(origins, key, value, "included file '" + file + "' not found"));
     }
+    try {
+      check_input_file(file, "YAML file", kMaxTextInputBytes);
+    } catch (const InputError& e) {  // a FIFO, a device, a file too large: name the key
+      throw ConfigError(config_message(origins, key, value, "included " + std::string(e.what())));
+    }
     YAML::Node loaded = load_yaml_file(file);
     if (!loaded.IsMap()) throw ConfigError(file + ": expected a mapping of keys at the top level");
     // Replace the scalar in its parent mapping.
@@ -113,6 +119,7 @@ void apply_override(const YAML::Node& root, const Override& o, ConfigOrigins& or
   const std::string where = "--set " + o.key + "=" + o.value;
   YAML::Node value;
   try {
+    check_yaml_alias_budget(o.value, where);
     value = YAML::Load(o.value);
   } catch (const YAML::Exception& e) {
     throw ConfigError(where + ": malformed value: " + e.msg);
@@ -166,7 +173,7 @@ HardwareConfig parse_hardware(const ConfigSection& s) {
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
   hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");
-  if (hw.dram.bandwidth_bytes_per_s <= 0) dram.fail("bandwidth", "must be positive");
+  if (!(hw.dram.bandwidth_bytes_per_s >= 1)) dram.fail("bandwidth", "must be at least 1 B/s");
   hw.dram.latency_s = dram.time("latency", "0 ns");
   hw.dram.burst_bytes = dram.size("burst", "64 B");
   if (hw.dram.burst_bytes == 0) dram.fail("burst", "must be at least 1 B");
@@ -295,6 +302,16 @@ LengthDistribution parse_lengths(const ConfigSection& s, const NetworkSpec& net)
     case LengthDistribution::Kind::trace:
       break;
   }
+  // The longest length the distribution can give, in steps, must be a length the simulator takes.
+  const bool empirical = d.kind == LengthDistribution::Kind::empirical;
+  const bool fixed = d.kind == LengthDistribution::Kind::fixed;
+  const double longest = empirical ? d.quantiles.back().second : fixed ? d.value : d.max;
+  if (!(longest * d.steps_per_unit <= double(kMaxRequestLength))) {
+    std::ostringstream os;
+    os << "a length of " << longest << " x " << d.steps_per_unit << " steps per unit exceeds the maximum of "
+       << kMaxRequestLength << " steps";
+    s.fail(empirical ? "quantiles" : fixed ? "value" : "max", os.str());
+  }
   s.finish();
   return d;
 }
@@ -325,6 +342,14 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
   } else {
     if (s.has("trace")) s.fail("trace", "given, but neither lengths nor arrivals use the trace");
     w.requests = s.integer("requests", 1, 1'000'000'000);
+  }
+  if (w.arrivals.kind == ArrivalProcess::Kind::poisson &&
+      double(w.requests) / w.arrivals.rate_per_s > units::kMaxSimulatedSeconds) {
+    std::ostringstream os;
+    os << w.requests << " requests at " << w.arrivals.rate_per_s << "/s arrive over about "
+       << units::format_time(double(w.requests) / w.arrivals.rate_per_s) << ", beyond the longest simulated time, "
+       << units::format_time(units::kMaxSimulatedSeconds);
+    s.section("arrivals").fail("rate", os.str());
   }
   s.finish();
   return w;
@@ -416,9 +441,31 @@ ConfigSection ensure_section(const ConfigSection& top, const std::string& key) {
   return top.section(key);
 }
 
-// Checks that need several sections at once: the network must fit the platform.
+// Checks that need several sections at once: the network must fit the platform, its weights
+// must be readable within the simulated time range, and the run must fit in memory.
 void cross_check(const Experiment& e, const ConfigSection& top) {
   if (e.hardware.platform->check) e.hardware.platform->check(e.hardware, e.network, top.section("hardware"));
+  const double weight_bytes = double(e.network.total_parameters()) * bytes_per_value(e.hardware.precision);
+  const double read_s = weight_bytes / e.hardware.dram.bandwidth_bytes_per_s + e.hardware.dram.latency_s;
+  if (read_s > units::kMaxSimulatedSeconds / 1e3)
+    top.section("hardware")
+        .section("dram")
+        .fail("bandwidth", units::format_bandwidth(e.hardware.dram.bandwidth_bytes_per_s) + " needs " +
+                               units::format_time(read_s) + " to read the weights once (" +
+                               units::format_size(weight_bytes) +
+                               "), beyond a thousandth of the longest simulated time, " +
+                               units::format_time(units::kMaxSimulatedSeconds));
+  const RunMemoryEstimate m = estimate_run_memory(e);
+  if (m.total() > kMaxRunMemoryBytes) {
+    const bool weights = m.weight_bytes > m.request_bytes;
+    const std::string reason = "the run would need about " + units::format_size(m.total()) + " of memory (" +
+                               units::format_size(m.request_bytes) + " for the requests, " +
+                               units::format_size(m.weight_bytes) +
+                               " for functional weights), more than the limit of " +
+                               units::format_size(kMaxRunMemoryBytes) + " (docs/RELIABILITY.md)";
+    if (weights) top.section("network").fail("hidden_size", reason);
+    top.section("workload").fail("requests", reason);
+  }
 }
 
 Experiment parse_experiment(const YAML::Node& root, const std::shared_ptr<ConfigOrigins>& origins,
@@ -449,6 +496,13 @@ Experiment parse_experiment(const YAML::Node& root, const std::shared_ptr<Config
 }
 
 }  // namespace
+
+RunMemoryEstimate estimate_run_memory(const Experiment& e) {
+  RunMemoryEstimate m;
+  m.request_bytes = double(kRunBytesPerRequest) * double(e.workload.requests);
+  if (e.simulation.functional) m.weight_bytes = 3.0 * 4.0 * double(e.network.total_parameters());
+  return m;
+}
 
 Override parse_override(const std::string& text) {
   const auto eq = text.find('=');
@@ -488,13 +542,7 @@ Experiment load_experiment_text(const std::string& yaml_text, const std::string&
                                 const std::vector<Override>& overrides) {
   auto origins = std::make_shared<ConfigOrigins>();
   origins->add("", name_for_messages, true);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(name_for_messages + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
-  }
-  check_duplicate_keys(root, name_for_messages);
+  YAML::Node root = parse_yaml_text(yaml_text, name_for_messages);
   return parse_experiment(root, origins, name_for_messages, overrides);
 }
 

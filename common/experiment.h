@@ -124,6 +124,19 @@ struct Override {
 Override parse_override(const std::string& text);  // throws InputError
 
 // Loads, merges includes and overrides, validates. Throws ConfigError (an InputError).
+// What a run will hold in memory, estimated before anything is allocated (docs/RELIABILITY.md):
+// kRunBytesPerRequest per request (the request list, its latency record and the runtime's
+// bookkeeping) and, for functional runs, three float copies of the weights (as loaded, in the
+// model, in the golden reference). load_experiment refuses a run whose estimate exceeds
+// kMaxRunMemoryBytes, naming workload.requests or network.hidden_size, whichever dominates.
+inline constexpr double kRunBytesPerRequest = 64;
+inline constexpr double kMaxRunMemoryBytes = 8.0 * 1024 * 1024 * 1024;
+struct RunMemoryEstimate {
+  double request_bytes = 0, weight_bytes = 0;
+  double total() const { return request_bytes + weight_bytes; }
+};
+RunMemoryEstimate estimate_run_memory(const Experiment& e);
+
 Experiment load_experiment(const std::string& path, const std::vector<Override>& overrides = {});
 // Same, from an in-memory tree whose relative paths resolve against `base_dir`.
 Experiment load_experiment_text(const std::string& yaml_text, const std::string& name_for_messages,

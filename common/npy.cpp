@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.h"
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/zip_writer.h"
 
 namespace ebatch {
@@ -270,13 +271,7 @@ class HeaderParser {
 // --- files -------------------------------------------------------------------------------------
 
 std::vector<Byte> read_whole_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) fail(path, "cannot open: no such file");
-  if (!fs::is_regular_file(status)) fail(path, "cannot open: not a regular file");
-  const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) fail(path, "cannot open: " + ec.message());
+  const std::uint64_t size = check_input_file(path, ".npy/.npz file", kMaxBinaryInputBytes);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
   std::vector<Byte> buf(static_cast<std::size_t>(size));
@@ -487,6 +482,23 @@ std::size_t NpyArray::itemsize() const {
 
 std::vector<float> NpyArray::to_float() const { return std::vector<float>(data.begin(), data.end()); }
 
+std::vector<float> NpyArray::to_finite_float(const std::string& where) const {
+  std::vector<float> out = to_float();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (std::isfinite(out[i])) continue;
+    std::vector<std::size_t> index(shape.size());
+    for (std::size_t d = shape.size(), rest = i; d-- > 0; rest /= shape[d]) index[d] = rest % shape[d];
+    std::string at = "[";
+    for (std::size_t d = 0; d < index.size(); ++d) at += (d ? ", " : "") + std::to_string(index[d]);
+    const double v = data[i];
+    const std::string what = std::isnan(v)   ? "nan"
+                             : std::isinf(v) ? (v > 0 ? "inf" : "-inf")
+                                             : "beyond float32's range";
+    fail(where, "element " + at + "] is " + what + " (weights and inputs must be finite)");
+  }
+  return out;
+}
+
 NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string& name) {
   const auto* p = static_cast<const Byte*>(bytes);
   static const Byte kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -541,7 +553,8 @@ NpyArray read_npy(const std::string& path) {
   return read_npy_buffer(buf.data(), buf.size(), path);
 }
 
-std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name) {
+std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name,
+                                                std::uint64_t max_member_bytes) {
   const auto* p = static_cast<const Byte*>(bytes);
   const CentralDir cd = find_central_dir(p, size, name);
   std::map<std::string, NpyArray> arrays;
@@ -555,6 +568,9 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
     if (arrays.count(key)) fail(where, "duplicate member");
     if (z.flags & 0x41) fail(where, "encrypted members are not supported");
     if (z.disk != 0) fail(where, "multi-disk zip archives are not supported");
+    if (z.usize > max_member_bytes)
+      fail(where, "declares " + std::to_string(z.usize) + " bytes uncompressed, more than the " +
+                      std::to_string(max_member_bytes) + " any array expected here can need");
     if (z.offset > size || size - z.offset < 30 || get_le(p + z.offset, 4) != 0x04034b50) {
       fail(where, "no local file header at offset " + std::to_string(z.offset));
     }
@@ -582,9 +598,9 @@ std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t s
   return arrays;
 }
 
-std::map<std::string, NpyArray> read_npz(const std::string& path) {
+std::map<std::string, NpyArray> read_npz(const std::string& path, std::uint64_t max_member_bytes) {
   const std::vector<Byte> buf = read_whole_file(path);
-  return read_npz_buffer(buf.data(), buf.size(), path);
+  return read_npz_buffer(buf.data(), buf.size(), path, max_member_bytes);
 }
 
 std::vector<unsigned char> encode_npy(const FloatArray& array) {

@@ -33,6 +33,9 @@ struct NpyArray {
   char kind() const { return dtype.size() >= 2 ? dtype[1] : '?'; }
   std::size_t itemsize() const;  // bytes per element in the file
   std::vector<float> to_float() const;
+  // The same, refusing NaN and infinite values (and float64 values beyond float's range):
+  // InputError "WHERE: element [i, j] is nan".
+  std::vector<float> to_finite_float(const std::string& where) const;
 };
 
 // A float32 array to write.
@@ -45,9 +48,13 @@ struct FloatArray {
 NpyArray read_npy(const std::string& path);
 NpyArray read_npy_buffer(const void* bytes, std::size_t size, const std::string& name);
 
-// Keys are member names without ".npy" ("fc.weight.npy" -> "fc.weight").
-std::map<std::string, NpyArray> read_npz(const std::string& path);
-std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name);
+// Keys are member names without ".npy" ("fc.weight.npy" -> "fc.weight"). A member whose
+// declared uncompressed size exceeds `max_member_bytes` is refused before it is inflated
+// (a "zip bomb"): callers pass the most any array they expect can need.
+inline constexpr std::uint64_t kNpyHeaderAllowance = 1 << 17;  // an .npy header's room, generously
+std::map<std::string, NpyArray> read_npz(const std::string& path, std::uint64_t max_member_bytes = UINT64_MAX);
+std::map<std::string, NpyArray> read_npz_buffer(const void* bytes, std::size_t size, const std::string& name,
+                                                std::uint64_t max_member_bytes = UINT64_MAX);
 
 // Serialises one array as .npy (format 1.0, or 2.0 if the header needs it), '<f4'.
 std::vector<unsigned char> encode_npy(const FloatArray& array);

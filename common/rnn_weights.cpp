@@ -1,5 +1,6 @@
 #include "common/rnn_weights.h"
 
+#include <algorithm>
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/seed_seq.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
@@ -95,9 +96,15 @@ RnnWeights RnnWeights::random(const NetworkSpec& spec, std::uint64_t seed) {
 
 RnnWeights RnnWeights::load_npz(const std::string& path, const NetworkSpec& spec) {
   check_spec(spec);
-  const std::map<std::string, NpyArray> arrays = read_npz(path);
   RnnWeights w;
   w.spec = spec;
+  std::uint64_t largest = 0;  // elements of the largest array of this network
+  for (const Slot& slot : layout(w)) {
+    std::uint64_t n = 1;
+    for (std::size_t d : slot.shape) n *= d;
+    largest = std::max(largest, n);
+  }
+  const std::map<std::string, NpyArray> arrays = read_npz(path, 8 * largest + kNpyHeaderAllowance);
   for (const Slot& slot : layout(w)) {
     const std::string where = path + ": array '" + slot.name + "'";
     const auto it = arrays.find(slot.name);
@@ -111,7 +118,7 @@ RnnWeights RnnWeights::load_npz(const std::string& path, const NetworkSpec& spec
     if (a.shape != slot.shape) {
       throw InputError(where + " has shape " + shape_text(a.shape) + ", expected " + shape_text(slot.shape));
     }
-    *slot.data = a.to_float();
+    *slot.data = a.to_finite_float(where);
   }
   return w;
 }

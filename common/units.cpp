@@ -9,6 +9,14 @@
 #include <vector>
 
 namespace ebatch::units {
+
+bool is_hex_number(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  return i + 1 < text.size() && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X');
+}
+
 namespace {
 
 struct Unit {
@@ -33,6 +41,7 @@ std::string with_article(const char* what) { return std::string(std::strchr("aei
 Split split_number(const std::string& raw, const char* what) {
   const std::string text = trim(raw);
   if (text.empty()) throw UnitError(std::string("empty ") + what);
+  if (is_hex_number(text)) throw UnitError("'" + text + "': write the number in decimal, not hexadecimal");
   const char* begin = text.c_str();
   char* end = nullptr;
   const double value = std::strtod(begin, &end);

@@ -20,6 +20,14 @@ class UnitError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The longest time any config key may give, and the latest a request may arrive: SystemC's
+// time (64-bit picoseconds, signed arithmetic in places) ends near 9.2e6 s, beyond which
+// times pin silently or waits never end; 1e6 s (11.6 days) keeps every sum well inside.
+inline constexpr double kMaxSimulatedSeconds = 1e6;
+
+// True if `text` (after blanks and a sign) starts with 0x: strtod would read it as hexadecimal,
+// which configs never mean ("0x10 MiB", "0x1p30 Hz" are refused).
+bool is_hex_number(const std::string& text);
 std::uint64_t parse_size(const std::string& text);  // bytes; must be a whole number of bytes
 double parse_frequency(const std::string& text);    // Hz
 double parse_time(const std::string& text);         // s

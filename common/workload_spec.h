@@ -34,6 +34,10 @@ struct ArrivalProcess {
   double rate_per_s = 0;  // poisson
 };
 
+// Longest request accepted (in steps), from traces or distributions: keeps
+// sums far from overflow. 1e9 steps is over 100 days of audio at 100 frames/s.
+inline constexpr std::int64_t kMaxRequestLength = 1'000'000'000;
+
 struct WorkloadSpec {
   std::int64_t requests = 0;  // trace: 0 means every row of the trace
   LengthDistribution lengths;

@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "common/invariant.h"
+#include "common/units.h"
 #include "hw/contract/register_map.h"
 
 namespace ebatch {
@@ -47,6 +48,14 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
 std::uint64_t HostRuntime::dram_bytes_needed() const {
   return buffers_base_ +
          std::uint64_t(policy_.slots()) * policy_.queue_depth() * (input_entry_bytes_ + output_entry_bytes_);
+}
+
+std::uint64_t HostRuntime::dram_layout_bytes(const Experiment& e, std::int64_t max_length, int slots, int queue_depth) {
+  const auto& net = e.network;
+  const std::uint64_t weights = net.total_parameters() * bytes_per_value(e.hardware.precision);
+  const std::uint64_t in = align_up(std::uint64_t(max_length) * net.input_size * sizeof(float));
+  const std::uint64_t out = align_up(std::uint64_t(max_length) * net.layer_output_size() * sizeof(float));
+  return align_up(weights) + std::uint64_t(slots) * std::uint64_t(queue_depth) * (in + out);
 }
 
 void HostRuntime::set_weight_image_address(std::uint64_t address) {
@@ -273,6 +282,11 @@ void HostRuntime::main() {
       break;
     }
     const double now = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
+    if (now > units::kMaxSimulatedSeconds) {  // SystemC's time would soon pin: stop rather than be wrong
+      error_ = "simulated time passed " + units::format_time(units::kMaxSimulatedSeconds) +
+               ", the longest the model simulates (SystemC's range ends near 9.2e6 s)";
+      break;
+    }
     while (next_arrival_ < requests_.size() && requests_[next_arrival_].arrival_s <= now)
       waiting_.push_back(requests_[next_arrival_++]);
     if (tracing_) waiting_requests.write(std::int64_t(waiting_.size()));

@@ -110,6 +110,9 @@ class HostRuntime : public sc_core::sc_module {
   const std::string& error() const { return error_; }
   double finish_time_s() const { return finish_time_s_; }
   std::uint64_t dram_bytes_needed() const;
+  // The same before any module exists: the weight image, then one input and one output buffer
+  // per slot queue entry for requests of up to `max_length` steps (checked before the tuner runs).
+  static std::uint64_t dram_layout_bytes(const Experiment& e, std::int64_t max_length, int slots, int queue_depth);
 
  private:
   void main();

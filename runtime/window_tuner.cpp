@@ -14,7 +14,8 @@ std::vector<Request> pilot_requests(const std::vector<Request>& all, std::size_t
   return std::vector<Request>(all.begin(), all.begin() + std::ptrdiff_t(std::min(all.size(), max_requests)));
 }
 
-TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requests, int n, PassEstimator& est) {
+TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requests, int n, PassEstimator& est,
+                           const volatile std::sig_atomic_t* stop) {
   est.reset();
   EbatchPolicy policy(e.network, e.policy, n, "");
   SlotEngine engine(e.network, policy.slots(), policy.queue_depth());
@@ -27,7 +28,7 @@ TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requ
   const double reaction = e.policy.host_reaction_latency_s;
   std::vector<double> arrival_of;  // by request index
   std::vector<std::int64_t> ids;
-  while (done < requests.size()) {
+  while (done < requests.size() && !(stop && *stop)) {
     while (next < requests.size() && requests[next].arrival_s <= t) waiting.push_back(requests[next++]);
     RuntimeView view;
     view.now_s = t;
@@ -84,9 +85,19 @@ TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requ
   return p;
 }
 
-TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, PassEstimator& est) {
+TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, PassEstimator& est,
+                        const volatile std::sig_atomic_t* stop) {
   TunerChoice choice;
-  for (int n : e.policy.tuner.candidates) choice.points.push_back(estimate_window(e, pilot, n, est));
+  for (int n : e.policy.tuner.candidates) {
+    const TunerPoint p = estimate_window(e, pilot, n, est, stop);
+    if (stop && *stop) {
+      choice.points.clear();
+      choice.window = e.policy.tuner.candidates.front();
+      choice.reason = "tuner interrupted by a signal; window not tuned";
+      return choice;
+    }
+    choice.points.push_back(p);
+  }
   const auto& pts = choice.points;
   const auto lowest_energy = *std::min_element(pts.begin(), pts.end(), [](const TunerPoint& a, const TunerPoint& b) {
     return a.energy_per_sequence_j < b.energy_per_sequence_j;

@@ -9,6 +9,7 @@
 //                             if none meets it, the lowest p99 latency.
 #pragma once
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,15 @@ struct TunerChoice {
   std::vector<TunerPoint> points;
 };
 
-// Replays E-BATCH with window `n` on `requests`.
+// Replays E-BATCH with window `n` on `requests`. A non-zero `*stop` (set by SIGINT/SIGTERM)
+// ends the replay early, as it ends a run.
 TunerPoint estimate_window(const Experiment& experiment, const std::vector<Request>& requests, int n,
-                           PassEstimator& estimator);
+                           PassEstimator& estimator, const volatile std::sig_atomic_t* stop = nullptr);
 
-TunerChoice tune_window(const Experiment& experiment, const std::vector<Request>& pilot, PassEstimator& estimator);
+// Interrupted (`*stop` non-zero), it returns at once with the first candidate window and a
+// reason saying so; the run that follows stops at its first check of the same flag.
+TunerChoice tune_window(const Experiment& experiment, const std::vector<Request>& pilot, PassEstimator& estimator,
+                        const volatile std::sig_atomic_t* stop = nullptr);
 
 // The pilot: the first requests of the workload (at most `max_requests`), arrival times kept.
 std::vector<Request> pilot_requests(const std::vector<Request>& all, std::size_t max_requests = 200);

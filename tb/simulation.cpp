@@ -48,6 +48,15 @@ std::vector<std::unique_ptr<RunObserver>> make_observers(const Experiment& e, co
   return o;
 }
 
+// Checks that need the requests, done before the window tuner (which can take long on requests
+// these checks refuse at once): the DRAM layout with the policy's slots and queue depth.
+void check_before_tuning(const Experiment& e, const std::vector<Request>& requests) {
+  std::int64_t longest = 0;
+  for (const auto& r : requests) longest = std::max(longest, r.length);
+  const auto policy = make_policy(e, 1, "");
+  check_dram_capacity(e, HostRuntime::dram_layout_bytes(e, longest, policy->slots(), policy->queue_depth()));
+}
+
 // What the system measured, after the simulation.
 void gather_stats(const Experiment& e, const SystemTop& top, RunStats& st) {
   st.error = top.runtime.error();
@@ -115,8 +124,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   int window = e.policy.window_steps;
   std::string window_reason;
   if (e.policy.kind->tunes_window && window == 0) {
+    check_before_tuning(e, requests);
     const auto estimator = make_estimator(e);
-    const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator);
+    const TunerChoice choice = tune_window(e, pilot_requests(requests), *estimator, &stop_signal);
     window = choice.window;
     window_reason = choice.reason;
     st.tuner_points = choice.points;

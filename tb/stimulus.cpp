@@ -1,5 +1,6 @@
 #include "tb/stimulus.h"
 
+#include <algorithm>
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
 
@@ -22,7 +23,9 @@ InputSource::InputSource(const NetworkSpec& spec, std::uint64_t seed) : spec_(sp
 
 InputSource::InputSource(const NetworkSpec& spec, const std::string& path, const std::vector<Request>& requests)
     : spec_(spec), use_file_(true) {
-  auto arrays = read_npz(path);
+  std::uint64_t longest = 0;  // the largest array expected: the longest request's inputs, as float64
+  for (const auto& r : requests) longest = std::max(longest, std::uint64_t(r.length));
+  auto arrays = read_npz(path, 8 * longest * std::uint64_t(spec.input_size) + kNpyHeaderAllowance);
   for (const auto& r : requests) {
     const std::string name = "seq_" + std::to_string(r.id);
     const auto it = arrays.find(name);
@@ -32,7 +35,7 @@ InputSource::InputSource(const NetworkSpec& spec, const std::string& path, const
     if (a.shape.size() != 2 || a.shape[0] != std::size_t(r.length) || a.shape[1] != std::size_t(spec.input_size))
       throw InputError(path + ": array '" + name + "' must be " + std::to_string(r.length) + " x " +
                        std::to_string(spec.input_size) + " (request length x input size)");
-    from_file_[r.id] = a.to_float();
+    from_file_[r.id] = a.to_finite_float(path + ": array '" + name + "'");
   }
 }
 

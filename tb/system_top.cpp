@@ -6,6 +6,13 @@
 
 namespace ebatch {
 
+void check_dram_capacity(const Experiment& e, std::uint64_t needed) {
+  if (needed > e.hardware.dram.capacity_bytes)
+    throw InputError(e.source_file +
+                     ": key 'hardware.dram.capacity': " + units::format_size(double(e.hardware.dram.capacity_bytes)) +
+                     " cannot hold the weights and the slot buffers (" + units::format_size(double(needed)) + ")");
+}
+
 SystemTop::SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vector<Request> requests, int window,
                      const std::string& window_reason, const RnnWeights* weights, InputSource* inputs)
     : sc_module(name),
@@ -29,11 +36,7 @@ SystemTop::SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vec
 #endif
   accelerator->irq.bind(irq);
   runtime.irq.bind(irq);
-  if (runtime.dram_bytes_needed() > e.hardware.dram.capacity_bytes)
-    throw InputError(e.source_file +
-                     ": key 'hardware.dram.capacity': " + units::format_size(double(e.hardware.dram.capacity_bytes)) +
-                     " cannot hold the weights and the slot buffers (" +
-                     units::format_size(double(runtime.dram_bytes_needed())) + ")");
+  check_dram_capacity(e, runtime.dram_bytes_needed());
   if (weights && inputs) {
     functional = std::make_unique<FunctionalEngine>(
         *weights, e.hardware.precision, policy->slots(),

@@ -30,6 +30,10 @@
 
 namespace ebatch {
 
+// hardware.dram.capacity must hold the runtime's DRAM layout (weights and slot buffers);
+// InputError naming the key otherwise.
+void check_dram_capacity(const Experiment& e, std::uint64_t needed);
+
 struct SystemTop : sc_core::sc_module {
   EnergyCounters energy;
   std::unique_ptr<BatchingPolicy> policy;

@@ -22,6 +22,8 @@
 #include <unordered_map>
 
 #include "common/errors.h"
+#include "common/input_file.h"
+#include "common/units.h"
 
 namespace ebatch {
 namespace {
@@ -57,8 +59,8 @@ void require_finite(double v, const char* what) {
 std::int64_t to_steps(double value, double steps_per_unit) {
   const double x = value * steps_per_unit;
   if (!(x <= static_cast<double>(kMaxRequestLength))) {
-    spec_error("length " + num(value) + " x steps_per_unit " + num(steps_per_unit) + " exceeds the maximum of " +
-               std::to_string(kMaxRequestLength) + " steps");
+    spec_error("key 'workload.lengths': length " + num(value) + " x steps_per_unit " + num(steps_per_unit) +
+               " exceeds the maximum of " + std::to_string(kMaxRequestLength) + " steps");
   }
   if (x < 1) return 1;
   return std::llround(x);
@@ -264,6 +266,9 @@ std::vector<Request> parse_request_trace(std::string_view text, const std::strin
     }
     if (!std::isfinite(r.arrival_s)) fail(line_no, "arrival_s must be finite, got " + quote(f[1]));
     if (r.arrival_s < 0) fail(line_no, "arrival_s must be >= 0, got " + quote(f[1]));
+    if (r.arrival_s > units::kMaxSimulatedSeconds)
+      fail(line_no, "arrival_s " + quote(f[1]) + " is beyond the longest simulated time, " +
+                        units::format_time(units::kMaxSimulatedSeconds));
     r.arrival_s += 0.0;  // -0 -> +0
     if (!parse_int(f[2], r.length) || r.length < 1) {
       fail(line_no, "length must be a positive integer, got " + quote(f[2]));
@@ -289,21 +294,7 @@ std::vector<Request> parse_request_trace(std::string_view text, const std::strin
 }
 
 std::vector<Request> read_request_trace(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError("cannot read request trace '" + path + "': it is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError("cannot open request trace '" + path + "': " + std::strerror(errno));
-  }
-  std::string text;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) throw InputError("cannot read request trace '" + path + "'");
-  return parse_request_trace(text, path);
+  return parse_request_trace(read_input_file(path, "request trace"), path);
 }
 
 std::vector<Request> generate_requests(const WorkloadSpec& spec) {
@@ -337,6 +328,10 @@ std::vector<Request> generate_requests(const WorkloadSpec& spec) {
   if (!trace_arrivals) {
     const auto arrivals = generate_arrivals(spec.arrivals, n, spec.seed);
     for (std::size_t i = 0; i < out.size(); ++i) out[i].arrival_s = arrivals[i];
+    if (!arrivals.empty() && !(arrivals.back() <= units::kMaxSimulatedSeconds))
+      spec_error("key 'workload.arrivals.rate': the last of " + std::to_string(out.size()) + " requests arrives at " +
+                 units::format_time(arrivals.back()) + ", beyond the longest simulated time, " +
+                 units::format_time(units::kMaxSimulatedSeconds));
   }
   return out;
 }

@@ -36,9 +36,7 @@
 
 namespace ebatch {
 
-// Longest request accepted (in steps), from traces or distributions: keeps
-// sums far from overflow. 1e9 steps is over 100 days of audio at 100 frames/s.
-inline constexpr std::int64_t kMaxRequestLength = 1'000'000'000;
+// kMaxRequestLength: common/workload_spec.h.
 
 // Concrete requests, ids 0..n-1 in arrival order (trace ids are kept when the
 // spec takes anything from a trace). Throws InputError on an invalid spec or trace.

@@ -19,13 +19,60 @@ printf 'id,arrival_s,length\n0,1,5\n1,0.5,3\n' > trace_unsorted.csv
 printf 'id,arrival_s\n0,0\n' > trace_header.csv
 printf 'not a zip' > weights.npz
 printf '\x93NUMPY\x01\x00\x10\x00{"descr": "<f4"' > truncated.npy
+# Hostile inputs (issue 17): non-regular files, an alias bomb, a zip bomb, non-finite arrays.
+mkfifo fifo.yaml
+python3 - "$root" <<'PY'
+import struct, sys, zipfile, zlib
+a = ['x'] * 9
+text = 'a: &a [%s]\n' % ','.join(a)
+for prev, cur in zip('abcdefgh', 'bcdefghi'):
+    text += '%s: &%s [%s]\n' % (cur, cur, ','.join(['*' + prev] * 9))
+open('bomb.yaml', 'w').write(text)  # 9^9 nodes expanded, 344 bytes
+flow = '[&a [%s]' % ','.join(a)
+for prev, cur in zip('abcdefgh', 'bcdefghi'):
+    flow += ', &%s [%s]' % (cur, ','.join(['*' + prev] * 9))
+open('bomb_flow.txt', 'w').write(flow + ']')  # the same on one line, for --set
+
+def npy(shape, values):
+    dims = ', '.join(str(d) for d in shape) + (',' if len(shape) == 1 else '')
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % dims
+    header += ' ' * (63 - (10 + len(header)) % 64) + '\n'
+    return b'\x93NUMPY\x01\x00' + struct.pack('<H', len(header)) + header.encode() + struct.pack('<%df' % len(values), *values)
+
+def tiny_weights(path, bias=0.0):  # network tiny: LSTM, input 2, hidden 2, one layer
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr('weight_ih_l0.npy', npy((8, 2), [0.1] * 16))
+        z.writestr('weight_hh_l0.npy', npy((8, 2), [0.1] * 16))
+        z.writestr('bias_ih_l0.npy', npy((8,), [0.0] * 7 + [bias]))
+        z.writestr('bias_hh_l0.npy', npy((8,), [0.0] * 8))
+tiny_weights('weights_inf.npz', float('inf'))
+tiny_weights('weights_nan.npz', float('nan'))
+with zipfile.ZipFile('inputs_nan.npz', 'w') as z:  # request 0 of length 5, one NaN at [3, 1]
+    z.writestr('seq_0.npy', npy((5, 2), [0.5] * 7 + [float('nan')] + [0.5] * 2))
+# A zip bomb: a deflated member that declares 1.5 GB uncompressed.
+with zipfile.ZipFile('weights_bomb.npz', 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('weight_ih_l0.npy', npy((8, 2), [0.1] * 16))
+data = bytearray(open('weights_bomb.npz', 'rb').read())
+cd = data.rfind(b'PK\x01\x02')
+data[cd + 24:cd + 28] = struct.pack('<I', 1500000000)
+open('weights_bomb.npz', 'wb').write(bytes(data))
+PY
+printf 'id,arrival_s,length\n0,0,5\n1,9.3e6,3\n' > trace_late.csv
+sed "s|\.\./|$root/configs/|" "$exp" > latin1.yaml
+printf 'k\xe9y\x01\xff: 1\n' >> latin1.yaml
+tiny='network={name: tiny, cell: lstm, input_size: 2, hidden_size: 2, layers: 1}'
+tiny_len='workload.lengths={distribution: fixed, value: 5}'
 fail=0
 n=0
-row() {  # DESCRIPTION ARGS...
+row() {  # DESCRIPTION ARGS...   (NO_OUT=1: the command takes no --out)
   local what="$1"; shift
   n=$((n + 1))
   local out="$tmp/out$n"
-  "$ebatch" "$@" --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+  if [ -n "${NO_OUT:-}" ]; then
+    timeout 30 "$ebatch" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+  else
+    timeout 30 "$ebatch" "$@" --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+  fi
   local rc=$?
   local msg lines
   msg="$(tr -d '\r' <"$tmp/stderr" | sed "s|$tmp/||g; s|$root/||g")"
@@ -57,6 +104,35 @@ row "weights not an .npz" run "$exp" --set simulation.functional=true --set "sim
 row "inputs a truncated .npy, not an .npz" run "$exp" --set simulation.functional=true --set "simulation.inputs=$tmp/truncated.npy"
 row "bad fault list" run "$exp" --set "simulation.faults={dram_error: 3}"
 row "unknown command option" run "$exp" --bogus
+# Issue 17: inputs that hang, crash or exhaust memory; values that are accepted but should not be.
+row "experiment a FIFO" run fifo.yaml
+row "experiment /dev/zero" run /dev/zero
+row "hardware include a FIFO" run "$exp" --set "hardware=$tmp/fifo.yaml"
+row "trace /dev/zero" run "$exp" --set "workload.lengths={distribution: trace}" --set workload.trace=/dev/zero
+row "YAML alias bomb (344 bytes)" run bomb.yaml
+row "alias bomb in --set" run "$exp" --set "description=$(cat bomb_flow.txt)"
+row "a billion requests" run "$exp" --set workload.requests=1000000000
+row "functional 8192 x 8192 LSTM" run "$exp" --set simulation.functional=true --set network.input_size=8192 --set network.hidden_size=8192 --set hardware.input_buffer=1MiB
+row "zip bomb weights (1.5 GB member)" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_bomb.npz"
+row "infinite bias" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_inf.npz"
+row "NaN weight" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_nan.npz"
+row "NaN input" run "$exp" --set "$tiny" --set simulation.functional=true --set workload.requests=1 --set "$tiny_len" --set "simulation.inputs=$tmp/inputs_nan.npz"
+row "host reaction latency 1e10 s" run "$exp" --set "policy.host_reaction_latency=1e10 s"
+row "DRAM latency 1e8 s" run "$exp" --set "hardware.dram.latency=1e8 s"
+row "DRAM bandwidth 1e-300 B/s" run "$exp" --set "hardware.dram.bandwidth=1e-300 B/s"
+row "trace row at 9.3e6 s" run "$exp" --set "workload.arrivals={process: trace}" --set "workload.trace=$tmp/trace_late.csv"
+row "Poisson rate 1e-300 /s" run "$exp" --set "workload.arrivals={process: poisson, rate: 1e-300/s}"
+row "length 1e12 steps" run "$exp" --set "workload.lengths={distribution: fixed, value: 1e12}"
+row "hexadecimal size" run "$exp" --set "hardware.input_buffer=0x10 MiB"
+row "hexadecimal frequency" run "$exp" --set "hardware.frequency=0x1p30 Hz"
+NO_OUT=1 row "empty --out" run "$exp" --out ""
+row "Latin-1 and control bytes in a key" run latin1.yaml
+NO_OUT=1 row "empty experiment path" validate ""
+NO_OUT=1 row "gemm near 2^63" gemm --m 9223372036854775807 --k 9223372036854775807 --n 9223372036854775807
+NO_OUT=1 row "gemm 2^32" gemm --m 4294967296 --k 4294967296 --n 4294967296
+NO_OUT=1 row "stray argument to gemm" gemm --m 4 --k 4 --n 4 extra
+NO_OUT=1 row "stray argument to reproduce" reproduce extra
+
 # Outputs that must not escape --out or be left half-written (issue 17).
 c="$root/configs"
 printf 'base: %s\nrequests: 2\npolicies: [cellular, ebatch]\nplatforms:\n  epur: {hardware: %s, energy: %s, slots: 2, claims: {throughput: 1, energy_efficiency: 1}}\nnetworks:\n  ../../escape: {network: %s, lengths: %s}\n' \

@@ -1,8 +1,10 @@
 // `ebatch gemm`: cycles, utilisation, DRAM traffic and energy of one
 // (M x K) * (K x N) product on the systolic array, from the closed form alone
 // (no simulation kernel), for validation against SCALE-Sim and the like.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +12,7 @@
 #include "common/json_writer.h"
 #include "common/units.h"
 #include "ebatch_version.h"
+#include "hw/dram_timing.h"
 #include "hw/energy_counters.h"
 #include "hw/tpu/tpu_cost.h"
 #include "hw/tpu/tpu_plan.h"
@@ -26,7 +29,8 @@ int command_gemm(const std::vector<std::string>& args) {
       "set", po::value<std::vector<std::string>>(), "")("json", "");
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    const po::positional_options_description no_positional;  // a stray argument is an error
+    po::store(po::command_line_parser(args).options(opts).positional(no_positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& err) {
     throw InputError(std::string("ebatch gemm: ") + err.what() + " (see ebatch gemm --help)");
@@ -61,6 +65,19 @@ int command_gemm(const std::vector<std::string>& args) {
   const EnergyTable table = load_energy_table(energy_path, hw.platform);
   const auto m = std::uint64_t(vm["m"].as<long long>()), k = std::uint64_t(vm["k"].as<long long>()),
              n = std::uint64_t(vm["n"].as<long long>());
+  {  // Counts must fit in 64 bits: bound the cycles in long double before any integer arithmetic.
+    const long double r = hw.config<TpuConfig>().rows, c = hw.config<TpuConfig>().cols;
+    const long double bytes = bytes_per_value(hw.precision);
+    const long double folds = std::ceil((long double)k / r) * std::ceil((long double)n / c);
+    const long double fetch = std::ceil(r * c * bytes / (long double)dram_bytes_per_cycle(hw.dram, hw.frequency_hz));
+    const long double cycles =
+        folds * (2 * r + c + (long double)m + fetch + 1) + dram_latency_cycles(hw.dram, hw.frequency_hz);
+    const long double limit = std::ldexp(1.0L, 62);
+    if (!(cycles < limit) || !((long double)k * (long double)n * bytes < limit) ||
+        !((long double)m * (long double)std::max(k, n) * 4 < limit))
+      throw InputError("ebatch gemm: --m " + std::to_string(m) + " --k " + std::to_string(k) + " --n " +
+                       std::to_string(n) + ": the product's cycle and byte counts do not fit in 64 bits");
+  }
   const GemmCost g = tpu_gemm(hw, m, k, n);
   // Energy: the array's actions, the weights from DRAM, leakage over the product's time.
   EnergyCounters counters;

@@ -251,7 +251,8 @@ int command_reproduce(const std::vector<std::string>& args) {
       "jobs,j", po::value<int>(), "")("config", po::value<std::string>(), "")("requests", po::value<int>(), "");
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    const po::positional_options_description no_positional;  // a stray argument is an error
+    po::store(po::command_line_parser(args).options(opts).positional(no_positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& err) {
     throw InputError(std::string("ebatch reproduce: ") + err.what() + " (see ebatch reproduce --help)");

@@ -14,6 +14,7 @@
 
 #include "common/errors.h"
 #include "common/experiment.h"
+#include "common/input_file.h"
 #include "ebatch_version.h"
 #include "tb/workload.h"
 #include "tools/cli.h"
@@ -98,6 +99,10 @@ CommonArgs parse_common_args(const std::string& command, const std::vector<std::
     throw InputError("ebatch " + command + ": " + err.what() + " (see ebatch " + command + " --help)");
   }
   a.help = vm.count("help") > 0;
+  if (vm.count("experiment") && vm["experiment"].as<std::string>().empty())
+    throw InputError("ebatch " + command + ": the experiment path is empty (see ebatch " + command + " --help)");
+  if (with_out && vm.count("out") && vm["out"].as<std::string>().empty())
+    throw InputError("ebatch " + command + ": --out is empty; give a folder (see ebatch " + command + " --help)");
   a.experiment = vm.count("experiment") ? vm["experiment"].as<std::string>() : default_experiment();
   if (vm.count("set"))
     for (const auto& s : vm["set"].as<std::vector<std::string>>()) a.overrides.push_back(parse_override(s));
@@ -125,11 +130,11 @@ int main_with_args(const std::vector<std::string>& argv) {
     if (command == "reproduce") return command_reproduce(rest);
     throw InputError("ebatch: unknown command '" + command +
                      "' (commands: validate, run, compare, gemm, sweep, reproduce; see ebatch --help)");
-  } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+  } catch (const InputError& e) {  // printable(): no raw bytes of the input reach the terminal
+    std::cerr << "error: " << printable(e.what()) << "\n";
     return 2;
   } catch (const OutputError& e) {  // "PATH: cannot be written: REASON", wherever it was thrown
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable(e.what()) << "\n";
     return 2;
   } catch (const fs::filesystem_error& e) {  // a folder that cannot be made or read: the same message
     std::cerr << "error: " << OutputError(e.path1().string(), e.code().message()).what() << "\n";
@@ -151,7 +156,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     return ebatch::cli::main_with_args(args);
   } catch (const std::exception& e) {
-    std::cerr << "error: internal: " << e.what() << "\n";
+    std::cerr << "error: internal: " << ebatch::printable(e.what()) << "\n";
     return 1;
   }
 }

@@ -9,7 +9,34 @@
 namespace ebatch {
 namespace {
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+
+// The weight pipeline's state between folds of tpu_gemm.
+struct GemmPipeline {
+  std::vector<std::uint64_t> ring;  // shift starts of the last `depth` folds, at fold % depth
+  std::uint64_t fetch_end = 0, compute_start_prev = 0, compute_end = 0;
+  std::uint64_t i = 0;  // folds done
+
+  // Everything the next fold reads, relative to compute_end (the ring oldest first).
+  std::vector<std::uint64_t> relative(std::uint64_t depth) const {
+    std::vector<std::uint64_t> v{compute_end - fetch_end, compute_end - compute_start_prev};
+    for (std::uint64_t t = 0; t < depth; ++t) v.push_back(compute_end - ring[(i + t) % depth]);
+    return v;
+  }
+  // `q` more folds of a steady state, each `cycles` long.
+  void advance(std::uint64_t q, std::uint64_t cycles, std::uint64_t depth) { advance_folds(q, cycles, 1, depth); }
+  // `q` more groups of `folds` folds in a steady state, each group `cycles` long.
+  void advance_folds(std::uint64_t q, std::uint64_t cycles, std::uint64_t folds, std::uint64_t depth) {
+    const std::uint64_t shift = q * cycles;
+    std::vector<std::uint64_t> moved(depth);
+    for (std::uint64_t t = 0; t < depth; ++t) moved[(i + q * folds + t) % depth] = ring[(i + t) % depth] + shift;
+    ring = std::move(moved);
+    fetch_end += shift;
+    compute_start_prev += shift;
+    compute_end += shift;
+    i += q * folds;
+  }
+};
 
 }  // namespace
 
@@ -33,29 +60,73 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
   const std::uint64_t latency = dram_latency_cycles(hw.dram, hw.frequency_hz);
   const std::uint64_t depth = std::uint64_t(hw.config<TpuConfig>().weight_fifo_tiles);
   const std::uint64_t fold_compute = r + c + m - 2;
-  // Pipeline per fold: DRAM fetch into the FIFO, shift into the array, compute.
-  std::vector<std::uint64_t> shift_start(g.folds);
-  std::uint64_t fetch_end = 0, compute_start_prev = 0, compute_end = 0;
-  std::uint64_t i = 0;
-  for (std::uint64_t rf = 0; rf < row_folds; ++rf) {
+  // Pipeline per fold: DRAM fetch into the FIFO, shift into the array, compute. Only the last
+  // `depth` shift starts matter (a fetch waits for the FIFO slot freed `depth` folds earlier),
+  // kept in a ring. The recurrence is translation-invariant once past the first `depth` folds,
+  // so when a fold leaves the state (relative to compute_end) as the previous identical fold
+  // did, every further identical fold adds the same cycles: those are added in one step, for
+  // the column folds of a row and for whole row folds. Memory is O(depth) and the time the
+  // transient's, whatever M, K and N (the result equals the fold-by-fold loop's exactly).
+  GemmPipeline p{std::vector<std::uint64_t>(depth, 0)};
+  const auto fold = [&](std::uint64_t kr, std::uint64_t nc) {
+    const auto fetch = std::uint64_t(std::ceil(double(kr * nc * bytes) / bytes_per_cycle));
+    std::uint64_t fetch_start = p.fetch_end;
+    std::uint64_t& slot = p.ring[p.i % depth];
+    if (p.i >= depth) fetch_start = std::max(fetch_start, slot);  // a FIFO slot frees
+    p.fetch_end = fetch_start + fetch + (p.i == 0 ? latency : 0);
+    slot = std::max(p.fetch_end, p.i ? p.compute_start_prev : 0);
+    const std::uint64_t compute_start = std::max(slot + r, p.compute_end);
+    p.compute_end = compute_start + fold_compute;
+    p.compute_start_prev = compute_start;
+    ++p.i;
+    // Each column fold re-reads the inputs of its row fold; K folds accumulate.
+    g.ub_read_bytes += double(m) * double(kr * bytes);
+    g.acc_write_bytes += double(m) * double(nc * 4);
+  };
+  const std::uint64_t last_nc = n - (col_folds - 1) * c;
+  const auto row = [&](std::uint64_t rf) {
     const std::uint64_t kr = std::min(r, k - rf * r);
-    for (std::uint64_t cf = 0; cf < col_folds; ++cf, ++i) {
-      const std::uint64_t nc = std::min(c, n - cf * c);
-      const auto fetch = std::uint64_t(std::ceil(double(kr * nc * bytes) / bytes_per_cycle));
-      std::uint64_t fetch_start = fetch_end;
-      if (i >= depth) fetch_start = std::max(fetch_start, shift_start[i - depth]);  // a FIFO slot frees
-      fetch_end = fetch_start + fetch + (i == 0 ? latency : 0);
-      shift_start[i] = std::max(fetch_end, i ? compute_start_prev : 0);
-      const std::uint64_t compute_start = std::max(shift_start[i] + r, compute_end);
-      compute_end = compute_start + fold_compute;
-      compute_start_prev = compute_start;
-      // Each column fold re-reads the inputs of its row fold; K folds accumulate.
-      g.ub_read_bytes += double(m * kr * bytes);
-      g.acc_write_bytes += double(m * nc * 4);
-      if (rf > 0) g.acc_read_bytes += double(m * nc * 4);
+    std::vector<std::uint64_t> prev;  // relative state after the previous full column fold
+    for (std::uint64_t cf = 0; cf + 1 < col_folds; ++cf) {
+      const std::uint64_t before = p.compute_end;
+      fold(kr, c);
+      if (p.i <= depth + 1) continue;
+      std::vector<std::uint64_t> now = p.relative(depth);
+      if (now == prev) {  // steady state: the remaining full column folds of this row at once
+        const std::uint64_t q = col_folds - 2 - cf;
+        p.advance(q, p.compute_end - before, depth);
+        g.ub_read_bytes += double(q) * double(m) * double(kr * bytes);
+        g.acc_write_bytes += double(q) * double(m) * double(c * 4);
+        break;
+      }
+      prev = std::move(now);
     }
+    fold(kr, last_nc);
+    if (rf > 0) g.acc_read_bytes += double(m) * double(n * 4);
+  };
+  const std::uint64_t full_rows = k / r;  // row folds of r rows (the last may be partial)
+  std::vector<std::uint64_t> prev_row;
+  for (std::uint64_t rf = 0; rf < row_folds; ++rf) {
+    const std::uint64_t before = p.compute_end, i_before = p.i;
+    const double ub = g.ub_read_bytes, aw = g.acc_write_bytes, ar = g.acc_read_bytes;
+    row(rf);
+    if (rf < 2 || rf + 1 >= full_rows || p.i <= depth + 1) {
+      if (rf >= 1 && p.i > depth + 1) prev_row = p.relative(depth);
+      continue;
+    }
+    std::vector<std::uint64_t> now = p.relative(depth);
+    if (now == prev_row) {  // steady state: the remaining full row folds at once
+      const std::uint64_t q = full_rows - 1 - rf;
+      p.advance_folds(q, p.compute_end - before, p.i - i_before, depth);
+      g.ub_read_bytes += double(q) * (g.ub_read_bytes - ub);
+      g.acc_write_bytes += double(q) * (g.acc_write_bytes - aw);
+      g.acc_read_bytes += double(q) * (g.acc_read_bytes - ar);
+      rf += q;
+      continue;
+    }
+    prev_row = std::move(now);
   }
-  g.total_cycles = compute_end;
+  g.total_cycles = p.compute_end;
   const std::uint64_t ideal = r + g.folds * fold_compute;
   g.stall_cycles = g.total_cycles > ideal ? g.total_cycles - ideal : 0;
   return g;

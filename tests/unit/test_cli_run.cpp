@@ -101,3 +101,16 @@ TEST(CliRun, InterruptedRunWritesPartialResultsMarkedIncomplete) {
     EXPECT_TRUE(fs::exists(dir + "/resolved.yaml"));
   }
 }
+
+// Issue 17: a run whose simulated time passes kMaxSimulatedSeconds (1e6 s) stops with an
+// error instead of going on with SystemC's time pinned (here: DRAM at 1 B/s, 20000 requests).
+TEST(CliRun, RunBeyondTheSimulatedTimeRangeStopsWithAnError) {
+  const std::string dir = scratch_dir("cli_time_range") + "/out";
+  const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set",
+                          "network={name: tiny, cell: lstm, input_size: 2, hidden_size: 2, layers: 1}", "--set",
+                          "workload.lengths={distribution: fixed, value: 5}", "--set", "workload.requests=20000",
+                          "--set", "hardware.dram.bandwidth=1 B/s", "--set", "policy.window_steps=4", "--out", dir});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("ERROR: simulated time passed 1e+06 s"), std::string::npos) << r.out;
+  EXPECT_NE(read_file(dir + "/stats.json").find("\"complete\": false"), std::string::npos);
+}

@@ -4,11 +4,13 @@
 // key and the reason.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <regex>
 
 #include "common/config_reader.h"
 #include "common/experiment.h"
+#include "common/input_file.h"
 #include "hw/epur/epur_config.h"
 #include "hw/tpu/tpu_config.h"
 #include "tests/test_support.h"
@@ -406,4 +408,66 @@ TEST(Config, KeysOfAnotherPolicyAreRejectedByTheRegistry) {
       load_experiment_text(base_experiment(), "t.yaml", {{"policy.kind", "padded"}, {"policy.batch_timeout", "2 ms"}});
   EXPECT_EQ(p.policy.kind, policy_named("padded"));
   EXPECT_DOUBLE_EQ(p.policy.batch_timeout_s, 2e-3);
+}
+
+// Issue 17: hostile inputs are refused at once, naming the file or key and the reason.
+TEST(HostileInputs, AliasBombIsRefusedBeforeATreeIsBuilt) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    bomb += std::string(1, c) + ": &" + std::string(1, c) + " [";
+    for (int i = 0; i < 9; ++i) bomb += std::string(i ? ", " : "") + "*" + std::string(1, char(c - 1));
+    bomb += "]\n";
+  }
+  EXPECT_CONTAINS(load_error(bomb), "aliases expand the document beyond the limit");
+  // Aliases that stay small are fine.
+  EXPECT_NO_THROW(parse_yaml_text("a: &a [1, 2]\nb: *a\n", "<t>"));
+}
+
+TEST(HostileInputs, NonRegularFilesAreRefused) {
+  try {
+    load_experiment("/dev/zero");
+    ADD_FAILURE() << "/dev/zero accepted";
+  } catch (const InputError& e) {
+    EXPECT_CONTAINS(std::string(e.what()), "/dev/zero: is a character device, not a regular file");
+  }
+  EXPECT_CONTAINS(override_error("hardware", "/dev/null"), "key 'hardware': included /dev/null: is a character device");
+}
+
+TEST(HostileInputs, ValuesBeyondTheSimulatedTimeRangeAreRefused) {
+  const std::vector<std::array<const char*, 3>> cases = {  // key, value, expected part of the message
+      {"policy.host_reaction_latency", "1e10 s",
+       "key 'policy.host_reaction_latency': 1e+10 s is beyond the longest simulated time"},
+      {"hardware.dram.latency", "1e8 s", "key 'hardware.dram.latency'"},
+      {"hardware.dram.bandwidth", "1e-300 B/s", "key 'hardware.dram.bandwidth'"},
+      {"hardware.dram.bandwidth", "2 B/s", "to read the weights once"},
+      {"workload.arrivals", "{process: poisson, rate: 1e-300/s}", "key 'workload.arrivals.rate'"},
+  };
+  for (const auto& [key, value, expected] : cases) EXPECT_CONTAINS(override_error(key, value), expected);
+  EXPECT_EQ(override_error("workload.arrivals", "{process: poisson, rate: 100/s}"), "");
+}
+
+TEST(HostileInputs, RunsThatExceedTheMemoryLimitAreRefusedNamingTheKey) {
+  EXPECT_CONTAINS(override_error("workload.requests", "1000000000"),
+                  "key 'workload.requests': the run would need about");
+  const std::string msg = load_error(base_experiment(), {{"simulation.functional", "true"},
+                                                         {"network.input_size", "8192"},
+                                                         {"network.hidden_size", "8192"},
+                                                         {"hardware.input_buffer", "1 MiB"}});
+  EXPECT_CONTAINS(msg, "key 'network.hidden_size': the run would need about");
+  EXPECT_CONTAINS(msg, "more than the limit of 8 GiB");
+}
+
+TEST(HostileInputs, HexadecimalNumbersAndOverlongLengthsAreRefused) {
+  EXPECT_CONTAINS(override_error("hardware.input_buffer", "0x10 MiB"), "not hexadecimal");
+  EXPECT_CONTAINS(override_error("hardware.frequency", "0x1p30 Hz"), "not hexadecimal");
+  EXPECT_CONTAINS(override_error("workload.lengths", "{distribution: fixed, value: 1e12}"),
+                  "key 'workload.lengths.value': a length of 1e+12");
+}
+
+TEST(HostileInputs, MessagesEscapeBytesATerminalWouldNotShow) {
+  EXPECT_EQ(printable(std::string("k\0y", 3)), "k\\x00y");
+  EXPECT_EQ(printable("k\xe9y\x01\xff"), "k\\xe9y\\x01\\xff");                   // Latin-1, a control byte, 0xff
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");  // valid UTF-8 stays
+  EXPECT_EQ(printable("a\nb\tc\x1b[31m"), "a\\nb\\tc\\x1b[31m");
+  EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85");  // a C1 control in UTF-8
 }

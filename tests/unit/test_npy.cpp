@@ -641,5 +641,39 @@ TEST(NpyMalformed, RandomCorruptionOnlyThrowsInputError) {
   }
 }
 
+// Issue 17: a member whose declared size exceeds what the caller can need is refused before
+// it is inflated (a zip bomb), and non-finite values are refused naming the array and index.
+TEST(NpyHostile, MemberDeclaringMoreThanTheCallerAllowsIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("w.npz");
+  write_npz(path, {{"big", {{4, 4}, std::vector<float>(16, 1.0f)}}});
+  EXPECT_NE(input_error([&] { read_npz(path, 64); }).find("member 'big.npy': declares"), std::string::npos);
+  EXPECT_EQ(read_npz(path, 1 << 20).size(), 1u);
+}
+
+TEST(NpyHostile, NonFiniteValuesAreRefusedWithTheirIndex) {
+  TempDir dir;
+  const std::string path = dir.file("w.npz");
+  std::vector<float> v(6, 0.5f);
+  v[4] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> w(3, 0.5f);
+  w[2] = std::numeric_limits<float>::infinity();
+  write_npz(path, {{"a", {{2, 3}, v}}, {"b", {{3}, w}}});
+  const auto arrays = read_npz(path);
+  EXPECT_EQ(input_error([&] { arrays.at("a").to_finite_float("w.npz: array 'a'"); }),
+            "w.npz: array 'a': element [1, 1] is nan (weights and inputs must be finite)");
+  EXPECT_NE(input_error([&] { arrays.at("b").to_finite_float("b"); }).find("element [2] is inf"), std::string::npos);
+  NpyArray d;  // float64 beyond float32's range becomes inf
+  d.shape = {1};
+  d.dtype = "<f8";
+  d.data = {1e300};
+  EXPECT_NE(input_error([&] { d.to_finite_float("d"); }).find("beyond float32's range"), std::string::npos);
+}
+
+TEST(NpyHostile, NonRegularFilesAreRefused) {
+  EXPECT_NE(input_error([&] { read_npz("/dev/zero"); }).find("is a character device, not a regular file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ebatch

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <deque>
 #include <stdexcept>
 #include <string>
@@ -661,6 +662,21 @@ TEST(WindowTuner, PilotIsTheFirstRequests) {
   EXPECT_EQ(p.back().id, 199);
   EXPECT_EQ(pilot_requests(all, 7).size(), 7u);
   EXPECT_EQ(pilot_requests(fixed_pilot(3, 5), 200).size(), 3u);
+}
+
+// Issue 17: SIGINT/SIGTERM (the run's stop flag) ends the tuner at once, as it ends a run.
+TEST(WindowTuner, StopsWhenInterrupted) {
+  const Experiment e = eesen_epur_ebatch();
+  EpurEstimator est(e.hardware, e.network, e.energy);
+  const volatile std::sig_atomic_t stop = SIGINT;
+  const TunerPoint p = estimate_window(e, fixed_pilot(6, 12), 8, est, &stop);
+  EXPECT_EQ(p.makespan_s, 0);  // nothing replayed
+  const TunerChoice c = tune_window(e, fixed_pilot(6, 12), est, &stop);
+  EXPECT_TRUE(c.points.empty());
+  EXPECT_EQ(c.window, e.policy.tuner.candidates.front());
+  EXPECT_NE(c.reason.find("interrupted"), std::string::npos);
+  const volatile std::sig_atomic_t go = 0;
+  EXPECT_EQ(tune_window(e, fixed_pilot(6, 12), est, &go).points.size(), e.policy.tuner.candidates.size());
 }
 
 }  // namespace

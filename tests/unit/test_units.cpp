@@ -76,3 +76,13 @@ TEST(Units, FormatsReadably) {
   EXPECT_EQ(format_bandwidth(34e9), "34 GB/s");
   EXPECT_EQ(format_energy(1.5e-9), "1.5 nJ");
 }
+
+// Issue 17: strtod reads 0x.. as hexadecimal; configs never mean that.
+TEST(Units, HexadecimalNumbersAreRefused) {
+  EXPECT_THROW(parse_size("0x10 MiB"), UnitError);
+  EXPECT_THROW(parse_frequency("0x1p30 Hz"), UnitError);
+  EXPECT_THROW(parse_time(" -0X1 s"), UnitError);
+  EXPECT_TRUE(is_hex_number("0x1"));
+  EXPECT_FALSE(is_hex_number("10 MiB"));
+  EXPECT_EQ(parse_size("0 B"), 0u);
+}

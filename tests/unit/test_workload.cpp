@@ -419,5 +419,23 @@ TEST(WorkloadSummary, StatisticsAndText) {
   EXPECT_NE(format_summary(burst).find("all at 0 s"), std::string::npos);
 }
 
+// Issue 17: arrivals past the simulated time range (1e6 s) would make the run wait forever.
+TEST(WorkloadSpecErrors, ArrivalsBeyondTheSimulatedTimeRangeAreRefused) {
+  WorkloadSpec w = librispeech_spec(3);
+  w.arrivals.kind = ArrivalProcess::Kind::poisson;
+  w.arrivals.rate_per_s = 1e-300;
+  try {
+    generate_requests(w);
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("key 'workload.arrivals.rate': the last of 3 requests arrives at"),
+              std::string::npos)
+        << e.what();
+  }
+  w.arrivals.rate_per_s = 1.0;
+  EXPECT_EQ(generate_requests(w).size(), 3u);
+  EXPECT_THROW(parse_request_trace("id,arrival_s,length\n0,9.3e6,3\n", "t.csv"), InputError);
+}
+
 }  // namespace
 }  // namespace ebatch
