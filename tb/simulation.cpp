@@ -29,6 +29,7 @@
 #include "tb/npz_stream.h"
 #include "tb/stats_schema.h"
 #include "tb/stimulus.h"
+#include "tb/wave_probes.h"
 #include "tb/waveform_files.h"
 #include "tb/workload.h"
 
@@ -242,15 +243,20 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   // grouped the same way in the GTKWave save file.
   sc_core::sc_trace_file* vcd = nullptr;
   std::vector<WaveGroup> groups;
+  std::unique_ptr<InterruptCounter> irq_counter;
   if (!outputs.vcd_base.empty() && e.output.trace != TraceLevel::off) {
     vcd = sc_core::sc_create_vcd_trace_file(outputs.vcd_base.c_str());
-    vcd->set_time_unit(1, sc_core::SC_NS);
+    set_vcd_time_unit(vcd);  // the kernel's resolution: no W713 warnings
     auto trace = [&](WaveGroup& g, const auto& signal, const std::string& name, int width) {
       sc_core::sc_trace(vcd, signal, name);
       g.signals.emplace_back("SystemC." + name, width);
     };
-    WaveGroup control{"control", {}}, host{"host runtime", {}}, slots{"accelerator slots", {}};
+    WaveGroup control{"control", {}, ""}, host{"host runtime", {}, "request -1: slot empty"},
+        slots{"accelerator slots", {}, "request -1: slot empty"};
+    irq_counter = std::make_unique<InterruptCounter>("irq_counter");
+    irq_counter->irq(top.irq);
     trace(control, top.irq, "irq", 1);
+    trace(control, irq_counter->count, "irq_count", 64);
     trace(control, top.accelerator->window_index, "accelerator.window", 64);
     trace(control, top.accelerator->current_layer, "accelerator.layer", 32);
     trace(control, top.accelerator->pass_steps, "accelerator.pass_steps", 64);
@@ -262,9 +268,9 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
       trace(slots, top.accelerator->slot_sequence[i], "accelerator.slot" + std::to_string(i) + ".request", 64);
       trace(slots, top.accelerator->slot_remaining[i], "accelerator.slot" + std::to_string(i) + ".remaining", 64);
     }
-    groups = {control, host, slots};
+    groups = {control};  // then compute and memory (full), then the groups that grow with the slots
     if (e.output.trace == TraceLevel::full) {
-      WaveGroup compute{"compute", {}}, memory{"memory", {}};
+      WaveGroup compute{"compute", {}, ""}, memory{"memory", {}, ""};
       const auto own = top.accelerator->platform_signals();
       for (const auto& [signal, name] : own.compute) trace(compute, *signal, "accelerator." + name, 1);
       for (const auto& [signal, name] : own.memory) trace(memory, *signal, "accelerator." + name, 64);
@@ -274,6 +280,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
       groups.push_back(memory);
       top.dram.set_tracing(true);
     }
+    groups.push_back(host);
+    groups.push_back(slots);
     top.accelerator->set_tracing(true);
     top.runtime.set_tracing(true);
   }
