@@ -48,14 +48,22 @@ void npz(const std::uint8_t* data, std::size_t size) {
 
 void sweep_file(const std::uint8_t* data, std::size_t size) {
   namespace fs = std::filesystem;
-  // One scratch folder per process: DIR/experiments -> configs/experiments, DIR/sweeps/fuzz.yaml.
-  static const std::string file = [] {
-    const fs::path dir = fs::temp_directory_path() / ("ebatch-fuzz-sweep-" + std::to_string(getpid()));
-    fs::create_directories(dir / "sweeps");
-    std::error_code ec;
-    fs::create_directory_symlink(fs::path(EBATCH_SOURCE_DIR) / "configs" / "experiments", dir / "experiments", ec);
-    return (dir / "sweeps" / "fuzz.yaml").string();
-  }();
+  // DIR/experiments -> configs/experiments, the input as DIR/sweeps/fuzz.yaml.
+  // One scratch folder per process, removed when the process exits.
+  struct Scratch {
+    fs::path dir = fs::temp_directory_path() / ("ebatch-fuzz-sweep-" + std::to_string(getpid()));
+    Scratch() {
+      fs::create_directories(dir / "sweeps");
+      std::error_code ec;
+      fs::create_directory_symlink(fs::path(EBATCH_SOURCE_DIR) / "configs" / "experiments", dir / "experiments", ec);
+    }
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  };
+  static const Scratch scratch;
+  static const std::string file = (scratch.dir / "sweeps" / "fuzz.yaml").string();
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), std::streamsize(size));
