@@ -1,5 +1,8 @@
 #include "hw/timeline.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "common/json_writer.h"
 
 namespace ebatch {
@@ -40,7 +43,17 @@ std::string args_json(const Timeline::Args& args) {
   return out + "}";
 }
 
-std::string micros(double seconds) { return JsonWriter::number(seconds * 1e6); }
+// Times are whole picoseconds (the kernel's resolution), written as microseconds with six
+// decimals: exact, so a slice that starts where the previous one on its track ends does not
+// overlap it by a rounding error. Durations are differences of the rounded ends.
+long long picoseconds(double seconds) { return std::llround(seconds * 1e12); }
+
+std::string micros(long long ps) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%s%lld.%06lld", ps < 0 ? "-" : "", std::llabs(ps) / 1000000,
+                std::llabs(ps) % 1000000);
+  return text;
+}
 
 }  // namespace
 
@@ -50,8 +63,8 @@ void Timeline::complete(const std::string& group, const std::string& track, cons
   int pid = 0;
   const int tid = track_id(group, track, pid);
   write_event("{\"name\": " + JsonWriter::escape(name) + ", \"ph\": \"X\", \"pid\": " + std::to_string(pid) +
-              ", \"tid\": " + std::to_string(tid) + ", \"ts\": " + micros(start_s) +
-              ", \"dur\": " + micros(end_s - start_s) + ", \"args\": " + args_json(args) + "}");
+              ", \"tid\": " + std::to_string(tid) + ", \"ts\": " + micros(picoseconds(start_s)) + ", \"dur\": " +
+              micros(picoseconds(end_s) - picoseconds(start_s)) + ", \"args\": " + args_json(args) + "}");
 }
 
 void Timeline::instant(const std::string& group, const std::string& track, const std::string& name, double at_s,
@@ -61,7 +74,7 @@ void Timeline::instant(const std::string& group, const std::string& track, const
   const int tid = track_id(group, track, pid);
   write_event("{\"name\": " + JsonWriter::escape(name) +
               ", \"ph\": \"i\", \"s\": \"t\", \"pid\": " + std::to_string(pid) + ", \"tid\": " + std::to_string(tid) +
-              ", \"ts\": " + micros(at_s) + ", \"args\": " + args_json(args) + "}");
+              ", \"ts\": " + micros(picoseconds(at_s)) + ", \"args\": " + args_json(args) + "}");
 }
 
 void Timeline::add_lifetime(const std::string& group, const std::string& name, double start_s, double end_s,

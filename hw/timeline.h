@@ -6,7 +6,8 @@
 // sequential activities per track; request lifetimes, which overlap, go to
 // lanes chosen so that no two overlap (add_lifetime). Only events that
 // intersect [from, to] are kept (to <= 0: until the end). Times are seconds of
-// simulated time, written in microseconds.
+// simulated time, rounded to whole picoseconds (the kernel's resolution) and written
+// exactly, as microseconds with six decimals, so slices on one track never overlap.
 // Ignores: flow arrows between events, counters.
 #pragma once
 

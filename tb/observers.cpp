@@ -109,13 +109,17 @@ void ProgressReporter::update(std::size_t done, double sim_s, bool final) {
 // in the GTKWave save file.
 void WaveformTracer::attach(SystemTop& top) {
   vcd_ = sc_core::sc_create_vcd_trace_file(vcd_base_.c_str());
-  vcd_->set_time_unit(1, sc_core::SC_NS);
+  set_vcd_time_unit(vcd_);  // the kernel's resolution: no W713 warnings
   auto trace = [&](WaveGroup& g, const auto& signal, const std::string& name, int width) {
     sc_core::sc_trace(vcd_, signal, name);
     g.signals.emplace_back("SystemC." + name, width);
   };
-  WaveGroup control{"control", {}}, host{"host runtime", {}}, slots{"accelerator slots", {}};
+  WaveGroup control{"control", {}, ""}, host{"host runtime", {}, "request -1: slot empty"},
+      slots{"accelerator slots", {}, "request -1: slot empty"};
+  irq_counter_ = std::make_unique<InterruptCounter>("irq_counter");
+  irq_counter_->irq(top.irq);
   trace(control, top.irq, "irq", 1);
+  trace(control, irq_counter_->count, "irq_count", 64);
   trace(control, top.accelerator->window_index, "accelerator.window", 64);
   trace(control, top.accelerator->current_layer, "accelerator.layer", 32);
   trace(control, top.accelerator->pass_steps, "accelerator.pass_steps", 64);
@@ -127,9 +131,9 @@ void WaveformTracer::attach(SystemTop& top) {
     trace(slots, top.accelerator->slot_sequence[i], "accelerator.slot" + std::to_string(i) + ".request", 64);
     trace(slots, top.accelerator->slot_remaining[i], "accelerator.slot" + std::to_string(i) + ".remaining", 64);
   }
-  groups_ = {control, host, slots};
+  groups_ = {control};  // then compute and memory (full), then the groups that grow with the slots
   if (e_.output.trace == TraceLevel::full) {
-    WaveGroup compute{"compute", {}}, memory{"memory", {}};
+    WaveGroup compute{"compute", {}, ""}, memory{"memory", {}, ""};
     const auto own = top.accelerator->platform_signals();
     for (const auto& [signal, name] : own.compute) trace(compute, *signal, "accelerator." + name, 1);
     for (const auto& [signal, name] : own.memory) trace(memory, *signal, "accelerator." + name, 64);
@@ -139,6 +143,8 @@ void WaveformTracer::attach(SystemTop& top) {
     groups_.push_back(memory);
     top.dram.set_tracing(true);
   }
+  groups_.push_back(host);
+  groups_.push_back(slots);
   top.accelerator->set_tracing(true);
   top.runtime.set_tracing(true);
 }

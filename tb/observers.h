@@ -26,6 +26,7 @@
 #include "tb/npz_stream.h"
 #include "tb/run_observer.h"
 #include "tb/stimulus.h"
+#include "tb/wave_probes.h"
 #include "tb/waveform_files.h"
 
 namespace ebatch {
@@ -106,6 +107,7 @@ class WaveformTracer : public RunObserver {
   std::string vcd_base_, gtkw_, gtkw_vcd_name_;
   sc_core::sc_trace_file* vcd_ = nullptr;
   std::vector<WaveGroup> groups_;
+  std::unique_ptr<InterruptCounter> irq_counter_;  // irq_count: every interrupt, at any zoom
 };
 
 class TimelineRecorder : public RunObserver {

@@ -90,9 +90,14 @@ std::vector<RequestRow> read_requests_csv(const std::string& path) {
   return rows;
 }
 
-CliResult run_cli(const std::vector<std::string>& args, const std::string& cwd) {
+std::string ebatch_binary() {
   const char* env_bin = std::getenv("EBATCH_BIN");
-  const char* bin = env_bin && *env_bin ? env_bin : EBATCH_BIN_PATH;
+  return env_bin && *env_bin ? env_bin : EBATCH_BIN_PATH;
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& cwd) {
+  const std::string bin_path = ebatch_binary();
+  const char* bin = bin_path.c_str();
   const std::string dir = scratch_dir("cli");
   const std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
   const pid_t pid = fork();

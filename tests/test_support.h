@@ -32,6 +32,8 @@ struct CliResult {
   int exit_code = -1;
   std::string out, err;
 };
+// The built `ebatch` binary (EBATCH_BIN overrides).
+std::string ebatch_binary();
 // Runs the built `ebatch` binary with `args` (each passed as one argument), from `cwd`.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& cwd = "");
 

@@ -25,6 +25,9 @@ int command_run(const std::vector<std::string>& args);
 int command_compare(const std::vector<std::string>& args);
 int command_gemm(const std::vector<std::string>& args);
 int command_sweep(const std::vector<std::string>& args);
+// Reads a sweep file as `ebatch sweep` does (keys, grid expansion, points, metrics) without
+// preparing or running its points; InputError on a bad file. The fuzzer's entry (tests/fuzz).
+void read_sweep_file(const std::string& file);
 int command_reproduce(const std::vector<std::string>& args);
 
 }  // namespace ebatch::cli

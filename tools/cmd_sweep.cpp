@@ -616,6 +616,8 @@ const char* const kHelp =
 
 }  // namespace
 
+void read_sweep_file(const std::string& file) { parse_sweep(file); }
+
 int command_sweep(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add_options()("help,h", "")("sweep", po::value<std::string>(), "")("jobs,j", po::value<int>()->default_value(1),

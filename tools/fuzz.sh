@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of untrusted input with libFuzzer (clang, ASan, UBSan): the experiment
-# YAML loader, the request-trace CSV reader and the .npy/.npz readers
-# (tests/fuzz/fuzz_entries.h). Builds in build-fuzz/ with clang++, then runs each target for
+# YAML loader, the request-trace CSV reader, the .npy/.npz readers, the sweep file's reader
+# and the `--set` overrides (tests/fuzz/fuzz_entries.h). Builds in build-fuzz/ with clang++, then runs each target for
 # SECONDS (default 120) from a copy of its seed corpus (tests/fuzz/corpus/<target>/).
 # A crash, hang (> 10 s) or out-of-memory (> 2 GiB) input is written to
 # build-fuzz/artifacts/<target>/; copy it to tests/fuzz/regressions/<target>/ once fixed, so the
-# suite replays it (FuzzCorpus test). Prints the executions and findings per target.
-# Usage: bash tools/fuzz.sh [SECONDS] [TARGET...]   (targets: experiment_yaml request_trace npy npz)
+# suite replays it (FuzzCorpus test). Prints the executions, coverage (libFuzzer's edge counters
+# "cov" and features "ft" reached) and findings per target.
+# Usage: bash tools/fuzz.sh [SECONDS] [TARGET...]
+#   (targets: experiment_yaml request_trace npy npz sweep_file set_override)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(experiment_yaml request_trace npy npz)
+[ ${#targets[@]} -gt 0 ] || targets=(experiment_yaml request_trace npy npz sweep_file set_override)
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: SECONDS must be a positive integer" >&2; exit 2; }
 bash "$root/tools/setup.sh" build
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
@@ -27,7 +29,7 @@ cmake --build "$build" -j "$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}
 export ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-printf '\n%-16s %12s %10s %8s  %s\n' target executions "exec/s" findings artifacts
+printf '\n%-16s %12s %10s %8s %8s %8s  %s\n' target executions "exec/s" coverage features findings artifacts
 for t in "${targets[@]}"; do
   corpus="$build/corpus/$t"; artifacts="$build/artifacts/$t"
   mkdir -p "$corpus" "$artifacts"
@@ -41,7 +43,10 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
   found=$(find "$artifacts" -type f | wc -l)
-  printf '%-16s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$found" "$artifacts"
+  # libFuzzer's last status line: "cov: N" edges (coverage counters) and "ft: M" features reached.
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | cut -d' ' -f2)
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n1 | cut -d' ' -f2)
+  printf '%-16s %12s %10s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$found" "$artifacts"
   if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then status=1; grep -m5 -E "ERROR|SUMMARY|==[0-9]+==" "$log" >&2 || true; fi
 done
 exit $status

@@ -20,6 +20,13 @@ void request_trace(const std::uint8_t* data, std::size_t size);
 void npy(const std::uint8_t* data, std::size_t size);
 // A .npz archive (read_npz_buffer: zip directory, stored and deflated members).
 void npz(const std::uint8_t* data, std::size_t size);
+// A sweep file (`ebatch sweep`'s reader: keys, grid expansion, points, metrics), written to
+// a scratch folder beside a link to configs/experiments, so that the seeds' usual
+// `experiment: ../experiments/default.yaml` exists and the fuzzer gets past it.
+void sweep_file(const std::uint8_t* data, std::size_t size);
+// `--set` overrides, one `dotted.key=value` per line (parse_override), applied to a shipped
+// experiment (tests/fuzz/corpus/experiment_yaml/eesen_epur_resolved.yaml) and validated.
+void set_override(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   const char* name;  // also the corpus folder: tests/fuzz/corpus/<name>/, tests/fuzz/regressions/<name>/

@@ -95,10 +95,55 @@ TEST(Waveforms, VcdHasTheModuleTreeAndOneInterruptPerSequence) {
   EXPECT_GT(rising_edges(vcd, vcd_id(vcd, "SystemC.dram.busy")), 0);
   EXPECT_EQ(std::system(("vcd2fst " + dir + "/trace.vcd " + dir + "/trace.fst > /dev/null 2>&1").c_str()), 0);
   const std::string gtkw = read_file(dir + "/trace.gtkw");
-  EXPECT_NE(gtkw.find("[dumpfile] \"trace.vcd\""), std::string::npos);
+  // GTKWave opens [dumpfile] relative to its current folder, else relative to [savefile]:
+  // both absolute, so `gtkwave DIR/trace.gtkw` works from anywhere.
+  const std::string abs_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  EXPECT_NE(gtkw.find("[dumpfile] \"" + abs_dir + "/trace.vcd\""), std::string::npos) << gtkw;
+  EXPECT_NE(gtkw.find("[savefile] \"" + abs_dir + "/trace.gtkw\""), std::string::npos) << gtkw;
   EXPECT_NE(gtkw.find("SystemC.irq"), std::string::npos);
   EXPECT_NE(gtkw.find("SystemC.accelerator.cu0.busy"), std::string::npos);
-  EXPECT_NE(gtkw.find("-compute"), std::string::npos);
+  // The view: control (with the interrupt count, visible at full zoom), then compute and
+  // memory, then the groups that grow with the slots, whose empty slots are explained.
+  const auto at = [&gtkw](const std::string& text) { return gtkw.find(text); };
+  EXPECT_NE(at("SystemC.irq_count"), std::string::npos);
+  EXPECT_LT(at("-control"), at("-compute"));
+  EXPECT_LT(at("-compute"), at("-memory"));
+  EXPECT_LT(at("-memory"), at("-host runtime"));
+  EXPECT_LT(at("-host runtime"), at("-accelerator slots"));
+  EXPECT_NE(at("-request -1: slot empty"), std::string::npos);
+  // Every kernel time is a whole number of VCD units (1 ps), which SystemC's W713 warnings were about.
+  EXPECT_NE(vcd.find("$timescale\n     1 ps\n$end"), std::string::npos);
+}
+
+// The last value of a vector variable of the VCD (-1 if it never changes).
+long long last_value(const std::string& vcd, const std::string& id) {
+  std::istringstream in(vcd.substr(vcd.find("$enddefinitions")));
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.size() > id.size() + 1 && line[0] == 'b' && line.substr(line.size() - id.size() - 1) == " " + id)
+      last = line.substr(1, line.size() - id.size() - 2);
+  return last.empty() ? -1 : std::stoll(last, nullptr, 2);
+}
+
+TEST(Waveforms, InterruptCountCountsEveryRisingEdge) {
+  for (const char* policy : {"{kind: none}", "{kind: ebatch, slots: 2, window_steps: 16}"}) {
+    const std::string dir = scratch_dir("wave");
+    RunOutputs out;
+    out.vcd_base = dir + "/trace";
+    const RunStats st = run_experiment(experiment({{"policy", policy}, {"output.trace", "control"}}), out);
+    const std::string vcd = read_file(dir + "/trace.vcd");
+    const std::string id = vcd_id(vcd, "SystemC.irq_count");
+    ASSERT_NE(id, "") << policy;
+    const long long count = last_value(vcd, id);
+    const int edges = rising_edges(vcd, vcd_id(vcd, "SystemC.irq"));
+    if (std::string(policy) == "{kind: none}") {  // one interrupt per sequence, each seen in the VCD
+      EXPECT_EQ(count, st.completed);
+      EXPECT_EQ(count, edges);
+    } else {  // also one per window; edges inside one time step are counted, not drawn
+      EXPECT_GE(count, st.completed);
+      EXPECT_GE(count, edges);
+    }
+  }
 }
 
 TEST(Waveforms, NoneInterruptRisesOncePerSequence) {
@@ -126,8 +171,8 @@ TEST(Waveforms, TraceWindowKeepsOnlyTheWindow) {
   while (std::getline(in, line))
     if (!line.empty() && line[0] == '#') times.push_back(std::stoll(line.substr(1)));
   ASSERT_FALSE(times.empty());
-  EXPECT_EQ(times.front(), 10'000'000);
-  EXPECT_LE(times.back(), 20'000'000);
+  EXPECT_EQ(times.front(), 10'000'000'000);  // picoseconds
+  EXPECT_LE(times.back(), 20'000'000'000);
   EXPECT_EQ(std::system(("vcd2fst " + dir + "/trace.vcd " + dir + "/trace.fst > /dev/null 2>&1").c_str()), 0);
   const YAML::Node t = YAML::LoadFile(dir + "/timeline.json");
   for (const auto& ev : t["traceEvents"]) {
