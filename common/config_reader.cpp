@@ -78,6 +78,12 @@ class AliasBudget : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, 1, 0); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // An alias inside the node its anchor names (`a: &a [*a]`) would make the tree a cycle,
+    // which yaml-cpp and every walk over the tree follow for ever (a stack overflow).
+    for (const Open& o : open_)
+      if (o.anchor != YAML::NullAnchor && o.anchor == anchor)
+        throw ConfigError(where_ + ":" + std::to_string(mark.line + 1) +
+                          ": an alias refers to a node that contains it (a cycle)");
     const auto it = sizes_.find(anchor);
     if (it != sizes_.end()) add(mark, it->second.first, it->second.second);
   }

@@ -110,6 +110,8 @@ row "experiment /dev/zero" run /dev/zero
 row "hardware include a FIFO" run "$exp" --set "hardware=$tmp/fifo.yaml"
 row "trace /dev/zero" run "$exp" --set "workload.lengths={distribution: trace}" --set workload.trace=/dev/zero
 row "YAML alias bomb (344 bytes)" run bomb.yaml
+printf 'a: &a [*a]\n' > self_alias.yaml
+row "YAML alias inside its own anchor (a cycle)" run self_alias.yaml
 row "alias bomb in --set" run "$exp" --set "description=$(cat bomb_flow.txt)"
 row "a billion requests" run "$exp" --set workload.requests=1000000000
 row "functional 8192 x 8192 LSTM" run "$exp" --set simulation.functional=true --set network.input_size=8192 --set network.hidden_size=8192 --set hardware.input_buffer=1MiB
