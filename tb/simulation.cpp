@@ -90,6 +90,14 @@ void gather_stats(const Experiment& e, const SystemTop& top, RunStats& st) {
 
 void request_stop(int signal_number) { stop_signal = signal_number; }
 
+void check_run_inputs(const Experiment& e) {
+  const std::vector<Request> requests = generate_requests(e.workload);
+  check_before_tuning(e, requests);
+  if (!e.simulation.functional) return;
+  if (!e.simulation.weights_path.empty()) RnnWeights::load_npz(e.simulation.weights_path, e.network);
+  if (!e.simulation.inputs_path.empty()) InputSource(e.network, e.simulation.inputs_path, requests);
+}
+
 RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const RunHooks& hooks) {
   const auto wall_start = Clock::now();
   std::vector<Request> requests = generate_requests(e.workload);

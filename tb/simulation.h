@@ -77,6 +77,11 @@ struct RunHooks {
 // Throws InputError for inputs that turn out bad while setting up (weights, inputs files).
 RunStats run_experiment(const Experiment& experiment, const RunOutputs& outputs, const RunHooks& hooks = {});
 
+// The checks a run makes before it simulates (the requests fit the DRAM layout with the
+// policy's slots; a functional run's weights and inputs files load), without simulating:
+// throws the InputError the run would. For commands that start several runs (compare).
+void check_run_inputs(const Experiment& experiment);
+
 // Async-signal-safe: asks the running (or next) run_experiment to stop between commands
 // and return what it measured so far, marked interrupted. For SIGINT/SIGTERM handlers.
 void request_stop(int signal_number);

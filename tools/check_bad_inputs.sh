@@ -112,6 +112,7 @@ row "trace /dev/zero" run "$exp" --set "workload.lengths={distribution: trace}" 
 row "YAML alias bomb (344 bytes)" run bomb.yaml
 printf 'a: &a [*a]\n' > self_alias.yaml
 row "YAML alias inside its own anchor (a cycle)" run self_alias.yaml
+row "compare: a later policy's slots do not fit the DRAM" compare "$exp" --set "hardware.dram.capacity=40 MiB" --set workload.requests=20
 row "alias bomb in --set" run "$exp" --set "description=$(cat bomb_flow.txt)"
 row "a billion requests" run "$exp" --set workload.requests=1000000000
 row "functional 8192 x 8192 LSTM" run "$exp" --set simulation.functional=true --set network.input_size=8192 --set network.hidden_size=8192 --set hardware.input_buffer=1MiB

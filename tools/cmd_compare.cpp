@@ -19,6 +19,7 @@
 #include "common/errors.h"
 #include "common/json_writer.h"
 #include "common/units.h"
+#include "tb/simulation.h"
 #include "tb/stats_schema.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
@@ -168,7 +169,15 @@ int command_compare(const std::vector<std::string>& args) {
   for (const auto& p : policies) {
     std::vector<Override> o = overrides;
     o.push_back({"policy", policy_section(p)});
-    load_experiment(experiment, o);  // bad combinations fail here, before anything is written
+    // Bad combinations, and what a run would refuse before simulating (DRAM too small for the
+    // slots, unreadable weights or inputs), fail here, before anything is written.
+    try {
+      check_run_inputs(load_experiment(experiment, o));
+    } catch (const InputError& err) {
+      std::string why = err.what();
+      if (why.rfind("error: ", 0) == 0) why = why.substr(7);
+      throw InputError("ebatch compare: policy '" + p + "': " + why);
+    }
   }
   const OutputFolder folder(out, "ebatch compare");  // one compare at a time in DIR
   struct sigaction forward {};
