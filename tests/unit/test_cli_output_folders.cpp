@@ -149,6 +149,13 @@ TEST(CliOutputFolders, ARerunLeavesNoStaleOutputOfTheEarlierRun) {
 // A file-size limit stands in for a full disk (EFBIG where ENOSPC would come): exit 2, one
 // message, and neither requests.csv nor resolved.yaml nor a temporary left behind.
 TEST(CliOutputFolders, AFullDiskLeavesNothingBehind) {
+#if defined(__SANITIZE_ADDRESS__)
+  // An OutputError thrown after sc_start() in the ASan-built ebatch: SystemC's threads ran on
+  // stacks of their own, ASan still takes the last of them for the current one ("ASan is
+  // ignoring requested __asan_handle_no_return ... false positive error reports may follow")
+  // and reports a stack overflow inside its own sigaltstack check. The checked build runs this.
+  GTEST_SKIP() << "ASan misreads the stack after SystemC's thread switches (checked build covers this)";
+#endif
   const std::string dir = scratch_dir("folder_full"), out = dir + "/out";
   std::string cmd = "trap '' XFSZ; ulimit -f 2; exec '" + bin() + "'";
   for (const auto& a : small_run(out)) cmd += " '" + a + "'";

@@ -56,6 +56,13 @@ void expect_output_error(const std::string& blocked, const std::vector<std::stri
 }  // namespace
 
 TEST(CliOutputs, UnwritableOutputsGiveOneExitCodeAndMessage) {
+#if defined(__SANITIZE_ADDRESS__)
+  // An OutputError thrown after sc_start() in the ASan-built ebatch: SystemC's threads ran on
+  // stacks of their own, ASan still takes the last of them for the current one ("ASan is
+  // ignoring requested __asan_handle_no_return ... false positive error reports may follow")
+  // and reports a stack overflow inside its own sigaltstack check. The checked build runs this.
+  GTEST_SKIP() << "ASan misreads the stack after SystemC's thread switches (checked build covers this)";
+#endif
   expect_output_error("requests.csv", {});
   expect_output_error("stats.json", {});
   expect_output_error("outputs.npz", {"simulation.functional=true"});
