@@ -6,9 +6,9 @@
 
 namespace ebatch {
 
-void PassPlan::clear(std::size_t action_count) {
+void PassPlan::clear() {
   phases.clear();
-  actions.assign(action_count, 0.0);
+  actions.clear();
   totals = Totals{};
 }
 

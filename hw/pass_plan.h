@@ -24,9 +24,9 @@
 
 #include "common/energy_table.h"
 #include "common/experiment.h"
+#include "hw/contract/slot_engine.h"
 #include "hw/energy_counters.h"
 #include "hw/table_estimator.h"
-#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 
@@ -54,8 +54,9 @@ struct PassPlan {
     double macs = 0;
   } totals;
 
-  // Empties the plan, keeping its storage (plans are reused pass after pass).
-  void clear(std::size_t action_count);
+  // Empties the plan, keeping its storage (plans are reused pass after pass); the planner
+  // then sets every action count.
+  void clear();
   void add(PlanPhase::Kind kind, std::uint64_t compute_cycles, std::uint64_t bytes, bool timed = true) {
     phases.push_back({kind, compute_cycles, bytes, timed});
   }

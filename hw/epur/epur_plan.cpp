@@ -25,7 +25,7 @@ void EpurPlanner::set_capacities(EnergyCounters& counters) const {
 void EpurPlanner::plan(const LayerPass& pass, PassPlan& out) {
   using Kind = PlanPhase::Kind;
   const PassCost c = cost_.cost(pass);
-  out.clear(names_.size());
+  out.clear();
   if (c.weight_load_bytes) out.add(Kind::weight_load, 0, c.weight_load_bytes);
   if (c.input_dram_bytes) out.add(Kind::input_read, 0, c.input_dram_bytes);
   out.add(Kind::compute, c.compute_cycles(), c.weight_stream_bytes);

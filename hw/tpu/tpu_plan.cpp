@@ -26,7 +26,7 @@ void TpuPlanner::plan(const LayerPass& pass, PassPlan& out) { plan_cost(cost_.co
 
 void TpuPlanner::plan_cost(const TpuPassCost& c, PassPlan& out) const {
   using Kind = PlanPhase::Kind;
-  out.clear(names_.size());
+  out.clear();
   if (c.input_dram_bytes) out.add(Kind::input_read, 0, c.input_dram_bytes);
   out.add(Kind::compute, c.cycles, c.weight_bytes, /*timed=*/false);
   if (c.output_dram_bytes) out.add(Kind::output_write, 0, c.output_dram_bytes);

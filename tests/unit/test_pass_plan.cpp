@@ -40,7 +40,7 @@ TEST(DramTiming, LatencyPlusBytesOverBandwidth) {
 TEST(PassPlan, PhasesAddUpOneAfterAnotherAndComputeOverlapsItsStream) {
   const HardwareConfig hw = simple_hw();
   PassPlan plan;
-  plan.clear(0);
+  plan.clear();
   plan.add(Kind::weight_load, 0, 1000);  // 100 + 1000 ns
   plan.add(Kind::input_read, 0, 500);    // 100 + 500 ns
   plan.add(Kind::compute, 2000, 3000);   // max(2000, 100 + 3000) ns: the stream is slower
@@ -51,12 +51,12 @@ TEST(PassPlan, PhasesAddUpOneAfterAnotherAndComputeOverlapsItsStream) {
   EXPECT_EQ(plan.dram_write_bytes(), 200u);
 
   PassPlan compute_bound;
-  compute_bound.clear(0);
+  compute_bound.clear();
   compute_bound.add(Kind::compute, 5000, 3000);  // max(5000, 3100) ns: compute sets the pace
   EXPECT_NEAR(plan_seconds(compute_bound, hw), 5000e-9, 1e-18);
 
   PassPlan accounted;
-  accounted.clear(0);
+  accounted.clear();
   accounted.add(Kind::compute, 1000, 1 << 20, /*timed=*/false);  // the fetch is inside the 1000 cycles
   EXPECT_NEAR(plan_seconds(accounted, hw), 1000e-9, 1e-18);
   EXPECT_EQ(accounted.dram_read_bytes(), std::uint64_t(1) << 20);  // still read from DRAM
@@ -99,7 +99,8 @@ TEST(EpurPlanner, LoadsALayerOnceThenComputesFromTheBuffers) {
   ASSERT_EQ(plan.phases.size(), 3u);  // layer 0 is not the last: no output write
   EXPECT_EQ(plan.phases[0].kind, Kind::weight_load);
   EXPECT_EQ(plan.phases[0].bytes, first.weight_load_bytes);
-  EXPECT_EQ(plan.phases[0].bytes, reference.layer_bytes_per_cu(0) * std::uint64_t(e.hardware.config<EpurConfig>().compute_units));
+  EXPECT_EQ(plan.phases[0].bytes,
+            reference.layer_bytes_per_cu(0) * std::uint64_t(e.hardware.config<EpurConfig>().compute_units));
   EXPECT_EQ(plan.phases[1].kind, Kind::input_read);
   EXPECT_EQ(plan.phases[1].bytes, 5u * std::uint64_t(e.network.input_size) *
                                       std::uint64_t(bytes_per_value(e.hardware.precision)) *
