@@ -434,7 +434,8 @@ TEST(HostileInputs, NonRegularFilesAreRefused) {
 }
 
 TEST(HostileInputs, ValuesBeyondTheSimulatedTimeRangeAreRefused) {
-  const std::vector<std::array<const char*, 3>> cases = {  // key, value, expected part of the message
+  const std::vector<std::array<const char*, 3>> cases = {
+      // key, value, expected part of the message
       {"policy.host_reaction_latency", "1e10 s",
        "key 'policy.host_reaction_latency': 1e+10 s is beyond the longest simulated time"},
       {"hardware.dram.latency", "1e8 s", "key 'hardware.dram.latency'"},
