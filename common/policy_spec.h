@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/registry.h"
@@ -18,6 +19,13 @@ namespace ebatch {
 
 class ConfigSection;
 struct PolicyConfig;
+
+// One configuration of a policy that `compare --variants all` and `reproduce --variants all`
+// run: its name (a folder-name fragment) and the policy keys it sets, as YAML scalars.
+struct PolicyVariant {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> keys;
+};
 
 struct PolicySpec {
   std::string name;           // the value of policy.kind
@@ -28,6 +36,8 @@ struct PolicySpec {
   std::vector<std::string> own_keys;
   // Reads the own keys (after kind, slots and host_reaction_latency); may be empty.
   std::function<void(const ConfigSection& policy, PolicyConfig& config)> parse;
+  // The variants `--variants all` runs (empty: the policy as configured, once).
+  std::vector<PolicyVariant> variants;
 };
 
 using PolicyKind = const PolicySpec*;

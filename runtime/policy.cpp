@@ -89,24 +89,45 @@ double PaddedBatchingPolicy::wake_at(const RuntimeView& view) const {
 
 // --- cellular ---------------------------------------------------------------------------
 
+int cellular_in_flight(const NetworkSpec& net, int slots, const CellularOptions& o) {
+  if (o.in_flight == CellularOptions::kSlots) return slots;
+  if (o.in_flight == CellularOptions::kAuto)
+    return slots * (o.ebatch_queue_depth > 0 ? o.ebatch_queue_depth : auto_queue_depth(net));
+  return std::max(o.in_flight, slots);
+}
+
 struct CellularBatchingPolicy::Shadow {
-  Shadow(const NetworkSpec& net, int slots) : engine(net, slots, 1), arrival(std::size_t(slots), -1.0) {}
+  Shadow(const NetworkSpec& net, int slots)
+      : engine(net, slots, 1), arrival(std::size_t(slots), -1.0), id(std::size_t(slots), 0) {}
   SlotEngine engine;
-  std::vector<double> arrival;  // per slot: arrival of its request, -1 when empty
+  std::vector<double> arrival;   // per slot: arrival of its request, -1 when empty
+  std::vector<std::int64_t> id;  // per slot: its request's id (age ties: the lower id is older)
   LayerPass scratch;
   std::vector<int> by_age;  // next_command's buffers, kept between calls
+  std::vector<int> ready;   // per layer: ready requests
   SlotEngine::Command command;
 };
 
-CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots)
-    : layers_(net.num_layers), slots_(slots), shadow_(std::make_unique<Shadow>(net, slots)) {}
+CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots, CellularOptions options)
+    : layers_(net.num_layers),
+      batch_(slots),
+      in_flight_(cellular_in_flight(net, slots, options)),
+      scheduler_(options.scheduler),
+      shadow_(std::make_unique<Shadow>(net, in_flight_)) {}
 
 CellularBatchingPolicy::~CellularBatchingPolicy() = default;
+
+std::string CellularBatchingPolicy::describe() const {
+  static const char* const kNames[] = {"oldest_deepest", "most_ready", "sticky"};
+  if (in_flight_ == batch_ && scheduler_ == CellularScheduler::oldest_deepest) return name();  // today's
+  return "cellular: cells of at most " + std::to_string(batch_) + " of " + std::to_string(in_flight_) +
+         " sequences in flight, scheduler " + kNames[int(scheduler_)];
+}
 
 std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
   std::vector<Placement> out;
   std::size_t next = 0;
-  for (int s = 0; s < slots_ && next < view.waiting->size(); ++s) {
+  for (int s = 0; s < in_flight_ && next < view.waiting->size(); ++s) {
     if (view.queued[std::size_t(s)] > 0 || shadow_->arrival[std::size_t(s)] >= 0) continue;
     const Request& r = (*view.waiting)[next++];
     out.push_back({s, 0, r.length});
@@ -115,34 +136,61 @@ std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
     d.length = d.padded_length = r.length;
     shadow_->engine.enqueue(s, d);
     shadow_->arrival[std::size_t(s)] = r.arrival_s;
+    shadow_->id[std::size_t(s)] = r.id;
   }
   return out;
 }
 
-std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
-  // The oldest request with a ready cell picks the cell type: its deepest ready layer.
-  // Runs once per cell: the buffers are members and the sort is an insertion sort of <= B slots.
-  auto& by_age = shadow_->by_age;
+// The layer the next cell runs, or -1 if no request has a ready cell. Fills by_age with the
+// occupied slots, oldest first (arrival, then request id).
+int CellularBatchingPolicy::choose_layer() {
+  Shadow& sh = *shadow_;
+  auto& by_age = sh.by_age;
   by_age.clear();
-  for (int s = 0; s < slots_; ++s)
-    if (shadow_->arrival[std::size_t(s)] >= 0 && shadow_->engine.queued(s) > 0) by_age.push_back(s);
-  const auto older = [&](int a, int b) { return shadow_->arrival[std::size_t(a)] < shadow_->arrival[std::size_t(b)]; };
+  for (int s = 0; s < in_flight_; ++s)
+    if (sh.arrival[std::size_t(s)] >= 0 && sh.engine.queued(s) > 0) by_age.push_back(s);
+  const auto older = [&](int a, int b) {
+    const std::size_t x = std::size_t(a), y = std::size_t(b);
+    return sh.arrival[x] != sh.arrival[y] ? sh.arrival[x] < sh.arrival[y] : sh.id[x] < sh.id[y];
+  };
+  // Runs once per cell: an insertion sort of the in-flight slots (nearly sorted between cells).
   for (std::size_t i = 1; i < by_age.size(); ++i)
     for (std::size_t j = i; j > 0 && older(by_age[j], by_age[j - 1]); --j) std::swap(by_age[j], by_age[j - 1]);
-  for (int s : by_age) {
-    for (int layer = layers_ - 1; layer >= 0; --layer) {
-      if (!shadow_->engine.can_advance(s, layer)) continue;
-      auto& shadow_cmd = shadow_->command;
-      shadow_cmd.slot_mask.assign(std::size_t(slots_), 0);
-      for (int t = 0; t < slots_; ++t) shadow_cmd.slot_mask[std::size_t(t)] = shadow_->engine.can_advance(t, layer);
-      shadow_cmd.steps = 1;
-      shadow_cmd.first_layer = shadow_cmd.last_layer = layer;
-      shadow_->engine.run_layer(shadow_cmd, layer, shadow_->scratch);
-      shadow_->engine.take_completions();
-      return AcceleratorCommand{shadow_cmd.slot_mask, 1, layer, layer};
-    }
+  const auto has_ready = [&](int layer) {
+    return std::any_of(by_age.begin(), by_age.end(), [&](int s) { return sh.engine.can_advance(s, layer); });
+  };
+  if (scheduler_ == CellularScheduler::sticky && last_layer_ >= 0 && has_ready(last_layer_)) return last_layer_;
+  if (scheduler_ == CellularScheduler::most_ready) {
+    sh.ready.assign(std::size_t(layers_), 0);
+    for (int s : by_age)
+      for (int layer = 0; layer < layers_; ++layer) sh.ready[std::size_t(layer)] += sh.engine.can_advance(s, layer);
+    int best = -1;
+    for (int layer = layers_ - 1; layer >= 0; --layer)  // deepest first: ties keep the deeper layer
+      if (sh.ready[std::size_t(layer)] > 0 && (best < 0 || sh.ready[std::size_t(layer)] > sh.ready[std::size_t(best)]))
+        best = layer;
+    return best;
   }
-  return std::nullopt;
+  for (int s : by_age)
+    for (int layer = layers_ - 1; layer >= 0; --layer)
+      if (sh.engine.can_advance(s, layer)) return layer;
+  return -1;
+}
+
+std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
+  const int layer = choose_layer();
+  if (layer < 0) return std::nullopt;
+  last_layer_ = layer;
+  Shadow& sh = *shadow_;
+  auto& cmd = sh.command;
+  cmd.slot_mask.assign(std::size_t(in_flight_), 0);
+  int taken = 0;  // the B oldest ready requests
+  for (std::size_t i = 0; i < sh.by_age.size() && taken < batch_; ++i)
+    if (sh.engine.can_advance(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, ++taken;
+  cmd.steps = 1;
+  cmd.first_layer = cmd.last_layer = layer;
+  sh.engine.run_layer(cmd, layer, sh.scratch);
+  sh.engine.take_completions();
+  return AcceleratorCommand{cmd.slot_mask, 1, layer, layer};
 }
 
 void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }

@@ -104,26 +104,49 @@ class PaddedBatchingPolicy : public BatchingPolicy {
   PaddedOptions options_;
 };
 
-// Cellular batching (BatchMaker): each step, one cell type (layer) runs one step for
-// every slot whose request has a ready cell there; requests join and leave at cell
-// granularity. The layer is the deepest ready one of the oldest request, so layers
-// interleave step by step. The policy tracks slot progress in a shadow of the
-// hardware's slot state, updated by the commands it issues.
+// Which cell type (layer) a cellular step runs (policy.scheduler). Age is arrival time, then
+// request id (so a request that refilled a low slot never counts as older than it is).
+//   oldest_deepest: the oldest request with a ready cell picks its deepest ready layer (BatchMaker's);
+//   most_ready: the layer with the most ready requests (ties: the deepest);
+//   sticky: the layer of the previous cell while it has ready work, else as oldest_deepest.
+enum class CellularScheduler { oldest_deepest, most_ready, sticky };
+// policy.in_flight: how many sequences cellular batching admits at once (the accelerator keeps
+// that many sequences' state); each cell still runs at most B (policy.slots) of them.
+struct CellularOptions : ConfigExtensionOf<CellularOptions> {
+  static constexpr int kSlots = -1;  // in_flight: slots (B, today's)
+  static constexpr int kAuto = 0;    // in_flight: auto (as many as E-BATCH holds: B x its queue depth)
+  int in_flight = kSlots;            // or a count >= B
+  int ebatch_queue_depth = 0;        // auto's depth; 0: auto_queue_depth(net)
+  CellularScheduler scheduler = CellularScheduler::oldest_deepest;
+};
+// The in-flight count `options` give for B slots on `net`.
+int cellular_in_flight(const NetworkSpec& net, int slots, const CellularOptions& options);
+
+// Cellular batching (BatchMaker): each step, one cell type (layer) runs one step for at
+// most B of the in-flight requests that have a ready cell there (the B oldest); requests
+// join and leave at cell granularity. The scheduler picks the layer. The policy tracks
+// progress in a shadow of the hardware's slot state (one slot per in-flight sequence),
+// updated by the commands it issues.
 class CellularBatchingPolicy : public BatchingPolicy {
  public:
-  CellularBatchingPolicy(const NetworkSpec& net, int slots);
+  CellularBatchingPolicy(const NetworkSpec& net, int slots, CellularOptions options = {});
   ~CellularBatchingPolicy() override;
   std::string name() const override { return "cellular"; }
-  int slots() const override { return slots_; }
+  int slots() const override { return in_flight_; }  // the hardware's slots: one per in-flight sequence
   int queue_depth() const override { return 1; }
   std::vector<Placement> place(const RuntimeView& view) override;
   std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
   void on_completion(int slot, const Request& request) override;
   void on_failure(int slot, const Request& request) override;
+  std::string describe() const override;
+  int cell_batch() const { return batch_; }
 
  private:
   struct Shadow;
-  int layers_, slots_;
+  int choose_layer();
+  int layers_, batch_, in_flight_;
+  CellularScheduler scheduler_;
+  int last_layer_ = -1;
   std::unique_ptr<Shadow> shadow_;
 };
 

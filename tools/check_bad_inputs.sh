@@ -97,6 +97,8 @@ row "impossible hardware (DRAM)" run "$exp" --set hardware.dram.capacity=1KiB
 row "unit missing" run "$exp" --set hardware.frequency=500
 row "policy option for another policy" run "$exp" --set "policy={kind: cellular, slots: 4, window_steps: 8}"
 row "too many slots for the register map" run "$exp" --set policy.slots=300
+row "cellular in flight below the slots" run "$exp" --set "policy={kind: cellular, slots: 8, in_flight: 4}"
+row "cellular in flight beyond the register map" run "$exp" --set "policy={kind: cellular, slots: 64, in_flight: auto}"
 row "trace with a zero length" run "$exp" --set "workload.lengths={distribution: trace}" --set "workload.trace=$tmp/trace_zero.csv"
 row "trace not sorted" run "$exp" --set "workload.arrivals={process: trace}" --set "workload.trace=$tmp/trace_unsorted.csv"
 row "trace header wrong" run "$exp" --set "workload.lengths={distribution: trace}" --set "workload.trace=$tmp/trace_header.csv"

@@ -24,6 +24,7 @@
 #include "tools/cli.h"
 #include "tools/jobs.h"
 #include "tools/output_folder.h"
+#include "tools/variants.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -33,6 +34,8 @@ namespace {
 
 struct Row : stat::Summary {
   std::string policy;
+  VariantRun run;
+  bool strongest = false;  // --variants: the strongest run of its policy
 };
 
 // The running child, for the signal handler: Ctrl-C or SIGTERM of compare reaches its
@@ -85,11 +88,26 @@ int run_child(const std::vector<std::string>& args, std::string& err) {
   return exit_code_of(status);
 }
 
-Row read_row(const std::string& policy, const std::string& stats_path) {
+Row read_row(const VariantRun& run, const std::string& stats_path) {
   Row r;
   static_cast<stat::Summary&>(r) = stat::read_summary(stats_path);
-  r.policy = policy;
+  r.policy = run.label();
+  r.run = run;
   return r;
+}
+
+// --variants: marks each policy's strongest run; returns them in policy order.
+std::vector<const Row*> mark_strongest(std::vector<Row>& rows) {
+  std::vector<const Row*> best;
+  for (auto& r : rows) {
+    auto it = std::find_if(best.begin(), best.end(), [&](const Row* b) { return b->run.policy == r.run.policy; });
+    if (it == best.end())
+      best.push_back(&r);
+    else if (stronger(r.throughput, r.energy_per_seq, (*it)->throughput, (*it)->energy_per_seq))
+      *it = &r;
+  }
+  for (const Row* b : best) const_cast<Row*>(b)->strongest = true;
+  return best;
 }
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
@@ -101,7 +119,8 @@ int command_compare(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")(
       "experiment", po::value<std::string>(), "")("out", po::value<std::string>(), "")(
       "policies", po::value<std::string>()->default_value(join_names(PolicyRegistry::instance().names(), ",")), "")(
-      "baseline", po::value<std::string>()->default_value("cellular"), "")("slots", po::value<int>(), "");
+      "baseline", po::value<std::string>()->default_value("cellular"), "")("slots", po::value<int>(), "")(
+      "variants", po::value<std::string>()->default_value("none"), "");
   po::positional_options_description pos;
   pos.add("experiment", 1);
   po::variables_map vm;
@@ -112,15 +131,19 @@ int command_compare(const std::vector<std::string>& args) {
     throw InputError(std::string("ebatch compare: ") + err.what() + " (see ebatch compare --help)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: ebatch compare [EXPERIMENT.yaml] [--policies "
-              << join_names(PolicyRegistry::instance().names(), ",")
-              << "]\n"
-                 "                      [--baseline cellular] [--slots B] [--set key=value]... [--out DIR]\n"
-                 "Runs the experiment once per policy on the same requests (batching policies with B slots:\n"
-                 "--slots, else the experiment's policy.slots if above 1, else 8) and prints throughput,\n"
-                 "latency p50/p99, energy per sequence, padding and DRAM bytes per sequence, with ratios to\n"
-                 "the baseline (energy efficiency = baseline energy / energy). Writes DIR/compare.csv,\n"
-                 "DIR/compare.json and one run folder per policy.\n";
+    std::cout
+        << "usage: ebatch compare [EXPERIMENT.yaml] [--policies " << join_names(PolicyRegistry::instance().names(), ",")
+        << "]\n"
+           "                      [--baseline cellular] [--slots B] [--variants all] [--set key=value]... [--out DIR]\n"
+           "Runs the experiment once per policy on the same requests (batching policies with B slots:\n"
+           "--slots, else the experiment's policy.slots if above 1, else 8) and prints throughput,\n"
+           "latency p50/p99, energy per sequence, padding and DRAM bytes per sequence, with ratios to\n"
+           "the baseline (energy efficiency = baseline energy / energy). Writes DIR/compare.csv,\n"
+           "DIR/compare.json and one run folder per policy.\n"
+           "--variants all runs every variant of each policy that has them (cellular: each scheduler with\n"
+           "in_flight slots and auto; padded: order arrival and length), one folder each (POLICY-VARIANT),\n"
+           "names each policy's strongest variant (the highest throughput; ties: the lower energy per\n"
+           "sequence) and takes the ratios to the baseline's strongest variant.\n";
     return 0;
   }
   const std::string experiment = vm.count("experiment") ? vm["experiment"].as<std::string>() : default_experiment();
@@ -142,6 +165,8 @@ int command_compare(const std::vector<std::string>& args) {
   for (const auto& p : policies)
     if (!PolicyRegistry::instance().find(p))
       throw InputError("ebatch compare: --policies: unknown policy '" + p + "' (" + policy_names() + ")");
+  const bool all_variants = parse_variants_option(vm["variants"].as<std::string>(), "compare");
+  const std::vector<VariantRun> runs = expand_variants(policies, all_variants);
   const std::string baseline = vm["baseline"].as<std::string>();
   if (std::find(policies.begin(), policies.end(), baseline) == policies.end())
     throw InputError("ebatch compare: --baseline '" + baseline + "' is not among --policies");
@@ -166,9 +191,16 @@ int command_compare(const std::vector<std::string>& args) {
     if (!policy_named(p)->single_slot) section += ", slots: " + std::to_string(slots);
     return section + "}";
   };
-  for (const auto& p : policies) {
+  // A variant's section: the policy's, with the variant's keys.
+  const YAML::Node ebatch_policy = base_kind == "ebatch" ? base.resolved["policy"] : YAML::Node();
+  auto run_section = [&](const VariantRun& run) {
+    if (run.variant.empty()) return policy_section(run.policy);
+    return flow(with_variant(YAML::Load(policy_section(run.policy)), run, ebatch_policy));
+  };
+  for (const auto& run : runs) {
+    const std::string p = run.label();
     std::vector<Override> o = overrides;
-    o.push_back({"policy", policy_section(p)});
+    o.push_back({"policy", run_section(run)});
     // Bad combinations, and what a run would refuse before simulating (DRAM too small for the
     // slots, unreadable weights or inputs), fail here, before anything is written.
     try {
@@ -188,12 +220,13 @@ int command_compare(const std::vector<std::string>& args) {
   std::vector<Row> rows;
   std::vector<std::string> made;  // the policy folders this compare created
   const std::string exe = self_path();
-  for (const auto& p : policies) {
+  for (const auto& run : runs) {
+    const std::string p = run.label(), dir = out + "/" + run.folder();
     std::error_code ec;
-    if (!fs::exists(out + "/" + p, ec)) made.push_back(out + "/" + p);
-    std::vector<std::string> argv = {exe, "run", experiment, "--out", out + "/" + p};
+    if (!fs::exists(dir, ec)) made.push_back(dir);
+    std::vector<std::string> argv = {exe, "run", experiment, "--out", dir};
     for (const auto& s : set_args) argv.insert(argv.end(), {"--set", s});
-    argv.insert(argv.end(), {"--set", "policy=" + policy_section(p)});
+    argv.insert(argv.end(), {"--set", "policy=" + run_section(run)});
     argv.insert(argv.end(), {"--set", "output.progress=off"});
     std::cerr << "compare: running " << p << "...\n";
     std::string child_err;
@@ -215,37 +248,48 @@ int command_compare(const std::vector<std::string>& args) {
     }
     if (rc != 0) {
       std::cerr << "error: ebatch run for policy '" << p << "' failed (exit " << rc << ")";
-      if (fs::exists(out + "/" + p, ec)) std::cerr << "; see " << out << "/" << p;
+      if (fs::exists(dir, ec)) std::cerr << "; see " << dir;
       std::cerr << "\n";
       return 1;
     }
-    rows.push_back(read_row(p, out + "/" + p + "/stats.json"));
+    rows.push_back(read_row(run, dir + "/stats.json"));
   }
-  const Row& b = *std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.policy == baseline; });
+  const std::vector<const Row*> best = all_variants ? mark_strongest(rows) : std::vector<const Row*>{};
+  // The baseline: its strongest variant (with --variants), else its one run.
+  const Row& b = *std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+    return r.run.policy == baseline && (!all_variants || r.strongest);
+  });
+  int width = 9;  // the policy column: wider for variant labels
+  for (const auto& r : rows) width = std::max(width, int(r.policy.size()));
   // Table.
   std::printf("%s: %s on %s, %lld requests, baseline %s\n", base.name.c_str(), base.network.name.c_str(),
-              to_string(base.hardware.platform), b.completed, baseline.c_str());
-  std::printf("%-9s %12s %10s %10s %12s %8s %12s | %8s %8s %8s\n", "policy", "seq/s", "p50", "p99", "energy/seq",
+              to_string(base.hardware.platform), b.completed, (all_variants ? b.policy : baseline).c_str());
+  std::printf("%-*s %12s %10s %10s %12s %8s %12s | %8s %8s %8s\n", width, "policy", "seq/s", "p50", "p99", "energy/seq",
               "padding", "DRAM/seq", "thr x", "eff x", "p99 x");
   JsonWriter j;
-  j.begin_object().value("experiment", base.name).value("baseline", baseline).begin_array("policies");
+  j.begin_object().value("experiment", base.name).value("baseline", baseline);
+  if (all_variants) j.value("variants", "all").value("baseline_variant", b.run.variant);
+  j.begin_array("policies");
   std::ostringstream csv;
-  csv << "policy,throughput_per_s,latency_p50_s,latency_p99_s,energy_per_sequence_j,padding_fraction,"
+  csv << (all_variants ? "policy,variant,strongest," : "policy,")
+      << "throughput_per_s,latency_p50_s,latency_p99_s,energy_per_sequence_j,padding_fraction,"
          "dram_bytes_per_sequence,throughput_ratio,energy_efficiency_ratio,p99_latency_ratio,description\n";
   for (const auto& r : rows) {
     const double thr_x = ratio(r.throughput, b.throughput), eff_x = ratio(b.energy_per_seq, r.energy_per_seq),
                  p99_x = ratio(r.p99, b.p99);
-    std::printf("%-9s %12.4g %10s %10s %12s %7.1f%% %12s | %8.3f %8.3f %8.3f\n", r.policy.c_str(), r.throughput,
+    std::printf("%-*s %12.4g %10s %10s %12s %7.1f%% %12s | %8.3f %8.3f %8.3f\n", width, r.policy.c_str(), r.throughput,
                 units::format_time(r.p50).c_str(), units::format_time(r.p99).c_str(),
                 units::format_energy(r.energy_per_seq).c_str(), 100 * r.padding,
                 units::format_size(r.dram_per_seq).c_str(), thr_x, eff_x, p99_x);
     char line[512];
-    std::snprintf(line, sizeof line, "%s,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,", r.policy.c_str(), r.throughput,
-                  r.p50, r.p99, r.energy_per_seq, r.padding, r.dram_per_seq, thr_x, eff_x, p99_x);
+    if (all_variants) csv << r.run.policy << "," << r.run.variant << "," << (r.strongest ? "true" : "false") << ",";
+    std::snprintf(line, sizeof line, "%s%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%.6g,%.6g,",
+                  all_variants ? "" : (r.policy + ",").c_str(), r.throughput, r.p50, r.p99, r.energy_per_seq, r.padding,
+                  r.dram_per_seq, thr_x, eff_x, p99_x);
     csv << line << csv_quote(r.description) << "\n";
-    j.begin_object()
-        .value("policy", r.policy)
-        .value("description", r.description)
+    j.begin_object().value("policy", all_variants ? r.run.policy : r.policy);
+    if (all_variants) j.value("variant", r.run.variant).value("strongest", r.strongest);
+    j.value("description", r.description)
         .value("throughput_per_s", r.throughput)
         .value("latency_p50_s", r.p50)
         .value("latency_p99_s", r.p99)
@@ -257,13 +301,35 @@ int command_compare(const std::vector<std::string>& args) {
         .value("p99_latency_ratio", p99_x)
         .end_object();
   }
-  j.end_array().end_object();
+  j.end_array();
+  if (all_variants) {
+    // Each policy's strongest variant, and E-BATCH's ratios against it.
+    const auto eb = std::find_if(rows.begin(), rows.end(), [](const Row& r) { return r.run.policy == "ebatch"; });
+    std::printf("strongest variant per policy (the highest throughput; ties: the lower energy per sequence)%s\n",
+                eb != rows.end() ? ", and E-BATCH against it" : "");
+    j.begin_array("strongest");
+    for (const Row* s : best) {
+      const double thr_x = eb != rows.end() ? ratio(eb->throughput, s->throughput) : 0,
+                   eff_x = eb != rows.end() ? ratio(s->energy_per_seq, eb->energy_per_seq) : 0;
+      std::printf("  %-9s %-*s %12.4g seq/s %12s/seq", s->run.policy.c_str(), width, s->policy.c_str(), s->throughput,
+                  units::format_energy(s->energy_per_seq).c_str());
+      if (eb != rows.end()) std::printf(" | ebatch thr x %.3f, eff x %.3f", thr_x, eff_x);
+      std::printf("\n");
+      j.begin_object().value("policy", s->run.policy).value("variant", s->run.variant);
+      j.value("throughput_per_s", s->throughput).value("energy_per_sequence_j", s->energy_per_seq);
+      if (eb != rows.end()) j.value("ebatch_throughput_ratio", thr_x).value("ebatch_energy_efficiency_ratio", eff_x);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  j.end_object();
   write_file_atomically(out + "/compare.csv", csv.str());
   write_file_atomically(out + "/compare.json", j.str());
   for (const auto& r : rows)  // a description that only repeats the policy's name is left out
-    if (!r.description.empty() && r.description != r.policy)
-      std::printf("  %-9s %s\n", r.policy.c_str(), r.description.c_str());
-  std::printf("results in %s/ (compare.csv, compare.json, one folder per policy)\n", out.c_str());
+    if (!r.description.empty() && r.description != r.run.policy)
+      std::printf("  %-*s %s\n", width, r.policy.c_str(), r.description.c_str());
+  std::printf("results in %s/ (compare.csv, compare.json, one folder per %s)\n", out.c_str(),
+              all_variants ? "variant" : "policy");
   return 0;
 }
 

@@ -36,6 +36,7 @@
 #include "tools/jobs.h"
 #include "tools/output_folder.h"
 #include "tools/progress.h"
+#include "tools/variants.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -131,6 +132,7 @@ struct Run : stat::Summary {
   const PlatformEntry* platform = nullptr;
   const NetworkEntry* network = nullptr;
   std::string policy, dir;
+  VariantRun variant;       // --variants all: which variant of the policy (else none)
   double offered_rate = 0;  // moderate load only
   // Results: the stat::Summary of its stats.json, and whether it is usable.
   bool ok = false;
@@ -157,7 +159,9 @@ std::vector<Override> run_overrides(const Run& r, int requests, const std::strin
   std::string policy = "{kind: " + r.policy + ", host_reaction_latency: '" + host + "'";
   if (!policy_named(r.policy)->single_slot) policy += ", slots: " + std::to_string(r.platform->slots);
   if (policy_named(r.policy)->tunes_window) policy += ", window_steps: auto";
-  o.push_back({"policy", policy + "}"});
+  policy += "}";
+  if (!r.variant.variant.empty()) policy = flow(with_variant(YAML::Load(policy), r.variant, YAML::Node()));
+  o.push_back({"policy", policy});
   o.push_back({"output.progress", "off"});
   o.push_back({"output.trace", "off"});
   return o;
@@ -241,14 +245,18 @@ const char* kUsageText =
     "                 DIR defaults to results/reproduce_quick, so a full run's results stay\n"
     "  --requests N   requests per run (default: the config's requests)\n"
     "  --jobs J       runs at a time (default: the number of cores)\n"
-    "  --no-plots     skip tools/plot.py (it needs python3-matplotlib)\n";
+    "  --no-plots     skip tools/plot.py (it needs python3-matplotlib)\n"
+    "  --variants all run every variant of each policy that has them (compare --help) and take the\n"
+    "                 ratios to the baseline's strongest variant at saturation on each network and\n"
+    "                 platform (the moderate load offers a fraction of its throughput); default: none\n";
 
 }  // namespace
 
 int command_reproduce(const std::vector<std::string>& args) {
   po::options_description opts;
   opts.add_options()("help,h", "")("quick", "")("no-plots", "")("out", po::value<std::string>(), "")(
-      "jobs,j", po::value<int>(), "")("config", po::value<std::string>(), "")("requests", po::value<int>(), "");
+      "jobs,j", po::value<int>(), "")("config", po::value<std::string>(), "")("requests", po::value<int>(), "")(
+      "variants", po::value<std::string>()->default_value("none"), "");
   po::variables_map vm;
   try {
     const po::positional_options_description no_positional;  // a stray argument is an error
@@ -268,6 +276,7 @@ int command_reproduce(const std::vector<std::string>& args) {
     config_file = std::string(EBATCH_SOURCE_DIR) + "/" + config_file;
   }
   const ReproduceConfig c = load_reproduce_config(config_file);
+  const bool all_variants = parse_variants_option(vm["variants"].as<std::string>(), "reproduce");
   const bool quick = vm.count("quick") > 0;
   int requests = quick ? c.quick_requests : c.requests;
   if (vm.count("requests")) requests = vm["requests"].as<int>();
@@ -287,18 +296,20 @@ int command_reproduce(const std::vector<std::string>& args) {
   for (int load = 0; load < 2; ++load)
     for (const auto& p : c.platforms)
       for (const auto& n : c.networks)
-        for (const auto& pol : c.policies) {
+        for (const auto& v : expand_variants(c.policies, all_variants)) {
+          const std::string& pol = v.policy;
           Run r;
           r.load = load;
           r.platform = &p;
           r.network = &n;
           r.policy = pol;
+          r.variant = v;
           r.offered_rate = 1;  // placeholder for validation; set from the saturation runs
-          r.dir = out + "/runs/" + kLoads[load] + "/" + p.name + "/" + n.name + "/" + pol;
+          r.dir = out + "/runs/" + kLoads[load] + "/" + p.name + "/" + n.name + "/" + v.folder();
           try {
             load_experiment(c.base, run_overrides(r, requests, host));
           } catch (const InputError& e) {
-            throw InputError(c.file + ": platform '" + p.name + "', network '" + n.name + "', policy '" + pol +
+            throw InputError(c.file + ": platform '" + p.name + "', network '" + n.name + "', policy '" + v.label() +
                              "': " + e.what());
           }
           runs.push_back(r);
@@ -306,10 +317,24 @@ int command_reproduce(const std::vector<std::string>& args) {
   const OutputFolder folder(out, "ebatch reproduce");  // one reproduce at a time in DIR
   const std::string exe = self_path();
   std::cerr << "reproduce: " << runs.size() << " runs of " << requests << " requests, " << jobs << " at a time\n";
-  auto find = [&](int load, const PlatformEntry* p, const NetworkEntry* n, const std::string& pol) -> Run* {
+  auto find = [&](int load, const PlatformEntry* p, const NetworkEntry* n, const std::string& pol,
+                  const std::string& variant = "") -> Run* {
     for (auto& r : runs)
-      if (r.load == load && r.platform == p && r.network == n && r.policy == pol) return &r;
+      if (r.load == load && r.platform == p && r.network == n && r.policy == pol &&
+          (variant.empty() || r.variant.variant == variant))
+        return &r;
     return nullptr;
+  };
+  // The baseline run the ratios take: with --variants, the variant strongest at saturation
+  // (the highest throughput; ties: the lower energy per sequence), at both loads.
+  auto find_baseline = [&](int load, const PlatformEntry* p, const NetworkEntry* n) -> Run* {
+    if (!all_variants) return find(load, p, n, c.baseline);
+    const Run* best = nullptr;
+    for (const auto& r : runs)
+      if (r.load == 0 && r.platform == p && r.network == n && r.policy == c.baseline && r.ok &&
+          (!best || stronger(r.throughput, r.energy_per_seq, best->throughput, best->energy_per_seq)))
+        best = &r;
+    return best ? find(load, p, n, c.baseline, best->variant.variant) : find(load, p, n, c.baseline);
   };
   int failed = 0;
   for (int load = 0; load < 2; ++load) {
@@ -317,7 +342,7 @@ int command_reproduce(const std::vector<std::string>& args) {
     for (auto& r : runs) {
       if (r.load != load) continue;
       if (load == 1) {
-        const Run* b = find(0, r.platform, r.network, c.baseline);
+        const Run* b = find_baseline(0, r.platform, r.network);
         if (!b->ok || b->throughput <= 0) continue;  // no rate to offer: counted as failed below
         r.offered_rate = c.moderate_load * b->throughput;
       }
@@ -329,7 +354,7 @@ int command_reproduce(const std::vector<std::string>& args) {
   }
   // Ratios to the baseline.
   for (auto& r : runs) {
-    const Run* b = find(r.load, r.platform, r.network, c.baseline);
+    const Run* b = find_baseline(r.load, r.platform, r.network);
     if (!r.ok || !b->ok) continue;
     r.throughput_x = b->throughput > 0 ? r.throughput / b->throughput : 0;
     r.efficiency_x = r.energy_per_seq > 0 ? b->energy_per_seq / r.energy_per_seq : 0;
@@ -356,26 +381,27 @@ int command_reproduce(const std::vector<std::string>& args) {
     if (r.ok) {
       std::snprintf(line, sizeof line,
                     "%-10s %-5s %-15s %-9s %11.4g %10s %10s %11s %6.1f%% %6.1f%% | %7.3f %7.3f %7.3f\n", kLoads[r.load],
-                    r.platform->name.c_str(), r.network->name.c_str(), r.policy.c_str(), r.throughput,
+                    r.platform->name.c_str(), r.network->name.c_str(), r.variant.label().c_str(), r.throughput,
                     units::format_time(r.p50).c_str(), units::format_time(r.p99).c_str(),
                     units::format_energy(r.energy_per_seq).c_str(), 100 * r.padding, 100 * r.utilisation,
                     r.throughput_x, r.efficiency_x, r.p99_x);
     } else {
       std::snprintf(line, sizeof line, "%-10s %-5s %-15s %-9s   FAILED (see %s.log)\n", kLoads[r.load],
-                    r.platform->name.c_str(), r.network->name.c_str(), r.policy.c_str(), r.dir.c_str());
+                    r.platform->name.c_str(), r.network->name.c_str(), r.variant.label().c_str(), r.dir.c_str());
     }
     table << line;
     std::snprintf(line, sizeof line, "%s,%s,%s,%s,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%lld,%.6g,%.6g,%.6g,%s,",
-                  kLoads[r.load], r.platform->name.c_str(), r.network->name.c_str(), r.policy.c_str(), requests,
-                  r.load ? r.offered_rate : 0.0, r.throughput, r.mean, r.p50, r.p99, r.energy_per_seq, r.padding,
-                  r.utilisation, r.window, r.throughput_x, r.efficiency_x, r.p99_x, r.ok ? "true" : "false");
+                  kLoads[r.load], r.platform->name.c_str(), r.network->name.c_str(), r.variant.label().c_str(),
+                  requests, r.load ? r.offered_rate : 0.0, r.throughput, r.mean, r.p50, r.p99, r.energy_per_seq,
+                  r.padding, r.utilisation, r.window, r.throughput_x, r.efficiency_x, r.p99_x, r.ok ? "true" : "false");
     csv << line << csv_quote(r.description) << "\n";
     j.begin_object()
         .value("load", kLoads[r.load])
         .value("platform", r.platform->name)
         .value("network", r.network->name)
-        .value("policy", r.policy)
-        .value("complete", r.ok)
+        .value("policy", r.policy);
+    if (all_variants) j.value("variant", r.variant.variant);
+    j.value("complete", r.ok)
         .value("offered_rate_per_s", r.load ? r.offered_rate : 0.0)
         .value("throughput_per_s", r.throughput)
         .value("latency_mean_s", r.mean)
@@ -411,12 +437,14 @@ int command_reproduce(const std::vector<std::string>& args) {
         thr.push_back(r->throughput_x);
         eff.push_back(r->efficiency_x);
         lat.push_back(r->p99_x);
-        std::snprintf(line, sizeof line, "%-10s %-5s %-15s %12.3f %12.3f %10.3f\n", kLoads[load], p.name.c_str(),
-                      n.name.c_str(), r->throughput_x, r->efficiency_x, r->p99_x);
+        const Run* b = find_baseline(load, &p, &n);
+        std::snprintf(line, sizeof line, "%-10s %-5s %-15s %12.3f %12.3f %10.3f%s%s\n", kLoads[load], p.name.c_str(),
+                      n.name.c_str(), r->throughput_x, r->efficiency_x, r->p99_x, all_variants ? "   vs " : "",
+                      all_variants ? b->variant.label().c_str() : "");
         table << line;
-        j.begin_object()
-            .value("network", n.name)
-            .value("throughput_ratio", r->throughput_x)
+        j.begin_object().value("network", n.name);
+        if (all_variants) j.value("baseline_variant", b->variant.variant);
+        j.value("throughput_ratio", r->throughput_x)
             .value("energy_efficiency_ratio", r->efficiency_x)
             .value("p99_latency_ratio", r->p99_x)
             .end_object();

@@ -54,7 +54,8 @@ const PolicySpec kSpec{"ebatch",
                        /*single_slot=*/false,
                        /*tunes_window=*/true,
                        {"window_steps", "refill", "slot_queue_depth", "bidirectional", "tuner"},
-                       parse};
+                       parse,
+                       {}};
 
 const PolicyFactory kFactory{"ebatch", 3, make};
 

@@ -19,8 +19,15 @@ void parse(const ConfigSection& s, PolicyConfig& p) {
   o.sort_window = int(s.integer("sort_window", 0, 1'000'000, 0));
 }
 
-const PolicySpec kSpec{
-    "padded", 1, /*single_slot=*/false, /*tunes_window=*/false, {"batch_timeout", "order", "sort_window"}, parse};
+// compare/reproduce --variants all: each order, sorting among every waiting request.
+const PolicySpec kSpec{"padded",
+                       1,
+                       /*single_slot=*/false,
+                       /*tunes_window=*/false,
+                       {"batch_timeout", "order", "sort_window"},
+                       parse,
+                       {{"arrival", {{"order", "arrival"}, {"sort_window", "0"}}},
+                        {"length", {{"order", "length"}, {"sort_window", "0"}}}}};
 
 const PolicyFactory kFactory{"padded", 1, [](const Experiment& e, int, const std::string&) {
                                return std::unique_ptr<BatchingPolicy>(std::make_unique<PaddedBatchingPolicy>(

@@ -432,5 +432,80 @@ TEST(PolicySystem, CompareCliRunsEveryPolicy) {
   EXPECT_NE(bad_base.err.find("padded"), std::string::npos) << bad_base.err;
 }
 
+// --variants all: every cellular variant (3 schedulers x in_flight slots | auto) and both
+// padded orders run; every request completes exactly once in each; no cellular run holds more
+// than its in-flight count (B = 4, or 4 x (4 + 1) = 20 for EESEN's bidirectional layers); the
+// strongest variant of each policy is named (the highest throughput) and the ratios are to
+// cellular's strongest.
+TEST(PolicySystem, CompareVariantsRunsEveryVariantAndNamesTheStrongest) {
+  const std::string dir = scratch_dir("compare_variants");
+  const std::string def = repo_path("configs/experiments/default.yaml");
+  const auto r = run_cli({"compare", def, "--set", "workload.requests=30", "--set",
+                          "workload.lengths={distribution: uniform, min: 3, max: 30}", "--policies",
+                          "padded,cellular,ebatch", "--slots", "4", "--variants", "all", "--out", dir + "/cmp"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> variants = {"padded-arrival",
+                                             "padded-length",
+                                             "cellular-oldest_deepest-slots",
+                                             "cellular-oldest_deepest-auto",
+                                             "cellular-most_ready-slots",
+                                             "cellular-most_ready-auto",
+                                             "cellular-sticky-slots",
+                                             "cellular-sticky-auto",
+                                             "ebatch"};
+  std::map<std::string, int> most_in_flight;
+  for (const auto& v : variants) {
+    const auto rows = read_requests_csv(dir + "/cmp/" + v + "/requests.csv");
+    ASSERT_EQ(rows.size(), 30u) << v;
+    std::vector<int> seen(30, 0);
+    for (const auto& row : rows) {
+      ASSERT_GE(row.id, 0);
+      ASSERT_LT(row.id, 30);
+      seen[std::size_t(row.id)]++;
+      EXPECT_GT(row.finish, row.start) << v << " request " << row.id;
+    }
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(seen[std::size_t(i)], 1) << v << " request " << i;
+    most_in_flight[v] = max_in_flight(rows);
+  }
+  for (const auto& v : variants) {
+    if (v.rfind("cellular", 0) != 0) continue;
+    EXPECT_LE(most_in_flight[v], v.find("-auto") != std::string::npos ? 20 : 4) << v;
+  }
+  EXPECT_GT(most_in_flight["cellular-oldest_deepest-auto"], 4);
+  const YAML::Node js = YAML::Load(read_file(dir + "/cmp/compare.json"));
+  EXPECT_EQ(js["variants"].as<std::string>(), "all");
+  ASSERT_EQ(js["policies"].size(), variants.size());
+  ASSERT_EQ(js["strongest"].size(), 3u);  // padded, cellular, ebatch
+  std::map<std::string, double> best_thr;
+  for (const auto& p : js["policies"]) {
+    const std::string pol = p["policy"].as<std::string>();
+    best_thr[pol] = std::max(best_thr[pol], p["throughput_per_s"].as<double>());
+  }
+  std::string cellular_best;
+  for (const auto& s : js["strongest"]) {
+    const std::string pol = s["policy"].as<std::string>();
+    EXPECT_EQ(s["throughput_per_s"].as<double>(), best_thr[pol]) << pol;
+    if (pol == "cellular") cellular_best = s["variant"].as<std::string>();
+  }
+  EXPECT_EQ(js["baseline_variant"].as<std::string>(), cellular_best);
+  int marked = 0;
+  for (const auto& p : js["policies"]) {
+    if (p["policy"].as<std::string>() != "cellular") continue;
+    marked += p["strongest"].as<bool>();
+    if (p["variant"].as<std::string>() == cellular_best) {
+      EXPECT_DOUBLE_EQ(p["throughput_ratio"].as<double>(), 1.0);
+    }
+  }
+  EXPECT_EQ(marked, 1);
+  EXPECT_NE(r.out.find("strongest variant per policy"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cellular:" + cellular_best), std::string::npos) << r.out;
+  const auto csv = lines_of(read_file(dir + "/cmp/compare.csv"));
+  ASSERT_EQ(csv.size(), variants.size() + 1);
+  EXPECT_EQ(csv[0].rfind("policy,variant,strongest,throughput_per_s,", 0), 0u) << csv[0];
+  const auto bad = run_cli({"compare", def, "--variants", "some", "--out", dir + "/bad"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--variants"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace ebatch

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 
@@ -136,4 +137,49 @@ TEST(CliReproduce, BadConfigsExitTwoAndWriteNothing) {
   const auto r = run_cli({"reproduce", "--config", dir + "/missing.yaml", "--out", dir + "/o"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_CONTAINS(r.err, "missing.yaml");
+}
+
+// --variants all: every cellular variant runs; the ratios (and the moderate load's offered
+// rate) are to the cellular variant strongest at saturation on each network and platform.
+TEST(CliReproduce, VariantsAllTakesTheStrongestBaselineVariant) {
+  const std::string dir = scratch_dir("reproduce_variants");
+  write_file(dir + "/r.yaml", small_config());
+  const auto r = run_cli({"reproduce", "--config", dir + "/r.yaml", "--quick", "--no-plots", "--jobs", "2",
+                          "--variants", "all", "--out", dir + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const YAML::Node j = YAML::LoadFile(dir + "/out/reproduce.json");
+  ASSERT_EQ(j["runs"].size(), 2u * 2 * 2 * (1 + 6 + 1));  // loads x platforms x networks x (none, 6 cellular, ebatch)
+  const auto key = [](const YAML::Node& run) {
+    return run["platform"].as<std::string>() + "/" + run["network"].as<std::string>();
+  };
+  std::map<std::string, std::string> strongest;  // platform/network -> variant
+  std::map<std::string, double> best_thr, sat_thr;
+  for (const auto& run : j["runs"]) {
+    if (run["load"].as<std::string>() != "saturation" || run["policy"].as<std::string>() != "cellular") continue;
+    EXPECT_FALSE(run["variant"].as<std::string>().empty());
+    best_thr[key(run)] = std::max(best_thr[key(run)], run["throughput_per_s"].as<double>());
+    if (run["throughput_ratio"].as<double>() == 1.0 && run["energy_efficiency_ratio"].as<double>() == 1.0 &&
+        !strongest.count(key(run))) {
+      strongest[key(run)] = run["variant"].as<std::string>();
+      sat_thr[key(run)] = run["throughput_per_s"].as<double>();
+    }
+  }
+  ASSERT_EQ(strongest.size(), 4u);
+  for (const auto& [k, thr] : sat_thr) EXPECT_EQ(thr, best_thr[k]) << k;
+  for (const auto& run : j["runs"]) {
+    if (run["load"].as<std::string>() != "moderate") continue;
+    EXPECT_NEAR(run["offered_rate_per_s"].as<double>(), 0.5 * sat_thr[key(run)], 1e-6 * sat_thr[key(run)]);
+    if (run["policy"].as<std::string>() == "cellular" && run["variant"].as<std::string>() == strongest[key(run)]) {
+      EXPECT_DOUBLE_EQ(run["throughput_ratio"].as<double>(), 1.0);
+    }
+  }
+  for (const auto& s : j["summary"])
+    for (const auto& n : s["networks"])
+      EXPECT_EQ(n["baseline_variant"].as<std::string>(),
+                strongest[s["platform"].as<std::string>() + "/" + n["network"].as<std::string>()]);
+  EXPECT_TRUE(fs::exists(dir + "/out/runs/saturation/epur/eesen/cellular-sticky-auto/stats.json"));
+  const auto bad = run_cli({"reproduce", "--config", dir + "/r.yaml", "--variants", "most", "--out", dir + "/bad"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_CONTAINS(bad.err, "--variants");
+  EXPECT_FALSE(fs::exists(dir + "/bad"));
 }

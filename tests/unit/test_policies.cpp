@@ -13,10 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.h"
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
 #include "hw/epur/epur_cost.h"
 #include "hw/epur/epur_plan.h"
+#include "hw/tpu/tpu_plan.h"
 #include "runtime/policy.h"
 #include "runtime/window_tuner.h"
 #include "tests/test_support.h"
@@ -236,6 +238,46 @@ TEST(PaddedBatchingPolicy, LengthOrderTiesGoToTheOlder) {
   EXPECT_EQ(ids, std::vector<std::int64_t>({0, 1}));  // 25 and 15 are both 5 away: the older (id 1)
 }
 
+TEST(PaddedBatchingPolicy, TimeoutWorksWithBothOrders) {
+  // B = 4, batch_timeout 10 ms. Three waiting (5, 30, 6 steps, arriving at 1, 2, 3 ms), more
+  // to come: fewer than B, so both orders wait until the oldest's arrival + 10 ms = 11 ms,
+  // then send all three padded to 30. With timeout 0 the partial batch goes at once. With two
+  // more arrivals (40 and 7 steps) five wait, more than B: no waiting; arrival takes the oldest
+  // four (padded to 40), length the oldest (5) and the three closest to 5 (6, 7, 30: padded to 30).
+  for (const auto order : {PaddedOrder::arrival, PaddedOrder::length}) {
+    PaddedOptions o;
+    o.order = order;
+    PaddedBatchingPolicy p(make_net(2, false), 4, 0.010, o);
+    std::deque<Request> waiting = {req(0, 0.001, 5), req(1, 0.002, 30), req(2, 0.003, 6)};
+    auto v = make_view(waiting, {0, 0, 0, 0}, 0.005, true);
+    EXPECT_TRUE(p.place(v).empty());
+    EXPECT_DOUBLE_EQ(p.wake_at(v), 0.011);
+    v.now_s = 0.011;
+    auto w = waiting;
+    const auto placed = apply_placements(p.place(v), w);
+    ASSERT_EQ(placed.size(), 3u);
+    for (const auto& pl : placed) EXPECT_EQ(pl.padded_length, 30);
+    PaddedBatchingPolicy now(make_net(2, false), 4, 0.0, o);
+    v.now_s = 0.003;
+    EXPECT_EQ(now.place(v).size(), 3u);  // timeout 0: at once
+    EXPECT_LT(now.wake_at(v), 0);
+    waiting.push_back(req(3, 0.004, 40));
+    waiting.push_back(req(4, 0.0045, 7));
+    v = make_view(waiting, {0, 0, 0, 0}, 0.0045, true);
+    const auto full = apply_placements(p.place(v), waiting);
+    ASSERT_EQ(full.size(), 4u);
+    std::vector<std::int64_t> ids;
+    for (const auto& pl : full) ids.push_back(pl.id);
+    if (order == PaddedOrder::arrival) {
+      EXPECT_EQ(ids, std::vector<std::int64_t>({0, 1, 2, 3}));
+      EXPECT_EQ(full[0].padded_length, 40);
+    } else {
+      EXPECT_EQ(ids, std::vector<std::int64_t>({0, 1, 2, 4}));
+      EXPECT_EQ(full[0].padded_length, 30);
+    }
+  }
+}
+
 TEST(PaddedBatchingPolicy, NothingWhileAnySlotIsBusy) {
   PaddedBatchingPolicy p(make_net(2, false), 4, 0.010);
   std::deque<Request> waiting = {req(0, 0, 5), req(1, 0, 9), req(2, 0, 7), req(3, 0, 3), req(4, 0, 2)};
@@ -251,10 +293,12 @@ TEST(PaddedBatchingPolicy, NothingWhileAnySlotIsBusy) {
 
 // --- cellular ---------------------------------------------------------------------------
 
-// Drives a cellular policy against a hardware SlotEngine (queue depth 1) the way the
-// runtime does, and checks each command against the hardware state before it runs.
+// Drives a cellular policy against a hardware SlotEngine (queue depth 1, one slot per
+// in-flight sequence) the way the runtime does, and checks each command against the
+// hardware state before it runs: the B oldest (arrival, then id) of the ready slots.
 struct CellularRig {
   NetworkSpec net;
+  int batch;
   CellularBatchingPolicy policy;
   SlotEngine hw;
   std::deque<Request> waiting;
@@ -262,10 +306,16 @@ struct CellularRig {
   std::vector<Request> in_slot;
   std::vector<AcceleratorCommand> log;
 
-  CellularRig(const NetworkSpec& n, int slots)
-      : net(n), policy(n, slots), hw(n, slots, 1), queued(std::size_t(slots), 0), in_slot(std::size_t(slots)) {}
+  CellularRig(const NetworkSpec& n, int slots, CellularOptions o = {})
+      : net(n),
+        batch(slots),
+        policy(n, slots, o),
+        hw(n, policy.slots(), 1),
+        queued(std::size_t(policy.slots()), 0),
+        in_slot(std::size_t(policy.slots())) {}
 
   std::vector<Placed> place() {
+    const std::deque<Request> before = waiting;
     const auto ps = policy.place(make_view(waiting, queued));
     const auto placed = apply_placements(ps, waiting, &queued);
     for (const auto& p : placed) {
@@ -274,7 +324,8 @@ struct CellularRig {
       d.id = p.id;
       d.length = d.padded_length = p.length;
       EXPECT_TRUE(hw.enqueue(p.slot, d)) << "slot " << p.slot << " reused while occupied";
-      in_slot[std::size_t(p.slot)] = req(p.id, 0, p.length);
+      const auto r = std::find_if(before.begin(), before.end(), [&](const Request& q) { return q.id == p.id; });
+      in_slot[std::size_t(p.slot)] = req(p.id, r->arrival_s, p.length);
     }
     return placed;
   }
@@ -289,10 +340,18 @@ struct CellularRig {
     EXPECT_EQ(cmd->first_layer, cmd->last_layer);
     EXPECT_EQ(cmd->slot_mask.size(), queued.size());
     const int layer = cmd->first_layer;
-    // Exactly the slots with a ready cell at that layer.
+    // The min(B, ready) oldest of the slots with a ready cell at that layer.
+    std::vector<int> ready;
     for (int s = 0; s < int(queued.size()); ++s)
-      EXPECT_EQ(bool(cmd->slot_mask[std::size_t(s)]), hw.can_advance(s, layer))
-          << "command " << log.size() << " layer " << layer << " slot " << s;
+      if (hw.can_advance(s, layer)) ready.push_back(s);
+    std::sort(ready.begin(), ready.end(), [&](int a, int b) {
+      const Request &x = in_slot[std::size_t(a)], &y = in_slot[std::size_t(b)];
+      return x.arrival_s != y.arrival_s ? x.arrival_s < y.arrival_s : x.id < y.id;
+    });
+    if (int(ready.size()) > batch) ready.resize(std::size_t(batch));
+    Mask expected(queued.size(), 0);
+    for (int s : ready) expected[std::size_t(s)] = 1;
+    EXPECT_EQ(cmd->slot_mask, expected) << "command " << log.size() << " layer " << layer;
     LayerPass pass;
     hw.run_layer({cmd->slot_mask, cmd->steps, layer, layer}, layer, pass);
     int computed = 0;
@@ -399,6 +458,166 @@ TEST(CellularBatchingPolicy, OldestRequestDecidesEvenInAHigherSlot) {
   EXPECT_TRUE(rig.hw.idle());
 }
 
+TEST(CellularBatchingPolicy, AgeTiesOnArrivalGoToTheLowerRequestId) {
+  // As OldestRequestDecidesEvenInAHigherSlot, but every request arrives at 0 (a closed
+  // batch): A (id 0, 1 step) slot 0, B (id 1, 6 steps) slot 1. l0 {1,1}; l1 {1,1} finishes
+  // A; B alone at l0 (B: l0 2 steps, l1 1). C (id 2) refills slot 0, ready only at l0.
+  // Age is arrival then id, so B (id 1) is older than C (id 2) although C is in the lower
+  // slot: B's deepest ready layer, l1, runs, without C. (By arrival alone the tie fell
+  // back to slot order: C picked l0 and ran {1,1}.)
+  CellularRig rig(make_net(2, false), 2);
+  rig.waiting = {req(0, 0.0, 1), req(1, 0.0, 6)};
+  rig.place();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rig.step());
+  EXPECT_EQ(rig.log.back().first_layer, 0);
+  EXPECT_EQ(rig.log.back().slot_mask, Mask({0, 1}));
+  rig.waiting = {req(2, 0.0, 3)};
+  const auto placed = rig.place();
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].slot, 0);
+  ASSERT_TRUE(rig.step());
+  EXPECT_EQ(rig.log.back().first_layer, 1);
+  EXPECT_EQ(rig.log.back().slot_mask, Mask({0, 1}));
+  while (rig.step()) ASSERT_LT(rig.log.size(), 100u);
+  EXPECT_TRUE(rig.hw.idle());
+}
+
+// Two layers, B = 3. A (id 0) runs one l0 step alone, then B (id 1) and C (id 2) join:
+// l0 has 3 ready requests (A, B, C), l1 has 1 (A). The second cell then leaves
+// A at l0 2, l1 0 and B, C at l0 1: if it ran l0, both layers have 3 ready.
+struct SchedulerCase {
+  CellularScheduler scheduler;
+  int second_layer;  // the layer of the second cell
+  Mask second_mask;
+  int third_layer;  // the third cell's layer, if the second ran l0 (-1: not checked)
+};
+
+void run_scheduler_case(const SchedulerCase& c) {
+  CellularOptions o;
+  o.scheduler = c.scheduler;
+  CellularRig rig(make_net(2, false), 3, o);
+  rig.waiting = {req(0, 0.0, 4)};
+  rig.place();
+  ASSERT_TRUE(rig.step());  // only l0 is ready: every scheduler runs it
+  EXPECT_EQ(rig.log.back().first_layer, 0);
+  rig.waiting = {req(1, 0.1, 4), req(2, 0.2, 4)};
+  ASSERT_EQ(rig.place().size(), 2u);
+  ASSERT_TRUE(rig.step());
+  EXPECT_EQ(rig.log.back().first_layer, c.second_layer);
+  EXPECT_EQ(rig.log.back().slot_mask, c.second_mask);
+  if (c.third_layer >= 0) {
+    ASSERT_TRUE(rig.step());
+    EXPECT_EQ(rig.log.back().first_layer, c.third_layer);
+    EXPECT_EQ(rig.log.back().slot_mask, Mask({1, 1, 1}));
+  }
+  while (rig.step()) ASSERT_LT(rig.log.size(), 100u);  // and every request finishes
+  EXPECT_TRUE(rig.hw.idle());
+}
+
+TEST(CellularBatchingPolicy, OldestDeepestRunsTheOldestRequestsDeepestReadyLayer) {
+  // A is oldest; its deepest ready layer is l1, where only A is ready.
+  run_scheduler_case({CellularScheduler::oldest_deepest, 1, {1, 0, 0}, -1});
+}
+
+TEST(CellularBatchingPolicy, MostReadyRunsTheLayerWithTheMostReadyRequests) {
+  // l0: 3 ready, l1: 1 -> l0 {1,1,1}; then 3 and 3: the tie goes to the deeper, l1.
+  run_scheduler_case({CellularScheduler::most_ready, 0, {1, 1, 1}, 1});
+}
+
+TEST(CellularBatchingPolicy, StickyStaysOnItsLayerWhileItHasReadyWork) {
+  // The last cell ran l0, which still has ready work: l0 {1,1,1}, and l0 again.
+  run_scheduler_case({CellularScheduler::sticky, 0, {1, 1, 1}, 0});
+}
+
+TEST(CellularBatchingPolicy, StickyRunsOneRequestLayerByLayer) {
+  // One request of 3 steps on 3 layers. sticky: l0 l0 l0 (l0 is done), then the oldest's
+  // deepest ready layer l1, three times, then l2: 9 cells, layer-major. oldest_deepest:
+  // l0 l1 l2 repeated (each layer's step is ready as soon as the one below produced it).
+  for (const auto sched : {CellularScheduler::sticky, CellularScheduler::oldest_deepest}) {
+    CellularOptions o;
+    o.scheduler = sched;
+    CellularRig rig(make_net(3, false), 2, o);
+    rig.waiting = {req(0, 0.0, 3)};
+    rig.place();
+    while (rig.step()) ASSERT_LT(rig.log.size(), 100u);
+    ASSERT_EQ(rig.log.size(), 9u);
+    for (std::size_t i = 0; i < 9; ++i)
+      EXPECT_EQ(rig.log[i].first_layer, sched == CellularScheduler::sticky ? int(i / 3) : int(i % 3)) << i;
+  }
+}
+
+TEST(CellularBatchingPolicy, InFlightAboveBRunsTheBOldestReadyPerCell) {
+  // B = 2 of 4 in flight, one layer: all four are ready at l0 every step. The hardware has
+  // 4 slots; each cell runs the 2 oldest (arrival, then id): ids 0, 1 (slots 0, 1) for their
+  // 2 steps, then ids 2, 3. Request 4 (arrives last) refills slot 0 when id 0's result is back
+  // and is the youngest: it runs after 2 and 3.
+  CellularOptions o;
+  o.in_flight = 4;
+  CellularRig rig(make_net(1, false), 2, o);
+  EXPECT_EQ(rig.policy.slots(), 4);
+  EXPECT_EQ(rig.policy.cell_batch(), 2);
+  rig.waiting = {req(0, 0.0, 2), req(1, 0.0, 2), req(2, 0.0, 2), req(3, 0.0, 2), req(4, 0.5, 2)};
+  ASSERT_EQ(rig.place().size(), 4u);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(rig.step());
+    EXPECT_EQ(rig.log.back().slot_mask, Mask({1, 1, 0, 0}));
+  }
+  const auto placed = rig.place();  // ids 0 and 1 completed: 4 takes slot 0
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].slot, 0);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(rig.step());
+    EXPECT_EQ(rig.log.back().slot_mask, Mask({0, 0, 1, 1}));
+  }
+  while (rig.step()) ASSERT_LT(rig.log.size(), 100u);
+  EXPECT_EQ(rig.log.size(), 6u);  // 5 requests x 2 steps = 10 cell-steps, 2 per cell except the last two
+  for (const auto& c : rig.log) EXPECT_LE(std::count(c.slot_mask.begin(), c.slot_mask.end(), 1), 2);
+  EXPECT_TRUE(rig.hw.idle());
+}
+
+TEST(CellularBatchingPolicy, NoCellExceedsBOverAWholeBidirectionalRun) {
+  // 3 bidirectional layers, B = 3, auto: 3 x (3 + 1) = 12 in flight; 30 requests of 1..7 steps.
+  for (const auto sched :
+       {CellularScheduler::oldest_deepest, CellularScheduler::most_ready, CellularScheduler::sticky}) {
+    CellularOptions o;
+    o.in_flight = CellularOptions::kAuto;
+    o.scheduler = sched;
+    CellularRig rig(make_net(3, true), 3, o);
+    ASSERT_EQ(rig.policy.slots(), 12);
+    for (int i = 0; i < 30; ++i) rig.waiting.push_back(req(i, 0.001 * (i / 4), 1 + (i * 5) % 7));
+    int completed = 0;
+    for (int guard = 0; guard < 10000; ++guard) {
+      rig.place();
+      std::vector<Completion> done;
+      if (!rig.step(&done)) break;
+      for (const auto& c : done) rig.policy.on_completion(c.slot, rig.in_slot[std::size_t(c.slot)]), ++completed;
+    }
+    EXPECT_EQ(completed, 30);
+    EXPECT_TRUE(rig.waiting.empty());
+    for (const auto& c : rig.log) EXPECT_LE(std::count(c.slot_mask.begin(), c.slot_mask.end(), 1), 3);
+    EXPECT_TRUE(rig.hw.idle());
+  }
+}
+
+TEST(CellularBatchingPolicy, InFlightAutoHoldsAsManyAsEbatch) {
+  // E-BATCH holds B x queue depth: auto depth is L + 1 for bidirectional networks (each
+  // layer may hold a different sequence of the slot, plus one waiting), 2 otherwise.
+  CellularOptions o;
+  o.in_flight = CellularOptions::kAuto;
+  EXPECT_EQ(CellularBatchingPolicy(make_net(4, true), 4, o).slots(), 4 * 5);
+  EXPECT_EQ(CellularBatchingPolicy(make_net(3, false), 8, o).slots(), 8 * 2);
+  o.ebatch_queue_depth = 3;  // policy.slot_queue_depth given
+  EXPECT_EQ(CellularBatchingPolicy(make_net(4, true), 4, o).slots(), 12);
+  EXPECT_EQ(CellularBatchingPolicy(make_net(4, true), 4).slots(), 4);  // default: in_flight = slots
+  EXPECT_EQ(CellularBatchingPolicy(make_net(4, true), 4).describe(), "cellular");
+  // And from a config: the default experiment's network, against E-BATCH's policy.
+  const std::string def = repo_path("configs/experiments/default.yaml");
+  const auto cell = make_policy(load_experiment(def, {{"policy", "{kind: cellular, slots: 4, in_flight: auto}"}}));
+  const auto eb = make_policy(load_experiment(def, {{"policy", "{kind: ebatch, slots: 4, window_steps: 8}"}}), 8);
+  EXPECT_EQ(cell->slots(), eb->slots() * eb->queue_depth());
+  EXPECT_GT(cell->slots(), 4);
+}
+
 // --- E-BATCH ----------------------------------------------------------------------------
 
 PolicyConfig ebatch_config(int slots, int depth = 0, Refill refill = Refill::window_boundary) {
@@ -490,6 +709,34 @@ TEST(MakePolicy, BuildsTheConfiguredKind) {
   EXPECT_NE(fixed->describe().find("configured"), std::string::npos) << fixed->describe();
 }
 
+TEST(MakePolicy, CellularOptionsAreCheckedWithTheirKey) {
+  const std::string def = repo_path("configs/experiments/default.yaml");
+  const auto message = [&](const std::string& policy) {
+    try {
+      make_policy(load_experiment(def, {{"policy", policy}}));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("{kind: cellular, slots: 4, in_flight: 2}").find("policy.in_flight"), std::string::npos);
+  EXPECT_NE(message("{kind: cellular, slots: 4, in_flight: 300}").find("policy.in_flight"), std::string::npos);
+  EXPECT_NE(message("{kind: cellular, slots: 4, scheduler: newest}").find("policy.scheduler"), std::string::npos);
+  // EESEN: 4 bidirectional layers, auto depth 5: 64 x 5 = 320 > the register map's 256 slots.
+  const std::string big = message("{kind: cellular, slots: 64, in_flight: auto}");
+  EXPECT_NE(big.find("policy.in_flight"), std::string::npos) << big;
+  EXPECT_NE(big.find("320"), std::string::npos) << big;
+  EXPECT_NE(message("{kind: padded, slots: 4, scheduler: sticky}").find("only used by policy 'cellular'"),
+            std::string::npos);
+  const Experiment e =
+      load_experiment(def, {{"policy", "{kind: cellular, slots: 4, in_flight: 12, scheduler: most_ready}"}});
+  EXPECT_EQ(make_policy(e)->slots(), 12);
+  EXPECT_EQ(e.resolved["policy"]["scheduler"].as<std::string>(), "most_ready");
+  const Experiment d = load_experiment(def, {{"policy", "{kind: cellular, slots: 4}"}});
+  EXPECT_EQ(d.resolved["policy"]["in_flight"].as<std::string>(), "slots");  // defaults are shown
+  EXPECT_EQ(d.resolved["policy"]["scheduler"].as<std::string>(), "oldest_deepest");
+}
+
 // --- window tuner -------------------------------------------------------------------------
 
 Experiment eesen_epur_ebatch(const std::vector<Override>& extra = {}) {
@@ -529,6 +776,44 @@ class CountingEstimator : public PassEstimator {
   EpurEstimator inner_;
   EpurCostModel model_;
 };
+
+// A cellular cell costs only what it runs: sequences in flight outside the mask add no
+// time and no energy to the pass (the planners read the pass's segments). Two sequences of
+// 5 steps in slots 0 and 1 run one step of layer 0, once on a 2-slot engine and once on an
+// 8-slot one whose slots 2..7 hold six more sequences: the same estimate on E-PUR and the TPU.
+TEST(CellularBatchingPolicy, CellCostDependsOnlyOnTheSlotsItRuns) {
+  for (const char* hw : {"configs/hw/epur.yaml", "configs/hw/tpu_v1.yaml"}) {
+    const bool tpu = std::string(hw).find("tpu") != std::string::npos;
+    const Experiment e = eesen_epur_ebatch(
+        {{"hardware", repo_path(hw)},
+         {"energy", repo_path(tpu ? "configs/energy/tpu_28nm.yaml" : "configs/energy/epur_28nm.yaml")}});
+    PassEstimate cost[2];
+    for (int k = 0; k < 2; ++k) {
+      const int slots = k == 0 ? 2 : 8;
+      SlotEngine engine(e.network, slots, 1);
+      for (int s = 0; s < slots; ++s) {
+        SequenceDescriptor d;
+        d.id = s;
+        d.length = d.padded_length = 5;
+        engine.enqueue(s, d);
+      }
+      std::vector<std::uint8_t> mask(std::size_t(slots), 0);
+      mask[0] = mask[1] = 1;
+      LayerPass pass;
+      engine.run_layer({mask, 1, 0, 0}, 0, pass);
+      ASSERT_EQ(pass.forward.size(), 2u);
+      std::unique_ptr<PassEstimator> est;
+      if (tpu)
+        est = std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
+      else
+        est = std::make_unique<EpurEstimator>(e.hardware, e.network, e.energy);
+      cost[k] = est->estimate(pass);
+    }
+    EXPECT_GT(cost[0].seconds, 0) << hw;
+    EXPECT_DOUBLE_EQ(cost[0].seconds, cost[1].seconds) << hw;
+    EXPECT_DOUBLE_EQ(cost[0].dynamic_joules, cost[1].dynamic_joules) << hw;
+  }
+}
 
 TEST(WindowTuner, EveryPilotRequestCompletes) {
   const Experiment e = eesen_epur_ebatch();
