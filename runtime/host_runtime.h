@@ -11,6 +11,13 @@
 // the DRAM address where it laid out the weight image. Debug accesses take no
 // time and count no energy, as a real driver's probe happens before a run.
 //
+// Commands (policy.command_mode): mmio writes each command's registers and START, then serves
+// the interrupts until CMD_DONE; queue writes the policy's next commands (next_commands) as
+// descriptors into a DRAM ring with one timed transfer, rings the doorbell (CQ_TAIL) and serves
+// the interrupts until the ring drains (CMD_DONE of the last, flagged descriptor).
+// Register writes carry the host's local time (quantum keeper) as their annotated delay and
+// take effect then: the reaction latency is on the critical path of the next command.
+//
 // Models: inputs written to DRAM before a sequence is queued, outputs read
 // back after its completion interrupt, each as one timed DRAM transfer; a
 // fixed host reaction latency between the interrupt and the handler; the
@@ -73,6 +80,7 @@ class HostRuntime : public sc_core::sc_module {
   struct Capabilities {
     std::uint32_t platform = 0;  // ID bits 0-15 (0 E-PUR, 1 TPU)
     int slots = 0, queue_depth = 0, layers = 0;
+    bool command_queue = false;  // CAPS bit 15
   };
   const Capabilities& capabilities() const { return caps_; }
   // Reads ID and CAPS, checks them against the policy and network, programs WEIGHTS_LO/HI;
@@ -128,6 +136,14 @@ class HostRuntime : public sc_core::sc_module {
     written_[address] = value;
     write_reg(address, value);
   }
+  // Issues the policy's next command through the command registers and START (mmio), or its
+  // next commands as descriptors in the DRAM ring and a doorbell (queue); false: none to run.
+  bool issue_mmio();
+  bool issue_queued();
+  std::uint32_t mask_word(const AcceleratorCommand& cmd, int word) const;  // SLOT_MASK word `word`
+  std::uint32_t layers_word(const AcceleratorCommand& cmd) const;          // CMD_LAYERS
+  // Bytes of the command ring in DRAM (0 unless policy.command_mode is queue).
+  static std::uint64_t ring_bytes(const Experiment& e);
   void transfer(bool write, std::uint64_t address, std::uint64_t bytes);
   void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
   void place(const Placement& p);
@@ -149,6 +165,9 @@ class HostRuntime : public sc_core::sc_module {
   std::vector<std::deque<RequestRecord>> in_slot_;
   std::vector<std::uint64_t> pushes_;  // per slot, selects the buffer entry
   std::uint64_t buffers_base_ = 0, input_entry_bytes_ = 0, output_entry_bytes_ = 0;
+  std::uint64_t ring_base_ = 0;  // the command ring (after the slot buffers)
+  std::uint32_t cq_tail_ = 0;    // descriptors written to the ring (free-running)
+  std::vector<std::uint32_t> ring_words_;
   std::int64_t max_length_ = 1;
   bool finished_ = false, tracing_ = false, interrupted_ = false;
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;

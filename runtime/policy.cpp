@@ -21,6 +21,13 @@ bool any(const std::vector<std::uint8_t>& mask) {
 
 }  // namespace
 
+std::vector<AcceleratorCommand> BatchingPolicy::next_commands(const RuntimeView& view, int max) {
+  std::vector<AcceleratorCommand> out;
+  if (max < 1) return out;
+  if (auto cmd = next_command(view)) out.push_back(std::move(*cmd));
+  return out;
+}
+
 // --- none ---------------------------------------------------------------------------
 
 std::vector<Placement> NoBatchingPolicy::place(const RuntimeView& view) {
@@ -96,6 +103,7 @@ struct CellularBatchingPolicy::Shadow {
   LayerPass scratch;
   std::vector<int> by_age;  // next_command's buffers, kept between calls
   SlotEngine::Command command;
+  bool completed = false;  // the last cell completed a sequence (its slot frees at the interrupt)
 };
 
 CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots)
@@ -138,11 +146,24 @@ std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const Run
       shadow_cmd.steps = 1;
       shadow_cmd.first_layer = shadow_cmd.last_layer = layer;
       shadow_->engine.run_layer(shadow_cmd, layer, shadow_->scratch);
-      shadow_->engine.take_completions();
+      shadow_->completed = !shadow_->engine.take_completions().empty();
       return AcceleratorCommand{shadow_cmd.slot_mask, 1, layer, layer};
     }
   }
   return std::nullopt;
+}
+
+std::vector<AcceleratorCommand> CellularBatchingPolicy::next_commands(const RuntimeView& view, int max) {
+  std::vector<AcceleratorCommand> out;
+  // Stops after a cell that completes a sequence while requests wait: its slot is refilled
+  // once the host has its interrupt, as between commands in mmio mode.
+  while (int(out.size()) < max) {
+    auto cmd = next_command(view);
+    if (!cmd) break;
+    out.push_back(std::move(*cmd));
+    if (shadow_->completed && !view.waiting->empty()) break;
+  }
+  return out;
 }
 
 void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }
