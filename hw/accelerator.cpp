@@ -292,7 +292,7 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
     case kCqTail:
       // The doorbell: the descriptors written so far become visible at the write's time.
       doorbells_.push_back({value, sc_core::sc_time_stamp() + access_delay_});
-      doorbell_event_.notify(access_delay_);
+      start_event_.notify(access_delay_);
       break;
     case kWeightsHi:
       set_hi(weights_address_, value);
@@ -588,8 +588,9 @@ void Accelerator::sequencer() {
       run_queue(pass, cmd, qk);
       continue;
     }
-    wait(start_event_ | doorbell_event_);
-    if (!start_pending_ || sc_core::sc_time_stamp() < start_at_) continue;
+    wait(start_event_);  // notified by START and by the doorbell (one event: no or-list to build)
+    if (start_pending_ && sc_core::sc_time_stamp() < start_at_) wait(start_at_ - sc_core::sc_time_stamp());
+    if (!start_pending_) continue;
     start_pending_ = false;
     busy_ = true;
     decode_command(cmd_steps_, cmd_layers_, slot_mask_.data(), cmd);

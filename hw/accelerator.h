@@ -204,8 +204,8 @@ class Accelerator : public sc_core::sc_module {
   std::deque<RequestError> errors_;
   RequestError last_error_;
   bool busy_ = false, start_pending_ = false, irq_gap_ = false;
-  sc_core::sc_event start_event_, irq_event_, doorbell_event_;
-  sc_core::sc_time start_at_;  // when the pending START takes effect
+  sc_core::sc_event start_event_, irq_event_;  // start_event_: START or a doorbell
+  sc_core::sc_time start_at_;                  // when the pending START takes effect
   // Command queue (regs::kCqBaseLo..kCqHead): the ring, the free-running head (finished) and
   // tail (rung, visible) counts, the doorbells not yet visible, the fetched descriptors' words.
   struct Doorbell {

@@ -28,11 +28,11 @@
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include <array>
 #include <csignal>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -131,9 +131,9 @@ class HostRuntime : public sc_core::sc_module {
   // Command registers keep their value between commands: write only what changes, as a driver
   // with a shadow copy would.
   void write_reg_if_changed(std::uint32_t address, std::uint32_t value) {
-    auto it = written_.find(address);
-    if (it != written_.end() && it->second == value) return;
-    written_[address] = value;
+    Shadowed& w = written_[(address / 4) % written_.size()];  // the command registers lie below 0x100
+    if (w.valid && w.value == value) return;
+    w = {true, value};
     write_reg(address, value);
   }
   // Issues the policy's next command through the command registers and START (mmio), or its
@@ -184,7 +184,11 @@ class HostRuntime : public sc_core::sc_module {
   std::string error_;
   double finish_time_s_ = 0;
   std::vector<float> staging_;
-  std::map<std::uint32_t, std::uint32_t> written_;  // shadow of the command registers
+  struct Shadowed {
+    bool valid = false;
+    std::uint32_t value = 0;
+  };
+  std::array<Shadowed, 64> written_{};  // shadow of the command registers, per word below 0x100
 };
 
 }  // namespace ebatch
