@@ -40,6 +40,11 @@ const EnumTable<Refill>& refill_modes() {
   static const EnumTable<Refill> t{{Refill::window_boundary, "window_boundary"}, {Refill::immediate, "immediate"}};
   return t;
 }
+const EnumTable<CommandMode>& command_modes() {
+  static const EnumTable<CommandMode> t{{CommandMode::mmio, "mmio"}, {CommandMode::queue, "queue"}};
+  return t;
+}
+
 const EnumTable<BidirectionalMode>& bidirectional_modes() {
   static const EnumTable<BidirectionalMode> t{{BidirectionalMode::whole_sequence, "whole_sequence"}};
   return t;
@@ -372,6 +377,8 @@ PolicyConfig parse_policy(const ConfigSection& s) {
                           std::to_string(kMaxSlots));
   }
   p.host_reaction_latency_s = s.time("host_reaction_latency", "1 us");
+  p.command_mode = s.choice("command_mode", command_modes(), CommandMode::mmio);
+  p.command_queue_entries = int(s.integer("command_queue_entries", 1, 4096, 64));
   // Keys that only other policies read.
   const auto& mine = p.kind->own_keys;
   for (const PolicySpec* other : policies.all())

@@ -59,6 +59,10 @@ struct TunerConfig {
 
 enum class Refill { window_boundary, immediate };
 const EnumTable<Refill>& refill_modes();
+// How the host hands commands to the accelerator: one at a time through the command registers
+// and START (mmio), or several ahead as descriptors in a DRAM ring and a doorbell (queue).
+enum class CommandMode { mmio, queue };
+const EnumTable<CommandMode>& command_modes();
 enum class BidirectionalMode { whole_sequence };
 const EnumTable<BidirectionalMode>& bidirectional_modes();
 
@@ -69,7 +73,9 @@ struct PolicyConfig {
   int queue_depth = 0;        // sequences a slot holds back to back; 0 = auto
   Refill refill = Refill::window_boundary;
   double host_reaction_latency_s = 0;
-  double batch_timeout_s = 0;  // padded: wait at most this long to fill a batch
+  CommandMode command_mode = CommandMode::mmio;
+  int command_queue_entries = 64;  // ring size (queue mode): commands the host may queue ahead
+  double batch_timeout_s = 0;      // padded: wait at most this long to fill a batch
   BidirectionalMode bidirectional = BidirectionalMode::whole_sequence;
   TunerConfig tuner;
   ExtensionSlot options;  // a registered policy's own options, in its own type

@@ -91,17 +91,22 @@ void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(access);
     return;
   }
+  if (!trans.is_write() && !trans.is_read()) {
+    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return;
+  }
+  // Side effects (START, PUSH, interrupt acknowledges) take effect at the initiator's local
+  // time, the kernel's time plus the annotated delay, not at the kernel's time.
+  access_delay_ = delay;
   std::uint32_t value = 0;
   if (trans.is_write()) {
     std::memcpy(&value, trans.get_data_ptr(), 4);
     write_register(std::uint32_t(address), value);
-  } else if (trans.is_read()) {
+  } else {
     value = read_register(std::uint32_t(address));
     std::memcpy(trans.get_data_ptr(), &value, 4);
-  } else {
-    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    return;
   }
+  access_delay_ = SC_ZERO_TIME;
   energy_.add(reg_access_id_, 1);
   delay += 2 * cycle_;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -112,7 +117,7 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
   if (address >= kSlotBase) {
     const int slot = int((address - kSlotBase) / kSlotStride);
     const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
-    if (offset == kSlotQueued) return std::uint32_t(engine_.queued(slot));
+    if (offset == kSlotQueued) return std::uint32_t(engine_.queued(slot) + pending_in(slot));
     return 0;
   }
   switch (address) {
@@ -120,9 +125,21 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       return kIdValue | experiment_.hardware.platform->register_id;
     case kCaps:
       return make_caps(std::uint32_t(engine_.slots()), std::uint32_t(engine_.queue_depth()),
-                       std::uint32_t(experiment_.network.num_layers));
+                       std::uint32_t(experiment_.network.num_layers)) |
+             kCapsCommandQueue;
+    case kCqBaseLo:
+      return std::uint32_t(cq_base_ & 0xffffffffu);
+    case kCqBaseHi:
+      return std::uint32_t(cq_base_ >> 32);
+    case kCqSize:
+      return cq_size_;
+    case kCqTail:
+      return doorbells_.empty() ? cq_tail_ : doorbells_.back().tail;
+    case kCqHead:
+      return cq_head_;
     case kStatus:
-      return (busy_ || start_pending_ ? kStatusBusy : 0) | (error_code_ || !errors_.empty() ? kStatusError : 0);
+      return (busy_ || start_pending_ || !doorbells_.empty() ? kStatusBusy : 0) |
+             (error_code_ || !errors_.empty() ? kStatusError : 0);
     case kIrqStatus:
       return irq_status_;
     case kIrqEnable:
@@ -140,7 +157,7 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       } else {
         irq_gap_ = true;  // drop the line for a cycle: one rising edge per sequence
       }
-      irq_event_.notify(SC_ZERO_TIME);
+      irq_event_.notify(access_delay_);
       return 0x80000000u | std::uint32_t(last_popped_.slot);
     }
     case kDoneIdLo:
@@ -160,7 +177,7 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       } else {
         irq_gap_ = true;  // one rising edge per failed request
       }
-      irq_event_.notify(SC_ZERO_TIME);
+      irq_event_.notify(access_delay_);
       return 0x80000000u | (last_error_.code << 16) | std::uint32_t(last_error_.slot);
     }
     case kErrIdLo:
@@ -216,6 +233,12 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
         if (pushed.padded_length == 0) pushed.padded_length = pushed.length;
         if (pushed.length < 1 || pushed.padded_length < pushed.length) {
           fail(kErrBadDescriptor);
+        } else if (busy_ || start_pending_) {
+          // A running command sees the sequence from the write's time on (admit_pushes).
+          if (engine_.queued(slot) + pending_in(slot) >= engine_.queue_depth())
+            fail(kErrQueueFull);
+          else
+            pending_.push_back({slot, pushed, sc_core::sc_time_stamp() + access_delay_});
         } else if (!engine_.enqueue(slot, pushed)) {
           fail(kErrQueueFull);
         }
@@ -233,7 +256,8 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
           fail(kErrBadCommand);
         } else {
           start_pending_ = true;
-          start_event_.notify(SC_ZERO_TIME);
+          start_at_ = sc_core::sc_time_stamp() + access_delay_;
+          start_event_.notify(access_delay_);
         }
       }
       break;
@@ -241,11 +265,11 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
       irq_status_ &= ~value;
       if (!done_.empty()) irq_status_ |= kIrqSeqDone;  // still waiting: stays pending
       if (!errors_.empty()) irq_status_ |= kIrqError;
-      irq_event_.notify(SC_ZERO_TIME);
+      irq_event_.notify(access_delay_);
       break;
     case kIrqEnable:
       irq_enable_ = value;
-      irq_event_.notify(SC_ZERO_TIME);
+      irq_event_.notify(access_delay_);
       break;
     case kCmdSteps:
       cmd_steps_ = value;
@@ -256,12 +280,39 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
     case kWeightsLo:
       set_lo(weights_address_, value);
       break;
+    case kCqBaseLo:
+      set_lo(cq_base_, value);
+      break;
+    case kCqBaseHi:
+      set_hi(cq_base_, value);
+      break;
+    case kCqSize:
+      cq_size_ = value;
+      break;
+    case kCqTail:
+      // The doorbell: the descriptors written so far become visible at the write's time.
+      doorbells_.push_back({value, sc_core::sc_time_stamp() + access_delay_});
+      start_event_.notify(access_delay_);
+      break;
     case kWeightsHi:
       set_hi(weights_address_, value);
       break;
     default:
       if (address >= kSlotMask0 && address < kSlotMask0 + 32) slot_mask_[(address - kSlotMask0) / 4] = value;
       break;
+  }
+}
+
+int Accelerator::pending_in(int slot) const {
+  int n = 0;
+  for (const auto& p : pending_) n += p.slot == slot;
+  return n;
+}
+
+void Accelerator::admit_pushes(const sc_time& now) {
+  while (!pending_.empty() && pending_.front().at <= now) {
+    engine_.enqueue(pending_.front().slot, pending_.front().descriptor);  // room was checked at the write
+    pending_.pop_front();
   }
 }
 
@@ -368,87 +419,183 @@ void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_ste
   if (qk.need_sync()) qk.sync();
 }
 
+void Accelerator::decode_command(std::uint32_t steps, std::uint32_t layers_word, const std::uint32_t* mask_words,
+                                 SlotEngine::Command& cmd) const {
+  cmd.steps = steps;
+  cmd.first_layer = int(layers_word & 0xff);
+  cmd.last_layer = int((layers_word >> 8) & 0xff);
+  cmd.slot_mask.resize(std::size_t(engine_.slots()));
+  for (int s = 0; s < engine_.slots(); ++s) cmd.slot_mask[std::size_t(s)] = (mask_words[s / 32] >> (s % 32)) & 1;
+}
+
+void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {
+  failed_ = false;
+  stats_.commands++;
+  const int layers = experiment_.network.num_layers;
+  if (cmd.first_layer > cmd.last_layer || cmd.last_layer >= layers) {
+    fail(regs::kErrBadCommand);
+    return;
+  }
+  for (int layer = cmd.first_layer; layer <= cmd.last_layer && !failed_; ++layer) {
+    if (!pending_.empty()) admit_pushes(sc_core::sc_time_stamp() + qk.get_local_time());
+    engine_.run_layer(cmd, layer, pass);
+    if (pass.empty()) continue;
+    stats_.passes++;
+    for (const auto* dir : {&pass.forward, &pass.backward})
+      for (const auto& seg : *dir) {
+        stats_.step_slots_useful += double(seg.useful_steps);
+        stats_.step_slots_padding += double(seg.end - seg.begin - seg.useful_steps);
+      }
+    if (tracing_) {
+      qk.sync();
+      current_layer.write(layer);
+      window_index.write(stats_.commands);
+    }
+    const double pass_start = now_s(qk);
+    execute_pass(pass, qk);
+    if (timeline_) {
+      const std::int64_t rows = [&] {
+        std::int64_t n = 0;
+        for (const auto* dir : {&pass.forward, &pass.backward})
+          for (const auto& seg : *dir) n += seg.end - seg.begin;
+        return n;
+      }();
+      timeline_->complete("accelerator", "layer passes", "layer " + std::to_string(layer), pass_start, now_s(qk),
+                          {{"window", std::to_string(stats_.commands)},
+                           {"layer", std::to_string(layer)},
+                           {"slot_steps", std::to_string(rows)},
+                           {"lockstep_steps", std::to_string(std::max(pass.forward_span, pass.backward_span))}});
+    }
+    if (tracing_) {
+      qk.sync();
+      pass_steps.write(std::max(pass.forward_span, pass.backward_span));
+      for (int s = 0; s < engine_.slots(); ++s) {
+        const int last = layers - 1;
+        slot_remaining[std::size_t(s)].write(engine_.queued(s) ? engine_.head_remaining(s, last) : 0);
+        slot_sequence[std::size_t(s)].write(engine_.queued(s) ? engine_.head_id(s) : -1);
+      }
+    }
+    if (functional_ && !failed_) functional_->run_pass(pass);
+    if (layer == layers - 1) {
+      auto completions = engine_.take_completions();
+      if (!completions.empty()) {
+        qk.sync();
+        for (auto& c : completions) {
+          if (functional_) functional_->finish_sequence(c);
+          done_.push_back(c);
+          if (timeline_)
+            timeline_->instant("accelerator", "interrupts", "sequence done", now_s(qk),
+                               {{"slot", std::to_string(c.slot)}, {"request", std::to_string(c.descriptor.id)}});
+        }
+        raise(regs::kIrqSeqDone);
+      }
+    }
+  }
+}
+
+void Accelerator::end_command(tlm_utils::tlm_quantumkeeper& qk) {
+  qk.sync();
+  busy_ = false;
+  commands_done.write(stats_.commands);
+  if (tracing_) current_layer.write(-1);
+  raise(regs::kIrqCmdDone);
+}
+
+void Accelerator::admit_doorbells(const sc_time& now) {
+  while (!doorbells_.empty() && doorbells_.front().at <= now) {
+    cq_tail_ = doorbells_.front().tail;
+    doorbells_.pop_front();
+  }
+}
+
+bool Accelerator::fetch_descriptors(tlm_utils::tlm_quantumkeeper& qk) {
+  using namespace regs;
+  admit_doorbells(sc_core::sc_time_stamp() + qk.get_local_time());
+  const std::uint32_t n = cq_tail_ - cq_head_;
+  if (n == 0) return false;
+  if (cq_size_ == 0 || n > cq_size_) {  // a doorbell past the ring's end
+    fail(kErrBadCommand);
+    cq_head_ = cq_tail_;
+    return false;
+  }
+  // One read of the new descriptors, two when they wrap around the ring's end; the words
+  // travel by debug transport beside the timed read, as functional values do.
+  constexpr std::uint32_t kWords = kCmdDescriptorBytes / 4;
+  fetched_.resize(std::size_t(n) * kWords);
+  next_fetched_ = 0;
+  tlm::tlm_generic_payload trans;
+  for (std::uint32_t done = 0; done < n;) {
+    const std::uint32_t entry = (cq_head_ + done) % cq_size_;
+    const std::uint32_t count = std::min(n - done, cq_size_ - entry);
+    const std::uint64_t address = cq_base_ + std::uint64_t(entry) * kCmdDescriptorBytes;
+    const unsigned bytes = count * kCmdDescriptorBytes;
+    trans.set_command(tlm::TLM_READ_COMMAND);
+    trans.set_address(address);
+    trans.set_data_ptr(reinterpret_cast<unsigned char*>(fetched_.data() + std::size_t(done) * kWords));
+    trans.set_data_length(bytes);
+    trans.set_streaming_width(bytes);
+    if (mem->transport_dbg(trans) != bytes) {
+      fail(kErrAddress);
+      cq_head_ = cq_tail_;
+      return false;
+    }
+    if (!dram_transfer(false, address, bytes, qk)) {
+      cq_head_ = cq_tail_;
+      return false;
+    }
+    done += count;
+  }
+  return true;
+}
+
+void Accelerator::run_queue(LayerPass& pass, SlotEngine::Command& cmd, tlm_utils::tlm_quantumkeeper& qk) {
+  using namespace regs;
+  constexpr std::uint32_t kWords = kCmdDescriptorBytes / 4;
+  busy_ = true;
+  fetched_.clear();
+  next_fetched_ = 0;
+  while (!error_code_) {
+    if (next_fetched_ * kWords >= fetched_.size() && !fetch_descriptors(qk)) break;
+    const std::uint32_t* d = fetched_.data() + next_fetched_ * kWords;
+    ++next_fetched_;
+    const bool irq = d[kCmdFlags / 4] & kCmdIrq;
+    decode_command(d[kCmdDescSteps / 4], d[kCmdDescLayers / 4], d + kCmdDescMask0 / 4, cmd);
+    run_command(cmd, pass, qk);
+    ++cq_head_;
+    admit_doorbells(sc_core::sc_time_stamp() + qk.get_local_time());
+    const bool drained = cq_head_ == cq_tail_;
+    if (irq || drained) {
+      end_command(qk);
+      if (drained) return;
+      busy_ = true;
+    } else if (qk.need_sync()) {
+      qk.sync();
+    }
+  }
+  end_command(qk);  // stopped by an error
+}
+
 void Accelerator::sequencer() {
   tlm_utils::tlm_quantumkeeper qk;
   qk.reset();
   LayerPass pass;
   SlotEngine::Command cmd;  // reused: its mask keeps its storage between commands
   while (true) {
-    wait(start_event_);
+    if (!doorbells_.empty()) {
+      // The ring was rung: from the doorbell's time on, run its descriptors.
+      const sc_time now = sc_core::sc_time_stamp();
+      if (doorbells_.front().at > now) wait(doorbells_.front().at - now);
+      run_queue(pass, cmd, qk);
+      continue;
+    }
+    wait(start_event_);  // notified by START and by the doorbell (one event: no or-list to build)
+    if (start_pending_ && sc_core::sc_time_stamp() < start_at_) wait(start_at_ - sc_core::sc_time_stamp());
+    if (!start_pending_) continue;
     start_pending_ = false;
     busy_ = true;
-    failed_ = false;
-    stats_.commands++;
-    cmd.steps = cmd_steps_;
-    const int layers = experiment_.network.num_layers;
-    cmd.first_layer = int(cmd_layers_ & 0xff);
-    cmd.last_layer = int((cmd_layers_ >> 8) & 0xff);
-    if (cmd.first_layer > cmd.last_layer || cmd.last_layer >= layers) {
-      fail(regs::kErrBadCommand);
-    } else {
-      cmd.slot_mask.resize(std::size_t(engine_.slots()));
-      for (int s = 0; s < engine_.slots(); ++s)
-        cmd.slot_mask[std::size_t(s)] = (slot_mask_[std::size_t(s / 32)] >> (s % 32)) & 1;
-      for (int layer = cmd.first_layer; layer <= cmd.last_layer && !failed_; ++layer) {
-        engine_.run_layer(cmd, layer, pass);
-        if (pass.empty()) continue;
-        stats_.passes++;
-        for (const auto* dir : {&pass.forward, &pass.backward})
-          for (const auto& seg : *dir) {
-            stats_.step_slots_useful += double(seg.useful_steps);
-            stats_.step_slots_padding += double(seg.end - seg.begin - seg.useful_steps);
-          }
-        if (tracing_) {
-          qk.sync();
-          current_layer.write(layer);
-          window_index.write(stats_.commands);
-        }
-        const double pass_start = now_s(qk);
-        execute_pass(pass, qk);
-        if (timeline_) {
-          const std::int64_t rows = [&] {
-            std::int64_t n = 0;
-            for (const auto* dir : {&pass.forward, &pass.backward})
-              for (const auto& seg : *dir) n += seg.end - seg.begin;
-            return n;
-          }();
-          timeline_->complete("accelerator", "layer passes", "layer " + std::to_string(layer), pass_start, now_s(qk),
-                              {{"window", std::to_string(stats_.commands)},
-                               {"layer", std::to_string(layer)},
-                               {"slot_steps", std::to_string(rows)},
-                               {"lockstep_steps", std::to_string(std::max(pass.forward_span, pass.backward_span))}});
-        }
-        if (tracing_) {
-          qk.sync();
-          pass_steps.write(std::max(pass.forward_span, pass.backward_span));
-          for (int s = 0; s < engine_.slots(); ++s) {
-            const int last = layers - 1;
-            slot_remaining[std::size_t(s)].write(engine_.queued(s) ? engine_.head_remaining(s, last) : 0);
-            slot_sequence[std::size_t(s)].write(engine_.queued(s) ? engine_.head_id(s) : -1);
-          }
-        }
-        if (functional_ && !failed_) functional_->run_pass(pass);
-        if (layer == layers - 1) {
-          auto completions = engine_.take_completions();
-          if (!completions.empty()) {
-            qk.sync();
-            for (auto& c : completions) {
-              if (functional_) functional_->finish_sequence(c);
-              done_.push_back(c);
-              if (timeline_)
-                timeline_->instant("accelerator", "interrupts", "sequence done", now_s(qk),
-                                   {{"slot", std::to_string(c.slot)}, {"request", std::to_string(c.descriptor.id)}});
-            }
-            raise(regs::kIrqSeqDone);
-          }
-        }
-      }
-    }
-    qk.sync();
-    busy_ = false;
-    commands_done.write(stats_.commands);
-    if (tracing_) current_layer.write(-1);
-    raise(regs::kIrqCmdDone);
+    decode_command(cmd_steps_, cmd_layers_, slot_mask_.data(), cmd);
+    run_command(cmd, pass, qk);
+    end_command(qk);
   }
 }
 

@@ -9,7 +9,10 @@
 // bit is set; popping a completion while more are waiting drops the line for
 // one cycle, so it rises once per completed sequence (and once per command that
 // ends with none waiting). Register accesses take
-// two accelerator cycles. Loosely timed: the sequencer runs ahead of kernel
+// two accelerator cycles and take effect at the initiator's local time (the
+// kernel's time plus the access's annotated delay), so START starts the command then, a PUSH during a command becomes
+// visible to the layers run from then on, and acknowledges move the interrupt
+// line then. Loosely timed: the sequencer runs ahead of kernel
 // time within the global quantum and synchronises before every interrupt.
 // Ignores: bus contention on the register interface, interrupt controllers.
 #pragma once
@@ -144,6 +147,19 @@ class Accelerator : public sc_core::sc_module {
   // Sets up the next burst (at most kMaxBurst of `bytes`) of a DRAM transfer; its length.
   std::uint64_t burst(tlm::tlm_generic_payload& trans, bool write, std::uint64_t address, std::uint64_t bytes);
   void sequencer();
+  // Fills `cmd` from command words (the registers' or a ring descriptor's).
+  void decode_command(std::uint32_t steps, std::uint32_t layers_word, const std::uint32_t* mask_words,
+                      SlotEngine::Command& cmd) const;
+  // Runs one command, layer by layer, raising SEQ_DONE for its completions.
+  void run_command(const SlotEngine::Command& cmd, LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk);
+  // Synchronises, clears BUSY and raises CMD_DONE.
+  void end_command(tlm_utils::tlm_quantumkeeper& qk);
+  // Command queue: runs the ring's descriptors until it drains (or an error); CMD_DONE after a
+  // descriptor flagged IRQ and when the ring drains.
+  void run_queue(LayerPass& pass, SlotEngine::Command& cmd, tlm_utils::tlm_quantumkeeper& qk);
+  // Reads the descriptors rung by now into fetched_; false when there are none (or on an error).
+  bool fetch_descriptors(tlm_utils::tlm_quantumkeeper& qk);
+  void admit_doorbells(const sc_core::sc_time& now);
   void irq_driver();
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // Debug access (regs::): reads without side effects, writes of WEIGHTS_LO/HI; no time, no energy.
@@ -153,6 +169,18 @@ class Accelerator : public sc_core::sc_module {
   std::uint32_t read_register(std::uint32_t address);
   void write_register(std::uint32_t address, std::uint32_t value);
   void raise(std::uint32_t bits);
+  // Sequences pushed while a command runs, each visible to the sequencer from the write's time.
+  struct PendingPush {
+    int slot = 0;
+    SequenceDescriptor descriptor;
+    sc_core::sc_time at;
+  };
+  std::deque<PendingPush> pending_;
+  int pending_in(int slot) const;
+  void admit_pushes(const sc_core::sc_time& now);  // moves the pushes written by `now` into the slots
+  // When the register access in progress takes effect, relative to the kernel's time (the
+  // annotated delay b_transport received); zero outside an access and for debug accesses.
+  sc_core::sc_time access_delay_ = sc_core::SC_ZERO_TIME;
 
   SlotEngine engine_;
   std::unique_ptr<PassPlanner> planner_;
@@ -176,7 +204,19 @@ class Accelerator : public sc_core::sc_module {
   std::deque<RequestError> errors_;
   RequestError last_error_;
   bool busy_ = false, start_pending_ = false, irq_gap_ = false;
-  sc_core::sc_event start_event_, irq_event_;
+  sc_core::sc_event start_event_, irq_event_;  // start_event_: START or a doorbell
+  sc_core::sc_time start_at_;                  // when the pending START takes effect
+  // Command queue (regs::kCqBaseLo..kCqHead): the ring, the free-running head (finished) and
+  // tail (rung, visible) counts, the doorbells not yet visible, the fetched descriptors' words.
+  struct Doorbell {
+    std::uint32_t tail = 0;
+    sc_core::sc_time at;
+  };
+  std::uint64_t cq_base_ = 0;
+  std::uint32_t cq_size_ = 0, cq_head_ = 0, cq_tail_ = 0;
+  std::deque<Doorbell> doorbells_;
+  std::vector<std::uint32_t> fetched_;
+  std::size_t next_fetched_ = 0;
   std::vector<unsigned char> scratch_;
   EnergyCounters::ActionId reg_access_id_, interrupt_id_;
 };

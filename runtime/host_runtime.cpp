@@ -38,16 +38,18 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
   // DRAM layout: the weight image, then one input and one output buffer per slot queue entry.
   // Buffers hold FP32 values (functional data); timed transfers move the hardware's sizes.
   weight_image_bytes_ = net.total_parameters() * bytes_per_value(experiment.hardware.precision);
-  set_weight_image_address(0);
   input_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.input_size * sizeof(float));
   output_entry_bytes_ = align_up(std::uint64_t(max_length_) * net.layer_output_size() * sizeof(float));
+  set_weight_image_address(0);
   for (auto& s : slot_request) s.write(-1);
   SC_THREAD(main);
 }
 
-std::uint64_t HostRuntime::dram_bytes_needed() const {
-  return buffers_base_ +
-         std::uint64_t(policy_.slots()) * policy_.queue_depth() * (input_entry_bytes_ + output_entry_bytes_);
+std::uint64_t HostRuntime::dram_bytes_needed() const { return ring_base_ + ring_bytes(experiment_); }
+
+std::uint64_t HostRuntime::ring_bytes(const Experiment& e) {
+  if (e.policy.command_mode != CommandMode::queue) return 0;
+  return std::uint64_t(e.policy.command_queue_entries) * regs::kCmdDescriptorBytes;
 }
 
 std::uint64_t HostRuntime::dram_layout_bytes(const Experiment& e, std::int64_t max_length, int slots, int queue_depth) {
@@ -55,12 +57,17 @@ std::uint64_t HostRuntime::dram_layout_bytes(const Experiment& e, std::int64_t m
   const std::uint64_t weights = net.total_parameters() * bytes_per_value(e.hardware.precision);
   const std::uint64_t in = align_up(std::uint64_t(max_length) * net.input_size * sizeof(float));
   const std::uint64_t out = align_up(std::uint64_t(max_length) * net.layer_output_size() * sizeof(float));
-  return align_up(weights) + std::uint64_t(slots) * std::uint64_t(queue_depth) * (in + out);
+  const std::uint64_t buffers = align_up(weights) + std::uint64_t(slots) * std::uint64_t(queue_depth) * (in + out);
+  return ring_bytes(e) ? align_up(buffers) + ring_bytes(e) : buffers;
 }
 
 void HostRuntime::set_weight_image_address(std::uint64_t address) {
   weights_address_ = address;
   buffers_base_ = align_up(weights_address_ + weight_image_bytes_);
+  // The command ring (queue mode) after the slot buffers.
+  const std::uint64_t buffers_end = buffers_base_ + std::uint64_t(policy_.slots()) * policy_.queue_depth() *
+                                                        (input_entry_bytes_ + output_entry_bytes_);
+  ring_base_ = ring_bytes(experiment_) ? align_up(buffers_end) : buffers_end;
 }
 
 void HostRuntime::probe() {
@@ -86,6 +93,10 @@ void HostRuntime::probe() {
   if (policy_.slots() > caps_.slots) refuse("policy.slots", "the policy's slot count", policy_.slots(), caps_.slots);
   if (policy_.queue_depth() > caps_.queue_depth)
     refuse("policy.slot_queue_depth", "the policy's slot queue depth", policy_.queue_depth(), caps_.queue_depth);
+  caps_.command_queue = (caps & kCapsCommandQueue) != 0;
+  if (experiment_.policy.command_mode == CommandMode::queue && !caps_.command_queue)
+    throw InputError(where + "key 'policy.command_mode': queue needs the accelerator's command queue, " +
+                     "which it does not offer (CAPS bit 15 clear)");
   if (experiment_.network.num_layers > caps_.layers)
     refuse("network.layers", "the network's layer count", experiment_.network.num_layers, caps_.layers);
   if (!regs_.debug_write32(kWeightsLo, std::uint32_t(weights_address_ & 0xffffffffu)) ||
@@ -269,13 +280,71 @@ void HostRuntime::handle_interrupt(bool& command_done_seen) {
   if (status & kIrqCmdDone) command_done_seen = true;
 }
 
+std::uint32_t HostRuntime::mask_word(const AcceleratorCommand& cmd, int word) const {
+  const int slots = std::min(policy_.slots(), int(cmd.slot_mask.size()));
+  std::uint32_t bits = 0;
+  for (int s = word * 32; s < std::min(slots, word * 32 + 32); ++s)
+    if (cmd.slot_mask[std::size_t(s)]) bits |= 1u << (s - word * 32);
+  return bits;
+}
+
+std::uint32_t HostRuntime::layers_word(const AcceleratorCommand& cmd) const {
+  const int last_layer = experiment_.network.num_layers - 1;
+  return std::uint32_t(cmd.first_layer) | (std::uint32_t(std::min(cmd.last_layer, last_layer)) << 8);
+}
+
+bool HostRuntime::issue_mmio() {
+  using namespace regs;
+  const auto cmd = policy_.next_command(view());
+  if (!cmd) return false;
+  for (int w = 0; w * 32 < policy_.slots(); ++w)
+    write_reg_if_changed(kSlotMask0 + 4 * std::uint32_t(w), mask_word(*cmd, w));
+  write_reg_if_changed(kCmdSteps, std::uint32_t(cmd->steps));
+  write_reg_if_changed(kCmdLayers, layers_word(*cmd));
+  write_reg(kCtrl, 1);
+  return true;
+}
+
+bool HostRuntime::issue_queued() {
+  using namespace regs;
+  const auto cmds = policy_.next_commands(view(), experiment_.policy.command_queue_entries);
+  if (cmds.empty()) return false;
+  // The descriptors (regs:: descriptor format), the last flagged to interrupt when it ends.
+  constexpr std::uint32_t kWords = kCmdDescriptorBytes / 4;
+  ring_words_.assign(cmds.size() * kWords, 0);
+  for (std::size_t i = 0; i < cmds.size(); ++i) {
+    std::uint32_t* d = ring_words_.data() + i * kWords;
+    d[kCmdFlags / 4] = i + 1 == cmds.size() ? kCmdIrq : 0;
+    d[kCmdDescSteps / 4] = std::uint32_t(cmds[i].steps);
+    d[kCmdDescLayers / 4] = layers_word(cmds[i]);
+    for (int w = 0; w * 32 < policy_.slots(); ++w) d[kCmdDescMask0 / 4 + std::size_t(w)] = mask_word(cmds[i], w);
+  }
+  // Written from the tail on, wrapping at the ring's end: one timed DRAM transfer per piece.
+  const auto entries = std::uint32_t(experiment_.policy.command_queue_entries);
+  for (std::uint32_t done = 0; done < cmds.size();) {
+    const std::uint32_t entry = (cq_tail_ + done) % entries;
+    const std::uint32_t count = std::min(std::uint32_t(cmds.size()) - done, entries - entry);
+    const std::uint64_t address = ring_base_ + std::uint64_t(entry) * kCmdDescriptorBytes;
+    debug_transfer(true, address, ring_words_.data() + std::size_t(done) * kWords,
+                   std::uint64_t(count) * kCmdDescriptorBytes);
+    transfer(true, address, std::uint64_t(count) * kCmdDescriptorBytes);
+    done += count;
+  }
+  cq_tail_ += std::uint32_t(cmds.size());
+  write_reg(kCqTail, cq_tail_);  // the doorbell
+  return true;
+}
+
 void HostRuntime::main() {
   using namespace regs;
   qk_.reset();
   const sc_time reaction(experiment_.policy.host_reaction_latency_s, SC_SEC);
   write_reg(kIrqEnable, kIrqSeqDone | kIrqCmdDone | kIrqError);
-  const int slots = policy_.slots();
-  const int last_layer = experiment_.network.num_layers - 1;
+  if (experiment_.policy.command_mode == CommandMode::queue) {
+    write_reg(kCqBaseLo, std::uint32_t(ring_base_ & 0xffffffffu));
+    write_reg(kCqBaseHi, std::uint32_t(ring_base_ >> 32));
+    write_reg(kCqSize, std::uint32_t(experiment_.policy.command_queue_entries));
+  }
   while (completed_ + failed_.size() < requests_.size() && error_.empty()) {
     if (stop_flag_ && *stop_flag_) {
       interrupted_ = true;
@@ -291,8 +360,8 @@ void HostRuntime::main() {
       waiting_.push_back(requests_[next_arrival_++]);
     if (tracing_) waiting_requests.write(std::int64_t(waiting_.size()));
     for (const auto& p : policy_.place(view())) place(p);
-    const auto cmd = policy_.next_command(view());
-    if (!cmd) {
+    const bool issued = experiment_.policy.command_mode == CommandMode::queue ? issue_queued() : issue_mmio();
+    if (!issued) {
       // Nothing to run: sleep until the next arrival or the policy's own deadline.
       double wake = policy_.wake_at(view());
       if (next_arrival_ < requests_.size())
@@ -307,17 +376,6 @@ void HostRuntime::main() {
       wait(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : sc_core::sc_time(1, sc_core::SC_NS));
       continue;
     }
-    const int mask_slots = std::min(slots, int(cmd->slot_mask.size()));
-    for (int w = 0; w * 32 < slots; ++w) {
-      std::uint32_t bits = 0;
-      for (int s = w * 32; s < std::min(mask_slots, w * 32 + 32); ++s)
-        if (cmd->slot_mask[std::size_t(s)]) bits |= 1u << (s - w * 32);
-      write_reg_if_changed(kSlotMask0 + 4 * std::uint32_t(w), bits);
-    }
-    write_reg_if_changed(kCmdSteps, std::uint32_t(cmd->steps));
-    write_reg_if_changed(kCmdLayers,
-                         std::uint32_t(cmd->first_layer) | (std::uint32_t(std::min(cmd->last_layer, last_layer)) << 8));
-    write_reg(kCtrl, 1);
     // Serve interrupts until the command is done and every completion is collected.
     bool command_done_seen = false;
     while (error_.empty()) {

@@ -11,6 +11,13 @@
 // the DRAM address where it laid out the weight image. Debug accesses take no
 // time and count no energy, as a real driver's probe happens before a run.
 //
+// Commands (policy.command_mode): mmio writes each command's registers and START, then serves
+// the interrupts until CMD_DONE; queue writes the policy's next commands (next_commands) as
+// descriptors into a DRAM ring with one timed transfer, rings the doorbell (CQ_TAIL) and serves
+// the interrupts until the ring drains (CMD_DONE of the last, flagged descriptor).
+// Register writes carry the host's local time (quantum keeper) as their annotated delay and
+// take effect then: the reaction latency is on the critical path of the next command.
+//
 // Models: inputs written to DRAM before a sequence is queued, outputs read
 // back after its completion interrupt, each as one timed DRAM transfer; a
 // fixed host reaction latency between the interrupt and the handler; the
@@ -21,11 +28,11 @@
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include <array>
 #include <csignal>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -73,6 +80,7 @@ class HostRuntime : public sc_core::sc_module {
   struct Capabilities {
     std::uint32_t platform = 0;  // ID bits 0-15 (0 E-PUR, 1 TPU)
     int slots = 0, queue_depth = 0, layers = 0;
+    bool command_queue = false;  // CAPS bit 15
   };
   const Capabilities& capabilities() const { return caps_; }
   // Reads ID and CAPS, checks them against the policy and network, programs WEIGHTS_LO/HI;
@@ -123,11 +131,19 @@ class HostRuntime : public sc_core::sc_module {
   // Command registers keep their value between commands: write only what changes, as a driver
   // with a shadow copy would.
   void write_reg_if_changed(std::uint32_t address, std::uint32_t value) {
-    auto it = written_.find(address);
-    if (it != written_.end() && it->second == value) return;
-    written_[address] = value;
+    Shadowed& w = written_[(address / 4) % written_.size()];  // the command registers lie below 0x100
+    if (w.valid && w.value == value) return;
+    w = {true, value};
     write_reg(address, value);
   }
+  // Issues the policy's next command through the command registers and START (mmio), or its
+  // next commands as descriptors in the DRAM ring and a doorbell (queue); false: none to run.
+  bool issue_mmio();
+  bool issue_queued();
+  std::uint32_t mask_word(const AcceleratorCommand& cmd, int word) const;  // SLOT_MASK word `word`
+  std::uint32_t layers_word(const AcceleratorCommand& cmd) const;          // CMD_LAYERS
+  // Bytes of the command ring in DRAM (0 unless policy.command_mode is queue).
+  static std::uint64_t ring_bytes(const Experiment& e);
   void transfer(bool write, std::uint64_t address, std::uint64_t bytes);
   void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
   void place(const Placement& p);
@@ -149,6 +165,9 @@ class HostRuntime : public sc_core::sc_module {
   std::vector<std::deque<RequestRecord>> in_slot_;
   std::vector<std::uint64_t> pushes_;  // per slot, selects the buffer entry
   std::uint64_t buffers_base_ = 0, input_entry_bytes_ = 0, output_entry_bytes_ = 0;
+  std::uint64_t ring_base_ = 0;  // the command ring (after the slot buffers)
+  std::uint32_t cq_tail_ = 0;    // descriptors written to the ring (free-running)
+  std::vector<std::uint32_t> ring_words_;
   std::int64_t max_length_ = 1;
   bool finished_ = false, tracing_ = false, interrupted_ = false;
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;
@@ -165,7 +184,11 @@ class HostRuntime : public sc_core::sc_module {
   std::string error_;
   double finish_time_s_ = 0;
   std::vector<float> staging_;
-  std::map<std::uint32_t, std::uint32_t> written_;  // shadow of the command registers
+  struct Shadowed {
+    bool valid = false;
+    std::uint32_t value = 0;
+  };
+  std::array<Shadowed, 64> written_{};  // shadow of the command registers, per word below 0x100
 };
 
 }  // namespace ebatch

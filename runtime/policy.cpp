@@ -21,6 +21,13 @@ bool any(const std::vector<std::uint8_t>& mask) {
 
 }  // namespace
 
+std::vector<AcceleratorCommand> BatchingPolicy::next_commands(const RuntimeView& view, int max) {
+  std::vector<AcceleratorCommand> out;
+  if (max < 1) return out;
+  if (auto cmd = next_command(view)) out.push_back(std::move(*cmd));
+  return out;
+}
+
 // --- none ---------------------------------------------------------------------------
 
 std::vector<Placement> NoBatchingPolicy::place(const RuntimeView& view) {
@@ -106,6 +113,7 @@ struct CellularBatchingPolicy::Shadow {
   std::vector<int> by_age;  // next_command's buffers, kept between calls
   std::vector<int> ready;   // per layer: ready requests
   SlotEngine::Command command;
+  bool completed = false;  // the last cell completed a sequence (its slot frees at the interrupt)
 };
 
 CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots, CellularOptions options)
@@ -189,8 +197,21 @@ std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const Run
   cmd.steps = 1;
   cmd.first_layer = cmd.last_layer = layer;
   sh.engine.run_layer(cmd, layer, sh.scratch);
-  sh.engine.take_completions();
+  sh.completed = !sh.engine.take_completions().empty();
   return AcceleratorCommand{cmd.slot_mask, 1, layer, layer};
+}
+
+std::vector<AcceleratorCommand> CellularBatchingPolicy::next_commands(const RuntimeView& view, int max) {
+  std::vector<AcceleratorCommand> out;
+  // Stops after a cell that completes a sequence while requests wait: its slot is refilled
+  // once the host has its interrupt, as between commands in mmio mode.
+  while (int(out.size()) < max) {
+    auto cmd = next_command(view);
+    if (!cmd) break;
+    out.push_back(std::move(*cmd));
+    if (shadow_->completed && !view.waiting->empty()) break;
+  }
+  return out;
 }
 
 void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }

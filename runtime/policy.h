@@ -47,6 +47,10 @@ class BatchingPolicy {
   virtual std::vector<Placement> place(const RuntimeView& view) = 0;
   // The next command, or nothing when the runtime should wait for arrivals.
   virtual std::optional<AcceleratorCommand> next_command(const RuntimeView& view) = 0;
+  // Up to `max` commands to queue ahead (policy.command_mode: queue), in order; empty when the
+  // runtime should wait. Each must be causal: it may only use the sequences placed so far,
+  // and a sequence's completion is known only from its interrupt. By default next_command's one.
+  virtual std::vector<AcceleratorCommand> next_commands(const RuntimeView& view, int max);
   // A sequence left `slot` (its result is back on the host).
   virtual void on_completion(int slot, const Request& request) { (void)slot, (void)request; }
   // A sequence failed in `slot` (the accelerator dropped it); by default, as a completion.
@@ -136,6 +140,8 @@ class CellularBatchingPolicy : public BatchingPolicy {
   int queue_depth() const override { return 1; }
   std::vector<Placement> place(const RuntimeView& view) override;
   std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
+  // The cells next_command gives one after another on the shadow slots (the placed sequences).
+  std::vector<AcceleratorCommand> next_commands(const RuntimeView& view, int max) override;
   void on_completion(int slot, const Request& request) override;
   void on_failure(int slot, const Request& request) override;
   std::string describe() const override;

@@ -123,6 +123,8 @@ row "infinite bias" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.
 row "NaN weight" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_nan.npz"
 row "NaN input" run "$exp" --set "$tiny" --set simulation.functional=true --set workload.requests=1 --set "$tiny_len" --set "simulation.inputs=$tmp/inputs_nan.npz"
 row "host reaction latency 1e10 s" run "$exp" --set "policy.host_reaction_latency=1e10 s"
+row "unknown command mode" run "$exp" --set policy.command_mode=ring
+row "command ring of 0 entries" run "$exp" --set policy.command_queue_entries=0
 row "DRAM latency 1e8 s" run "$exp" --set "hardware.dram.latency=1e8 s"
 row "DRAM bandwidth 1e-300 B/s" run "$exp" --set "hardware.dram.bandwidth=1e-300 B/s"
 row "trace row at 9.3e6 s" run "$exp" --set "workload.arrivals={process: trace}" --set "workload.trace=$tmp/trace_late.csv"

@@ -13,20 +13,20 @@ namespace ebatch::regs {
 constexpr std::uint32_t kId = 0x000;  // RO: kIdValue | platform (PlatformSpec::register_id: 0 E-PUR, 1 TPU)
 constexpr std::uint32_t kIdValue = 0xEBA70000;
 constexpr std::uint32_t kIdMask = 0xffff0000;  // the signature's bits
-constexpr std::uint32_t kCaps = 0x004;         // RO: slots (bits 0-15), queue depth (16-23), layers (24-31)
-constexpr std::uint32_t kCtrl = 0x008;         // WO: bit 0 START the programmed command
-constexpr std::uint32_t kStatus = 0x00C;       // RO: bit 0 BUSY, bit 1 ERROR
-constexpr std::uint32_t kIrqStatus = 0x010;    // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
-constexpr std::uint32_t kIrqEnable = 0x014;    // RW: same bits
-constexpr std::uint32_t kCmdSteps = 0x018;     // RW: window N; 0 = as many steps as possible
-constexpr std::uint32_t kCmdLayers = 0x01C;    // RW: first layer (bits 0-7), last layer (bits 8-15)
-constexpr std::uint32_t kSlotMask0 = 0x020;    // RW: 8 words, bit s of word s/32 = slot s takes part
-constexpr std::uint32_t kDonePop = 0x040;      // RO, read pops: bit 31 valid, bits 0-15 slot
-constexpr std::uint32_t kDoneIdLo = 0x044;     // RO: request id of the entry last popped (low word)
-constexpr std::uint32_t kDoneIdHi = 0x048;     // RO: high word
-constexpr std::uint32_t kDoneCount = 0x04C;    // RO: completions waiting
-constexpr std::uint32_t kErrorCode = 0x050;    // RO: see ErrorCode
-constexpr std::uint32_t kWeightsLo = 0x054;    // RW: DRAM address of the weight image
+constexpr std::uint32_t kCaps = 0x004;    // RO: slots (bits 0-14), CMDQ (bit 15), queue depth (16-23), layers (24-31)
+constexpr std::uint32_t kCtrl = 0x008;    // WO: bit 0 START the programmed command
+constexpr std::uint32_t kStatus = 0x00C;  // RO: bit 0 BUSY, bit 1 ERROR
+constexpr std::uint32_t kIrqStatus = 0x010;  // R/W1C: bit 0 SEQ_DONE, bit 1 CMD_DONE, bit 2 ERROR
+constexpr std::uint32_t kIrqEnable = 0x014;  // RW: same bits
+constexpr std::uint32_t kCmdSteps = 0x018;   // RW: window N; 0 = as many steps as possible
+constexpr std::uint32_t kCmdLayers = 0x01C;  // RW: first layer (bits 0-7), last layer (bits 8-15)
+constexpr std::uint32_t kSlotMask0 = 0x020;  // RW: 8 words, bit s of word s/32 = slot s takes part
+constexpr std::uint32_t kDonePop = 0x040;    // RO, read pops: bit 31 valid, bits 0-15 slot
+constexpr std::uint32_t kDoneIdLo = 0x044;   // RO: request id of the entry last popped (low word)
+constexpr std::uint32_t kDoneIdHi = 0x048;   // RO: high word
+constexpr std::uint32_t kDoneCount = 0x04C;  // RO: completions waiting
+constexpr std::uint32_t kErrorCode = 0x050;  // RO: see ErrorCode
+constexpr std::uint32_t kWeightsLo = 0x054;  // RW: DRAM address of the weight image
 constexpr std::uint32_t kWeightsHi = 0x058;
 // Failed requests (a DRAM error response or an out-of-range address while reading a
 // sequence's inputs): the sequence is dropped from its slot, an entry is queued here and
@@ -35,6 +35,17 @@ constexpr std::uint32_t kErrPop = 0x05C;    // RO, read pops: bit 31 valid, bits
 constexpr std::uint32_t kErrIdLo = 0x060;   // RO: request id of the entry last popped (low word)
 constexpr std::uint32_t kErrIdHi = 0x064;   // RO: high word
 constexpr std::uint32_t kErrCount = 0x068;  // RO: failed requests waiting
+// Command queue (CAPS bit 15, CMDQ): a ring of CQ_SIZE command descriptors (kCmdDescriptorBytes
+// each, format below) in DRAM at CQ_BASE. The host writes descriptors at entries tail % size
+// on, then the new free-running tail count to CQ_TAIL (the doorbell); the accelerator reads the
+// new descriptors (one DRAM read, two when the ring wraps) and runs them in order, CQ_HEAD
+// counting the ones it finished. Interrupts: SEQ_DONE per completed sequence as for START;
+// CMD_DONE when a descriptor flagged kCmdIrq ends or the ring drains (CQ_HEAD == CQ_TAIL).
+constexpr std::uint32_t kCqBaseLo = 0x06C;  // RW: DRAM address of the ring (low word)
+constexpr std::uint32_t kCqBaseHi = 0x070;  // RW: high word
+constexpr std::uint32_t kCqSize = 0x074;    // RW: descriptors in the ring (set while the ring is empty)
+constexpr std::uint32_t kCqTail = 0x078;    // RW doorbell: descriptors written so far (free-running count)
+constexpr std::uint32_t kCqHead = 0x07C;    // RO: descriptors finished so far (free-running count)
 
 // Per-slot descriptor block: kSlotBase + slot * kSlotStride.
 constexpr std::uint32_t kSlotBase = 0x1000;
@@ -57,6 +68,15 @@ constexpr std::uint32_t kIrqError = 1u << 2;
 constexpr std::uint32_t kStatusBusy = 1u << 0;
 constexpr std::uint32_t kStatusError = 1u << 1;
 constexpr std::uint32_t kMaxSlots = 256;
+constexpr std::uint32_t kCapsCommandQueue = 1u << 15;  // CAPS: the command queue is there
+
+// A command descriptor in the ring: little-endian 32-bit words.
+constexpr std::uint32_t kCmdFlags = 0x00;       // bit 0 IRQ: raise CMD_DONE when this command ends
+constexpr std::uint32_t kCmdDescSteps = 0x04;   // as CMD_STEPS
+constexpr std::uint32_t kCmdDescLayers = 0x08;  // as CMD_LAYERS
+constexpr std::uint32_t kCmdDescMask0 = 0x10;   // 8 words, as SLOT_MASK (0x0C is reserved, 0)
+constexpr std::uint32_t kCmdDescriptorBytes = 0x30;
+constexpr std::uint32_t kCmdIrq = 1u << 0;
 
 enum ErrorCode : std::uint32_t {
   kErrNone = 0,
@@ -85,9 +105,9 @@ constexpr const char* error_name(std::uint32_t code) {
 }
 
 constexpr std::uint32_t make_caps(std::uint32_t slots, std::uint32_t queue_depth, std::uint32_t layers) {
-  return (slots & 0xffff) | ((queue_depth & 0xff) << 16) | ((layers & 0xff) << 24);
+  return (slots & 0x7fff) | ((queue_depth & 0xff) << 16) | ((layers & 0xff) << 24);
 }
-constexpr std::uint32_t caps_slots(std::uint32_t caps) { return caps & 0xffff; }
+constexpr std::uint32_t caps_slots(std::uint32_t caps) { return caps & 0x7fff; }
 constexpr std::uint32_t caps_queue_depth(std::uint32_t caps) { return (caps >> 16) & 0xff; }
 constexpr std::uint32_t caps_layers(std::uint32_t caps) { return (caps >> 24) & 0xff; }
 

@@ -8,6 +8,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,8 +42,20 @@ struct RecordingMemory : sc_core::sc_module {
   tlm_utils::simple_target_socket<RecordingMemory> socket;
   std::vector<Access> log;
 
+  // Debug-transport contents of [kRingBase, kRingBase + ring.size()) (the command ring).
+  static constexpr std::uint64_t kRingBase = 0x30000000;
+  std::vector<std::uint32_t> ring = std::vector<std::uint32_t>(1024, 0);
+
   explicit RecordingMemory(sc_core::sc_module_name name) : sc_module(name), socket("socket") {
     socket.register_b_transport(this, &RecordingMemory::b_transport);
+    socket.register_transport_dbg(this, &RecordingMemory::transport_dbg);
+  }
+  unsigned transport_dbg(tlm::tlm_generic_payload& t) {
+    const std::uint64_t end = kRingBase + ring.size() * 4;
+    if (!t.is_read() || t.get_address() < kRingBase || t.get_address() + t.get_data_length() > end) return 0;
+    std::memcpy(t.get_data_ptr(), reinterpret_cast<unsigned char*>(ring.data()) + (t.get_address() - kRingBase),
+                t.get_data_length());
+    return t.get_data_length();
   }
   void b_transport(tlm::tlm_generic_payload& t, sc_time&) {
     log.push_back({t.is_write(), t.get_address(), t.get_data_length()});
@@ -83,6 +96,11 @@ struct RegisterDriver : sc_core::sc_module {
     return value;
   }
   std::uint32_t read(std::uint32_t address) { return access(false, address, 0); }
+  // A write issued `offset` ahead of kernel time (a loosely timed initiator's local time),
+  // without waiting: the kernel's time stays where it is.
+  void write_ahead(std::uint32_t address, std::uint32_t value, sc_time offset) {
+    EXPECT_TRUE(bus.write32(address, value, offset)) << "register " << address;
+  }
   int layers = 1;  // the network's
   // Starts a command on the slots in `mask` (slots 0-31): every layer, as many steps as
   // possible. Returns the time START was written.
@@ -177,7 +195,7 @@ TEST(AcceleratorRegisters, OneSequenceFromDescriptorToCompletionWithRegisterLeve
   ASSERT_TRUE(b.driver.finished);
 
   EXPECT_EQ(ident, kIdValue | 0u);  // E-PUR
-  EXPECT_EQ(caps, make_caps(Bench::kSlots, Bench::kDepth, std::uint32_t(b.e.network.num_layers)));
+  EXPECT_EQ(caps, make_caps(Bench::kSlots, Bench::kDepth, std::uint32_t(b.e.network.num_layers)) | kCapsCommandQueue);
   EXPECT_EQ(queued, 1u);
   // The command starts when START is written; the interrupt comes exactly the closed-form
   // compute time later (one pass per layer, memory without delay).
@@ -204,6 +222,112 @@ TEST(AcceleratorRegisters, OneSequenceFromDescriptorToCompletionWithRegisterLeve
   EXPECT_EQ(b.memory.bytes_read_in(kInputs, kOutputs), std::uint64_t(b.e.network.directions()) * steps *
                                                            std::uint64_t(b.e.network.input_size) *
                                                            std::uint64_t(bytes_per_value(b.e.hardware.precision)));
+}
+
+// A loosely timed host writes START 1000 cycles ahead of kernel time (its local time, t0 +
+// 1000 cycles): the command starts then, not at t0. Hand-worked, EESEN on E-PUR, 5 steps,
+// memory without delay: the interrupt comes at t0 + 1000 cycles + the closed-form compute
+// time of the sequence (one pass per layer); at t0 + 500 cycles STATUS still reads BUSY (the
+// start is pending) and no layer ran. Acknowledging CMD_DONE | SEQ_DONE 1000 cycles ahead drops
+// the line at that time: still high 500 cycles later, low 1001 cycles later.
+TEST(AcceleratorRegisters, StartAndAcknowledgeWrittenAheadTakeEffectAtTheHostsLocalTime) {
+  const std::uint32_t steps = 5;
+  sc_time t0, interrupted, acked;
+  std::uint32_t status_pending = 0;
+  std::uint64_t passes_pending = 1;
+  bool line_before_ack = false, line_after_ack = true;
+  Bench* bench = nullptr;
+  Bench b([&](RegisterDriver& d) {
+    d.write(kIrqEnable, kIrqSeqDone | kIrqCmdDone | kIrqError);
+    d.push(0, 1, steps, kInputs, kOutputs);
+    d.write(kSlotMask0, 1);
+    d.write(kCmdSteps, 0);
+    d.write(kCmdLayers, std::uint32_t(d.layers - 1) << 8);
+    const sc_time ahead = 1000 * bench->cycle();
+    t0 = sc_time_stamp();
+    d.write_ahead(kCtrl, 1, ahead);
+    wait(500 * bench->cycle());
+    passes_pending = bench->accelerator.stats().passes;
+    status_pending = d.read(kStatus);
+    if (!d.irq.read()) wait(d.irq.posedge_event());
+    interrupted = sc_time_stamp();
+    while (d.read(kDonePop) & 0x80000000u) {
+    }
+    acked = sc_time_stamp();
+    d.write_ahead(kIrqStatus, kIrqSeqDone | kIrqCmdDone, ahead);
+    wait(500 * bench->cycle());
+    line_before_ack = d.irq.read();
+    wait(501 * bench->cycle());
+    line_after_ack = d.irq.read();
+  });
+  bench = &b;
+  sc_core::sc_start();
+  ASSERT_TRUE(b.driver.finished);
+  const test::EpurClosedForm form(b.e.hardware, b.e.network);
+  EXPECT_EQ(passes_pending, 0u);
+  EXPECT_EQ(status_pending & kStatusBusy, kStatusBusy);
+  EXPECT_EQ(interrupted - t0, (1000.0 + double(form.sequence_cycles(steps))) * b.cycle());
+  EXPECT_GT(acked, interrupted);
+  EXPECT_TRUE(line_before_ack);
+  EXPECT_FALSE(line_after_ack);
+}
+
+// The command queue: two descriptors in a 4-entry ring, each running one of two queued
+// sequences (5 steps; slot 0, then slot 1) through every layer, the second flagged IRQ; one
+// doorbell (CQ_TAIL = 2) at t0. Hand-worked, EESEN on E-PUR, memory without delay (weight
+// loads and the descriptor read take no time): with C = the closed-form compute cycles of one
+// 5-step sequence, SEQ_DONE alone at t0 + C (no CMD_DONE: not flagged, the ring not drained),
+// SEQ_DONE | CMD_DONE at t0 + 2C; 3 interrupts, 2 commands, CQ_HEAD 2; the accelerator read
+// the two descriptors with one 96-byte DRAM read at the ring's base.
+TEST(AcceleratorRegisters, CommandQueueRunsTheRungDescriptorsWithOneCmdDone) {
+  const std::uint32_t steps = 5;
+  sc_time t0, first, second;
+  std::uint32_t first_status = 0, second_status = 0, head = 0, busy_after = 0;
+  Bench* bench = nullptr;
+  Bench b([&](RegisterDriver& d) {
+    d.write(kIrqEnable, kIrqSeqDone | kIrqCmdDone | kIrqError);
+    d.push(0, 1, steps, kInputs, kOutputs);
+    d.push(1, 2, steps, kInputs + 0x1000, kOutputs + 0x1000);
+    auto& ring = bench->memory.ring;
+    for (std::uint32_t i = 0; i < 2; ++i) {
+      std::uint32_t* desc = ring.data() + i * kCmdDescriptorBytes / 4;
+      desc[kCmdFlags / 4] = i == 1 ? kCmdIrq : 0;
+      desc[kCmdDescSteps / 4] = 0;
+      desc[kCmdDescLayers / 4] = std::uint32_t(d.layers - 1) << 8;
+      desc[kCmdDescMask0 / 4] = 1u << i;
+    }
+    d.write64(kCqBaseLo, RecordingMemory::kRingBase);
+    d.write(kCqSize, 4);
+    t0 = sc_time_stamp();
+    d.write(kCqTail, 2);
+    if (!d.irq.read()) wait(d.irq.posedge_event());
+    first = sc_time_stamp();
+    first_status = d.read(kIrqStatus);
+    d.read(kDonePop);
+    d.write(kIrqStatus, first_status);
+    if (!d.irq.read()) wait(d.irq.posedge_event());
+    second = sc_time_stamp();
+    second_status = d.read(kIrqStatus);
+    d.read(kDonePop);
+    d.write(kIrqStatus, second_status);
+    head = d.read(kCqHead);
+    busy_after = d.read(kStatus);
+  });
+  bench = &b;
+  sc_core::sc_start();
+  ASSERT_TRUE(b.driver.finished);
+  const test::EpurClosedForm form(b.e.hardware, b.e.network);
+  const sc_time c = double(form.sequence_cycles(steps)) * b.cycle();
+  EXPECT_EQ(first - t0, c);
+  EXPECT_EQ(first_status, kIrqSeqDone);
+  EXPECT_EQ(second - t0, 2 * c);
+  EXPECT_EQ(second_status, kIrqSeqDone | kIrqCmdDone);
+  EXPECT_EQ(head, 2u);
+  EXPECT_EQ(busy_after & kStatusBusy, 0u);
+  EXPECT_EQ(b.accelerator.stats().commands, 2u);
+  EXPECT_EQ(b.accelerator.stats().interrupts, 3u);
+  EXPECT_EQ(b.memory.bytes_read_in(RecordingMemory::kRingBase, RecordingMemory::kRingBase + 4096),
+            2u * kCmdDescriptorBytes);
 }
 
 void expect_weights_read_where_weights_lo_hi_say(const std::string& config) {

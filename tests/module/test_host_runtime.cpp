@@ -284,6 +284,11 @@ TEST(HostRuntimeAlone, RefusesANetworkWithMoreLayersThanTheAcceleratorHas) {
   expect_refused(b, "network.layers");
 }
 
+TEST(HostRuntimeAlone, RefusesTheCommandQueueWhenCapsDoesNotOfferIt) {
+  Bench b({{"policy", "{kind: cellular, slots: 4, command_mode: queue}"}}, 4, 1);  // CAPS bit 15 clear
+  expect_refused(b, "policy.command_mode");
+}
+
 TEST(HostRuntimeAlone, RefusesADeviceWithoutTheSignature) {
   Bench b(kPadded, 4, 1);
   b.fake.id = 0x12340001;
