@@ -164,6 +164,12 @@ const EnumTable<ArrivalProcess::Kind>& arrival_processes() {
   return t;
 }
 
+const EnumTable<SpillMode>& spill_modes() {
+  static const EnumTable<SpillMode> t{
+      {SpillMode::ignore, "ignore"}, {SpillMode::dram, "dram"}, {SpillMode::reject, "reject"}};
+  return t;
+}
+
 HardwareConfig parse_hardware(const ConfigSection& s) {
   HardwareConfig hw;
   const auto& platforms = PlatformRegistry::instance();
@@ -175,6 +181,7 @@ HardwareConfig parse_hardware(const ConfigSection& s) {
   const auto& allowed = hw.platform->precisions;
   hw.precision = *precisions().find(s.choice("precision", allowed, allowed.front()));
   hw.platform_config.reset(hw.platform->parse(s));
+  hw.spill = s.choice("spill", spill_modes(), SpillMode::ignore);
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
   hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");

@@ -29,12 +29,20 @@ struct DramConfig {
   std::uint64_t capacity_bytes = 0;
 };
 
+// hardware.spill: what a pass whose on-chip working set exceeds a memory's capacity does
+// (hw/onchip.h): ignore it (the memories are unbounded, only reported), spill the excess
+// through DRAM (written and read back, as plan phases with their time and DRAM energy), or
+// reject the pass with an error naming the memory, the bytes and this key.
+enum class SpillMode { ignore, dram, reject };
+const EnumTable<SpillMode>& spill_modes();
+
 struct HardwareConfig {
   std::string name;
   Platform platform = nullptr;  // the registered platform (common/platform.h)
   double frequency_hz = 0;
   Precision precision = Precision::fp16;
   DramConfig dram;
+  SpillMode spill = SpillMode::ignore;
   ExtensionSlot platform_config;  // the platform's own keys, in its own type (e.g. EpurConfig)
 
   // The platform's own config, e.g. hw.config<EpurConfig>(); throws std::logic_error for another type.

@@ -4,6 +4,13 @@
 
 namespace ebatch {
 
+std::size_t EnergyCounters::onchip_memory(const OnChipMemory& memory) {
+  for (std::size_t i = 0; i < onchip_.size(); ++i)
+    if (onchip_[i].memory.name == memory.name) return i;
+  onchip_.push_back({memory});
+  return onchip_.size() - 1;
+}
+
 EnergyCounters::ActionId EnergyCounters::action(const std::string& component, const std::string& action) {
   for (std::size_t i = 0; i < keys_.size(); ++i)
     if (keys_[i].component == component && keys_[i].action == action) return i;

@@ -14,6 +14,7 @@
 
 #include "common/energy_table.h"
 #include "common/invariant.h"
+#include "hw/onchip_memory.h"
 
 namespace ebatch {
 
@@ -31,6 +32,24 @@ class EnergyCounters {
 
   // Storage capacity behind a component's capacity-scaled leakage (bytes).
   void set_capacity(const std::string& component, double bytes) { capacity_[component] = bytes; }
+
+  // On-chip working sets (hw/onchip.h), per memory: its capacity, the largest working set
+  // of a pass, the passes whose working set exceeded the capacity and the bytes spilled to
+  // DRAM (written; as many are read back). Not energy: kept beside the counts that the
+  // planners' recorders feed (PlanActionRecorder), for stats.json's onchip.*.
+  struct OnChip {
+    OnChipMemory memory;  // name, capacity key, capacity
+    std::uint64_t peak = 0, passes_over = 0, spill_bytes = 0;
+  };
+  // Registers (or finds) a memory; its id for note_onchip.
+  std::size_t onchip_memory(const OnChipMemory& memory);
+  void note_onchip(std::size_t id, std::uint64_t working_set, std::uint64_t spill_bytes) {
+    OnChip& m = onchip_[id];
+    m.peak = std::max(m.peak, working_set);
+    m.passes_over += working_set > m.memory.capacity;
+    m.spill_bytes += spill_bytes;
+  }
+  const std::vector<OnChip>& onchip() const { return onchip_; }
 
   struct ComponentEnergy {
     double dynamic_j = 0, leakage_j = 0;
@@ -59,6 +78,7 @@ class EnergyCounters {
   std::vector<Key> keys_;
   std::vector<double> counts_;
   std::map<std::string, double> capacity_;
+  std::vector<OnChip> onchip_;
 };
 
 }  // namespace ebatch

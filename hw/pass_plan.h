@@ -26,6 +26,7 @@
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
 #include "hw/energy_counters.h"
+#include "hw/onchip.h"
 #include "hw/table_estimator.h"
 
 namespace ebatch {
@@ -36,6 +37,8 @@ struct PlanPhase {
     input_read,    // layer-0 inputs of every segment, one gather read (latency paid once)
     compute,       // the pass's compute cycles, overlapped with `bytes` of weights streamed from DRAM
     output_write,  // final outputs written to the head sequence's output buffer
+    spill_write,   // on-chip working set beyond capacity written to DRAM (hardware.spill: dram)
+    spill_read,    // ... and read back
   };
   Kind kind = Kind::compute;
   std::uint64_t compute_cycles = 0;
@@ -46,6 +49,7 @@ struct PlanPhase {
 struct PassPlan {
   std::vector<PlanPhase> phases;  // run one after another
   std::vector<double> actions;    // counts, in the planner's action_names() order
+  std::vector<OnChipUse> onchip;  // working set and spill, in the planner's onchip_memories() order
   // Totals for the accelerator's counters (AcceleratorStats).
   struct Totals {
     std::uint64_t compute_cycles = 0;
@@ -61,7 +65,10 @@ struct PassPlan {
     phases.push_back({kind, compute_cycles, bytes, timed});
   }
   std::uint64_t dram_read_bytes() const;   // every phase's reads, timed or not
-  std::uint64_t dram_write_bytes() const;  // output writes
+  std::uint64_t dram_write_bytes() const;  // output and spill writes
+  // The spill phases of `onchip` (hw/onchip.h): the bytes spilled by every memory written to
+  // DRAM, then read back; nothing when nothing spills. Planners call it after compute.
+  void add_spill_phases();
 };
 
 // Seconds of one phase and of a whole plan on an otherwise idle DRAM channel.
@@ -81,17 +88,24 @@ class PassPlanner {
   virtual void reset() {}
   // Storage behind each component's capacity-scaled leakage.
   virtual void set_capacities(EnergyCounters& counters) const = 0;
+  // The on-chip memories whose working set each plan reports (PassPlan::onchip).
+  virtual const std::vector<OnChipMemory>& onchip_memories() const {
+    static const std::vector<OnChipMemory> none;
+    return none;
+  }
 };
 
-// Adds a plan's action counts to a set of counters (DRAM bytes are counted by the DRAM).
+// Adds a plan's action counts to a set of counters (DRAM bytes are counted by the DRAM),
+// and its on-chip working sets to the counters' on-chip records.
 class PlanActionRecorder {
  public:
-  PlanActionRecorder(EnergyCounters& counters, const std::vector<PassPlanner::ActionName>& names);
+  PlanActionRecorder(EnergyCounters& counters, const PassPlanner& planner);
   void record(const PassPlan& plan);
 
  private:
   EnergyCounters& counters_;
   std::vector<EnergyCounters::ActionId> ids_;
+  std::vector<std::size_t> memories_;
 };
 
 // The untimed estimate of a pass: the planner's plan added up (for the window tuner and
@@ -99,6 +113,7 @@ class PlanActionRecorder {
 class PlanEstimator : public TableEstimator {
  public:
   PlanEstimator(std::unique_ptr<PassPlanner> planner, const HardwareConfig& hw, const EnergyTable& table);
+  // Under hardware.spill: reject, throws CapacityError for a pass that does not fit.
   PassEstimate estimate(const LayerPass& pass) override;
   void reset() override { planner_->reset(); }
   const PassPlan& last_plan() const { return plan_; }

@@ -9,7 +9,7 @@ namespace ebatch {
 
 void Accelerator::use_planner(std::unique_ptr<PassPlanner> planner) {
   planner_ = std::move(planner);
-  plan_actions_ = std::make_unique<PlanActionRecorder>(energy_, planner_->action_names());
+  plan_actions_ = std::make_unique<PlanActionRecorder>(energy_, *planner_);
   planner_->set_capacities(energy_);
 }
 
@@ -67,6 +67,14 @@ bool Accelerator::execute_plan(const LayerPass& pass, const PassPlan& plan, tlm_
       case Kind::output_write: {
         const auto& segs = pass.backward.empty() ? pass.forward : pass.backward;
         if (!dram_transfer(true, segs.front().sequence.output_address, phase.bytes, qk)) return false;
+        break;
+      }
+      case Kind::spill_write:
+      case Kind::spill_read: {
+        // The spill region: the top of DRAM (the runtime lays its buffers out from the bottom).
+        const std::uint64_t capacity = experiment_.hardware.dram.capacity_bytes;
+        const std::uint64_t address = capacity - std::min(capacity, phase.bytes);
+        if (!dram_transfer(phase.kind == Kind::spill_write, address, phase.bytes, qk)) return false;
         break;
       }
     }

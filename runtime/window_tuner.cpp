@@ -88,8 +88,17 @@ TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requ
 TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, PassEstimator& est,
                         const volatile std::sig_atomic_t* stop) {
   TunerChoice choice;
+  std::string misfit;   // the first candidate that does not fit on chip (hardware.spill: reject)
+  std::string skipped;  // every such candidate
   for (int n : e.policy.tuner.candidates) {
-    const TunerPoint p = estimate_window(e, pilot, n, est, stop);
+    TunerPoint p;
+    try {
+      p = estimate_window(e, pilot, n, est, stop);
+    } catch (const CapacityError& error) {
+      if (misfit.empty()) misfit = std::string("N=") + std::to_string(n) + ": " + error.what();
+      skipped += (skipped.empty() ? "" : ", ") + std::to_string(n);
+      continue;
+    }
     if (stop && *stop) {
       choice.points.clear();
       choice.window = e.policy.tuner.candidates.front();
@@ -98,6 +107,10 @@ TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, 
     }
     choice.points.push_back(p);
   }
+  if (choice.points.empty())
+    throw CapacityError(e.source_file +
+                        ": policy.tuner.candidates: no window fits on chip under hardware.spill: reject (" + misfit +
+                        ")");
   const auto& pts = choice.points;
   const auto lowest_energy = *std::min_element(pts.begin(), pts.end(), [](const TunerPoint& a, const TunerPoint& b) {
     return a.energy_per_sequence_j < b.energy_per_sequence_j;
@@ -139,6 +152,8 @@ TunerChoice tune_window(const Experiment& e, const std::vector<Request>& pilot, 
     }
   }
   choice.reason = std::string("tuner on ") + std::to_string(pilot.size()) + " pilot requests, " + buf;
+  if (!skipped.empty())
+    choice.reason += "; windows that do not fit on chip skipped (hardware.spill: reject): " + skipped;
   return choice;
 }
 

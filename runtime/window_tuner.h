@@ -7,6 +7,10 @@
 //   min_energy_under_latency  the lowest energy per sequence whose p99 latency
 //                             meets the target (no target: the lowest energy);
 //                             if none meets it, the lowest p99 latency.
+// On-chip capacity (hw/onchip.h): the estimator reads the platform's planner, so under
+// hardware.spill: dram every candidate's spill is priced (its DRAM time and energy) and
+// under ignore nothing bounds it; under reject a candidate whose passes do not fit is
+// skipped (the reason lists it), and if none fits tune_window throws CapacityError (exit 2).
 #pragma once
 
 #include <csignal>

@@ -11,6 +11,7 @@
 #include "common/json_writer.h"
 #include "common/rnn_weights.h"
 #include "common/units.h"
+#include "hw/onchip.h"
 #include "hw/platform_models.h"
 #include "hw/tlm_checker.h"
 #include "runtime/window_tuner.h"
@@ -82,6 +83,12 @@ void gather_stats(const Experiment& e, const SystemTop& top, RunStats& st) {
   st.macs = a.macs;
   const double cycles = st.sim_time_s * e.hardware.frequency_hz;
   st.compute_utilisation = cycles > 0 ? a.busy_unit_cycles / (a.unit_cycle_capacity_per_cycle * cycles) : 0;
+  st.onchip = top.energy.onchip();
+  // hardware.spill: reject: a pass that did not fit fails the run (hw/onchip.h).
+  for (const auto& m : st.onchip)
+    if (e.hardware.spill == SpillMode::reject && m.passes_over > 0 && st.error.empty())
+      st.error =
+          capacity_message(m.memory, m.peak) + " (" + std::to_string(m.passes_over) + " layer passes over capacity)";
   st.step_slots_useful = a.step_slots_useful;
   st.step_slots_padding = a.step_slots_padding;
 }
@@ -247,6 +254,15 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
       .value(n(kMacs), s.macs)
       .value(n(kComputeUtilisation), s.compute_utilisation)
       .end_object();
+  j.begin_object(n(kOnChip));
+  for (const auto& m : s.onchip)
+    j.begin_object(m.memory.name)
+        .value(n(kOnChipCapacity), static_cast<unsigned long long>(m.memory.capacity))
+        .value(n(kOnChipPeak), static_cast<unsigned long long>(m.peak))
+        .value(n(kOnChipPassesOver), static_cast<unsigned long long>(m.passes_over))
+        .value(n(kOnChipSpill), static_cast<unsigned long long>(m.spill_bytes))
+        .end_object();
+  j.end_object();
   j.begin_object(n(kStepSlots))
       .value(n(kStepSlotsUseful), s.step_slots_useful)
       .value(n(kStepSlotsPadding), s.step_slots_padding)

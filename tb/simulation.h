@@ -42,6 +42,7 @@ struct RunStats {
   std::uint64_t commands = 0, passes = 0, interrupts = 0, compute_cycles = 0;
   std::uint64_t weight_load_bytes = 0, weight_stream_bytes = 0;
   double macs = 0, compute_utilisation = 0;
+  std::vector<EnergyCounters::OnChip> onchip;  // per on-chip memory: capacity, peak working set, spill
   double step_slots_useful = 0, step_slots_padding = 0;
   std::int64_t sequence_layer_steps = 0;  // sum over requests of length x layers
   // Functional runs.

@@ -127,6 +127,17 @@ inline const Stat kWeightStreamBytes{"accelerator.weight_stream_bytes", Type::in
 inline const Stat kMacs{"accelerator.macs", Type::number, "MACs", "multiply-accumulates computed", ""};
 inline const Stat kComputeUtilisation{"accelerator.compute_utilisation", Type::number, "fraction",
                                       "busy unit-cycles / available unit-cycles", ""};
+inline const Stat kOnChip{"onchip", Type::object, "", "working sets of the on-chip memories, per memory (hw/onchip.h)",
+                          ""};
+inline const Stat kOnChipMemory{"onchip.<memory>", Type::object, "",
+                                "one memory (intermediate_memory, unified_buffer, accumulators)", ""};
+inline const Stat kOnChipCapacity{"onchip.<memory>.capacity_bytes", Type::integer, "B", "the memory's capacity", ""};
+inline const Stat kOnChipPeak{"onchip.<memory>.peak_bytes", Type::integer, "B",
+                              "the largest working set of a layer pass", ""};
+inline const Stat kOnChipPassesOver{"onchip.<memory>.passes_over_capacity", Type::integer, "",
+                                    "layer passes whose working set exceeded the capacity", ""};
+inline const Stat kOnChipSpill{"onchip.<memory>.spill_bytes", Type::integer, "B",
+                               "bytes spilled to DRAM and read back (hardware.spill: dram; else 0)", ""};
 inline const Stat kStepSlots{"step_slots", Type::object, "", "slot-time-steps computed", ""};
 inline const Stat kStepSlotsUseful{"step_slots.useful", Type::number, "", "step-slots of real time-steps", ""};
 inline const Stat kStepSlotsPadding{"step_slots.padding", Type::number, "", "step-slots of padding", ""};

@@ -93,7 +93,7 @@ int command_gemm(const std::vector<std::string>& args) {
   PassPlan plan;
   planner.plan_cost(pc, plan);
   planner.set_capacities(counters);
-  PlanActionRecorder(counters, planner.action_names()).record(plan);
+  PlanActionRecorder(counters, planner).record(plan);
   counters.add(counters.action("dram", "read_byte"), double(plan.dram_read_bytes()));
   const double seconds = plan_seconds(plan, hw);
   const auto report = counters.report(table, seconds);

@@ -72,6 +72,12 @@ ACCELERATOR_WEIGHT_LOAD_BYTES = "accelerator.weight_load_bytes"
 ACCELERATOR_WEIGHT_STREAM_BYTES = "accelerator.weight_stream_bytes"
 ACCELERATOR_MACS = "accelerator.macs"
 ACCELERATOR_COMPUTE_UTILISATION = "accelerator.compute_utilisation"
+ONCHIP = "onchip"
+ONCHIP_MEMORY = "onchip.<memory>"
+ONCHIP_MEMORY_CAPACITY_BYTES = "onchip.<memory>.capacity_bytes"
+ONCHIP_MEMORY_PEAK_BYTES = "onchip.<memory>.peak_bytes"
+ONCHIP_MEMORY_PASSES_OVER_CAPACITY = "onchip.<memory>.passes_over_capacity"
+ONCHIP_MEMORY_SPILL_BYTES = "onchip.<memory>.spill_bytes"
 STEP_SLOTS = "step_slots"
 STEP_SLOTS_USEFUL = "step_slots.useful"
 STEP_SLOTS_PADDING = "step_slots.padding"
@@ -150,6 +156,12 @@ UNITS = {
     "accelerator.weight_stream_bytes": "B",
     "accelerator.macs": "MACs",
     "accelerator.compute_utilisation": "fraction",
+    "onchip": "",
+    "onchip.<memory>": "",
+    "onchip.<memory>.capacity_bytes": "B",
+    "onchip.<memory>.peak_bytes": "B",
+    "onchip.<memory>.passes_over_capacity": "",
+    "onchip.<memory>.spill_bytes": "B",
     "step_slots": "",
     "step_slots.useful": "",
     "step_slots.padding": "",
@@ -229,6 +241,12 @@ DESCRIPTIONS = {
     "accelerator.weight_stream_bytes": "weight bytes streamed from DRAM because they do not fit on chip, over all passes",
     "accelerator.macs": "multiply-accumulates computed",
     "accelerator.compute_utilisation": "busy unit-cycles / available unit-cycles",
+    "onchip": "working sets of the on-chip memories, per memory (hw/onchip.h)",
+    "onchip.<memory>": "one memory (intermediate_memory, unified_buffer, accumulators)",
+    "onchip.<memory>.capacity_bytes": "the memory's capacity",
+    "onchip.<memory>.peak_bytes": "the largest working set of a layer pass",
+    "onchip.<memory>.passes_over_capacity": "layer passes whose working set exceeded the capacity",
+    "onchip.<memory>.spill_bytes": "bytes spilled to DRAM and read back (hardware.spill: dram; else 0)",
     "step_slots": "slot-time-steps computed",
     "step_slots.useful": "step-slots of real time-steps",
     "step_slots.padding": "step-slots of padding",

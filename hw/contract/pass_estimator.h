@@ -6,9 +6,20 @@
 // testbench builds the platform's estimator (hw/epur, hw/tpu) and hands it over.
 #pragma once
 
+#include "common/errors.h"
 #include "hw/contract/slot_engine.h"
 
 namespace ebatch {
+
+// A layer pass whose on-chip working set exceeds a memory's capacity under hardware.spill:
+// reject (hw/onchip.h); thrown by a platform's planner, so by estimate() and by the timed
+// model. An InputError: exit 2 where it is known before the run (the window tuner), the
+// run's error otherwise. The message names the memory, the bytes against its capacity and
+// the key to change.
+class CapacityError : public InputError {
+ public:
+  using InputError::InputError;
+};
 
 struct PassEstimate {
   double seconds = 0;
@@ -18,7 +29,7 @@ struct PassEstimate {
 class PassEstimator {
  public:
   virtual ~PassEstimator() = default;
-  virtual PassEstimate estimate(const LayerPass& pass) = 0;
+  virtual PassEstimate estimate(const LayerPass& pass) = 0;  // may throw CapacityError
   virtual double leakage_watts() const = 0;
   virtual void reset() = 0;  // forget on-chip state (weights resident)
 };

@@ -2,7 +2,8 @@
 
 namespace ebatch {
 
-EpurPlanner::EpurPlanner(const HardwareConfig& hw, const NetworkSpec& net) : hw_(hw), cost_(hw, net) {
+EpurPlanner::EpurPlanner(const HardwareConfig& hw, const NetworkSpec& net)
+    : hw_(hw), cost_(hw, net), capacity_(hw, net) {
   const std::string p = to_string(hw.precision);
   names_ = {{"dpu", "mac_" + p},
             {"mfu", "op_" + p},
@@ -34,6 +35,7 @@ void EpurPlanner::plan(const LayerPass& pass, PassPlan& out) {
                  c.ib_read_bytes, c.ib_write_bytes, c.im_read_bytes,   c.im_write_bytes};
   out.totals = {c.compute_cycles(), c.weight_load_bytes, c.weight_stream_bytes,
                 c.input_dram_bytes, c.output_dram_bytes, c.macs};
+  capacity_.apply(pass, out);
 }
 
 }  // namespace ebatch

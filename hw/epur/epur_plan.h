@@ -4,10 +4,12 @@
 // Phases: the weight load from DRAM when the layer is not resident (before compute
 // starts), the layer-0 input read, compute (input half, recurrence, output layer)
 // overlapped with the weights re-streamed every step when a layer does not fit its
-// buffers (the slower of the two sets the pace), then the output write.
+// buffers (the slower of the two sets the pace), then the output write, then (hardware.spill:
+// dram) the spill write and read of what exceeds the intermediate memory (EpurCapacity).
 // Ignores: prefetching the next layer's weights during compute.
 #pragma once
 
+#include "hw/epur/epur_capacity.h"
 #include "hw/epur/epur_cost.h"
 #include "hw/pass_plan.h"
 
@@ -20,11 +22,13 @@ class EpurPlanner : public PassPlanner {
   void plan(const LayerPass& pass, PassPlan& out) override;
   void reset() override { cost_.reset_residency(); }
   void set_capacities(EnergyCounters& counters) const override;
+  const std::vector<OnChipMemory>& onchip_memories() const override { return capacity_.memories(); }
   const EpurCostModel& cost_model() const { return cost_; }
 
  private:
   HardwareConfig hw_;
   EpurCostModel cost_;
+  EpurCapacity capacity_;  // the intermediate memory's working set and spill (hw/onchip.h)
   std::vector<ActionName> names_;
 };
 

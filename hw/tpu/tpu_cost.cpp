@@ -11,16 +11,14 @@ namespace {
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
 
-// The weight pipeline's state between folds of tpu_gemm.
+// The pipeline's recurrence, relative to compute_end, and its steady-state steps.
 struct GemmPipeline {
-  std::vector<std::uint64_t> ring;  // shift starts of the last `depth` folds, at fold % depth
-  std::uint64_t fetch_end = 0, compute_start_prev = 0, compute_end = 0;
-  std::uint64_t i = 0;  // folds done
+  WeightPipeline& s;
 
   // Everything the next fold reads, relative to compute_end (the ring oldest first).
   std::vector<std::uint64_t> relative(std::uint64_t depth) const {
-    std::vector<std::uint64_t> v{compute_end - fetch_end, compute_end - compute_start_prev};
-    for (std::uint64_t t = 0; t < depth; ++t) v.push_back(compute_end - ring[(i + t) % depth]);
+    std::vector<std::uint64_t> v{s.compute_end - s.fetch_end, s.compute_end - s.compute_start_prev};
+    for (std::uint64_t t = 0; t < depth; ++t) v.push_back(s.compute_end - s.ring[(s.i + t) % depth]);
     return v;
   }
   // `q` more folds of a steady state, each `cycles` long.
@@ -29,12 +27,12 @@ struct GemmPipeline {
   void advance_folds(std::uint64_t q, std::uint64_t cycles, std::uint64_t folds, std::uint64_t depth) {
     const std::uint64_t shift = q * cycles;
     std::vector<std::uint64_t> moved(depth);
-    for (std::uint64_t t = 0; t < depth; ++t) moved[(i + q * folds + t) % depth] = ring[(i + t) % depth] + shift;
-    ring = std::move(moved);
-    fetch_end += shift;
-    compute_start_prev += shift;
-    compute_end += shift;
-    i += q * folds;
+    for (std::uint64_t t = 0; t < depth; ++t) moved[(s.i + q * folds + t) % depth] = s.ring[(s.i + t) % depth] + shift;
+    s.ring = std::move(moved);
+    s.fetch_end += shift;
+    s.compute_start_prev += shift;
+    s.compute_end += shift;
+    s.i += q * folds;
   }
 };
 
@@ -45,6 +43,12 @@ double GemmCost::utilisation() const {
 }
 
 GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n) {
+  WeightPipeline empty;
+  return tpu_gemm(hw, m, k, n, empty, 0);
+}
+
+GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline& pipeline,
+                  std::uint64_t array_free) {
   GemmCost g;
   const std::uint64_t r = std::uint64_t(hw.config<TpuConfig>().rows), c = std::uint64_t(hw.config<TpuConfig>().cols);
   g.rows = r;
@@ -67,18 +71,24 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
   // did, every further identical fold adds the same cycles: those are added in one step, for
   // the column folds of a row and for whole row folds. Memory is O(depth) and the time the
   // transient's, whatever M, K and N (the result equals the fold-by-fold loop's exactly).
-  GemmPipeline p{std::vector<std::uint64_t>(depth, 0)};
+  // With cross-GEMM prefetch the pipeline goes on from the previous GEMM of the pass (its
+  // ring, last fetch and last compute); this GEMM's compute waits for the array (array_free).
+  if (pipeline.ring.size() != depth) pipeline.ring.assign(depth, 0);
+  const std::uint64_t first_fold = pipeline.i;
+  pipeline.compute_end = std::max(pipeline.compute_end, array_free);
+  GemmPipeline p{pipeline};
+  WeightPipeline& s = pipeline;
   const auto fold = [&](std::uint64_t kr, std::uint64_t nc) {
     const auto fetch = std::uint64_t(std::ceil(double(kr * nc * bytes) / bytes_per_cycle));
-    std::uint64_t fetch_start = p.fetch_end;
-    std::uint64_t& slot = p.ring[p.i % depth];
-    if (p.i >= depth) fetch_start = std::max(fetch_start, slot);  // a FIFO slot frees
-    p.fetch_end = fetch_start + fetch + (p.i == 0 ? latency : 0);
-    slot = std::max(p.fetch_end, p.i ? p.compute_start_prev : 0);
-    const std::uint64_t compute_start = std::max(slot + r, p.compute_end);
-    p.compute_end = compute_start + fold_compute;
-    p.compute_start_prev = compute_start;
-    ++p.i;
+    std::uint64_t fetch_start = s.fetch_end;
+    std::uint64_t& slot = s.ring[s.i % depth];
+    if (s.i >= depth) fetch_start = std::max(fetch_start, slot);  // a FIFO slot frees
+    s.fetch_end = fetch_start + fetch + (s.i == first_fold ? latency : 0);
+    slot = std::max(s.fetch_end, s.i ? s.compute_start_prev : 0);
+    const std::uint64_t compute_start = std::max(slot + r, s.compute_end);
+    s.compute_end = compute_start + fold_compute;
+    s.compute_start_prev = compute_start;
+    ++s.i;
     // Each column fold re-reads the inputs of its row fold; K folds accumulate.
     g.ub_read_bytes += double(m) * double(kr * bytes);
     g.acc_write_bytes += double(m) * double(nc * 4);
@@ -88,13 +98,13 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
     const std::uint64_t kr = std::min(r, k - rf * r);
     std::vector<std::uint64_t> prev;  // relative state after the previous full column fold
     for (std::uint64_t cf = 0; cf + 1 < col_folds; ++cf) {
-      const std::uint64_t before = p.compute_end;
+      const std::uint64_t before = s.compute_end;
       fold(kr, c);
-      if (p.i <= depth + 1) continue;
+      if (s.i <= depth + 1) continue;
       std::vector<std::uint64_t> now = p.relative(depth);
       if (now == prev) {  // steady state: the remaining full column folds of this row at once
         const std::uint64_t q = col_folds - 2 - cf;
-        p.advance(q, p.compute_end - before, depth);
+        p.advance(q, s.compute_end - before, depth);
         g.ub_read_bytes += double(q) * double(m) * double(kr * bytes);
         g.acc_write_bytes += double(q) * double(m) * double(c * 4);
         break;
@@ -107,17 +117,17 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
   const std::uint64_t full_rows = k / r;  // row folds of r rows (the last may be partial)
   std::vector<std::uint64_t> prev_row;
   for (std::uint64_t rf = 0; rf < row_folds; ++rf) {
-    const std::uint64_t before = p.compute_end, i_before = p.i;
+    const std::uint64_t before = s.compute_end, i_before = s.i;
     const double ub = g.ub_read_bytes, aw = g.acc_write_bytes, ar = g.acc_read_bytes;
     row(rf);
-    if (rf < 2 || rf + 1 >= full_rows || p.i <= depth + 1) {
-      if (rf >= 1 && p.i > depth + 1) prev_row = p.relative(depth);
+    if (rf < 2 || rf + 1 >= full_rows || s.i <= depth + 1) {
+      if (rf >= 1 && s.i > depth + 1) prev_row = p.relative(depth);
       continue;
     }
     std::vector<std::uint64_t> now = p.relative(depth);
     if (now == prev_row) {  // steady state: the remaining full row folds at once
       const std::uint64_t q = full_rows - 1 - rf;
-      p.advance_folds(q, p.compute_end - before, p.i - i_before, depth);
+      p.advance_folds(q, s.compute_end - before, s.i - i_before, depth);
       g.ub_read_bytes += double(q) * (g.ub_read_bytes - ub);
       g.acc_write_bytes += double(q) * (g.acc_write_bytes - aw);
       g.acc_read_bytes += double(q) * (g.acc_read_bytes - ar);
@@ -126,8 +136,8 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
     }
     prev_row = std::move(now);
   }
-  g.total_cycles = p.compute_end;
-  const std::uint64_t ideal = r + g.folds * fold_compute;
+  g.total_cycles = s.compute_end - array_free;
+  const std::uint64_t ideal = (first_fold == 0 ? r : 0) + g.folds * fold_compute;
   g.stall_cycles = g.total_cycles > ideal ? g.total_cycles - ideal : 0;
   return g;
 }
@@ -141,8 +151,10 @@ std::uint64_t TpuCostModel::elementwise_cycles(std::uint64_t active) const {
   return ceil_div(active * per_slot, std::uint64_t(hw_.config<TpuConfig>().activation_width));
 }
 
-void TpuCostModel::add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n) const {
-  const GemmCost g = tpu_gemm(hw_, m, k, n);
+void TpuCostModel::add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n,
+                            WeightPipeline* chain) const {
+  if (m == 0 || k == 0 || n == 0) return;
+  const GemmCost g = chain ? tpu_gemm(hw_, m, k, n, *chain, c.cycles) : tpu_gemm(hw_, m, k, n);
   c.cycles += g.total_cycles;
   c.stall_cycles += g.stall_cycles;
   c.weight_bytes += g.weight_bytes;
@@ -154,13 +166,13 @@ void TpuCostModel::add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, st
 }
 
 void TpuCostModel::add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
-                                 TpuPassCost& c) const {
+                                 TpuPassCost& c, WeightPipeline* chain) const {
   if (segments.empty()) return;
   const std::uint64_t in = std::uint64_t(net_.layer_input_size(pass.layer));
   const std::uint64_t h = std::uint64_t(net_.hidden_size), g = std::uint64_t(net_.gates());
   std::uint64_t rows = 0;
   for (const auto& s : segments) rows += std::uint64_t(s.end - s.begin);
-  add_gemm(c, rows, in, g * h);  // input half over every (slot, step) row of the window
+  add_gemm(c, rows, in, g * h, chain);  // input half over every (slot, step) row of the window
   if (pass.layer == 0) c.input_dram_bytes += rows * in * bytes_;
   c.ub_write_bytes += double(rows * g * h * bytes_);
   std::vector<int> active(std::size_t(span) + 1, 0);
@@ -172,7 +184,7 @@ void TpuCostModel::add_direction(const LayerPass& pass, const std::vector<Segmen
   for (std::int64_t t = 0; t < span; ++t) {
     b += active[std::size_t(t)];
     if (b == 0) continue;
-    add_gemm(c, std::uint64_t(b), h, g * h);
+    add_gemm(c, std::uint64_t(b), h, g * h, chain);
     c.cycles += elementwise_cycles(std::uint64_t(b));
   }
   c.ub_read_bytes += double(rows * g * h * bytes_);   // input-half results back
@@ -183,14 +195,16 @@ void TpuCostModel::add_direction(const LayerPass& pass, const std::vector<Segmen
 
 TpuPassCost TpuCostModel::cost(const LayerPass& pass) const {
   TpuPassCost c;
-  add_direction(pass, pass.forward, pass.forward_span, c);
-  add_direction(pass, pass.backward, pass.backward_span, c);
+  WeightPipeline pipeline;  // the pass's GEMMs in order, with cross-GEMM prefetch
+  WeightPipeline* chain = hw_.config<TpuConfig>().weight_prefetch == WeightPrefetch::cross_gemm ? &pipeline : nullptr;
+  add_direction(pass, pass.forward, pass.forward_span, c, chain);
+  add_direction(pass, pass.backward, pass.backward_span, c, chain);
   if (pass.output_rows > 0) {
     const auto rows = std::uint64_t(pass.output_rows);
     const std::uint64_t width = std::uint64_t(net_.layer_output_size());
     c.output_dram_bytes += rows * width * bytes_;
     if (net_.output.size > 0) {
-      add_gemm(c, rows, width, std::uint64_t(net_.output.size));
+      add_gemm(c, rows, width, std::uint64_t(net_.output.size), chain);
       c.activations +=
           net_.output.activation == OutputActivation::none ? 0.0 : double(rows * std::uint64_t(net_.output.size));
       c.output_dram_bytes += rows * std::uint64_t(net_.output.size) * bytes_;

@@ -16,10 +16,24 @@
 // step over the active slots, then element-wise gate math in the activation
 // unit (activation_width elements per cycle) after each recurrent GEMM.
 // Weights never stay on chip between GEMMs (TPU v1 has only the FIFO).
+// Cross-GEMM prefetch (hardware.weight_prefetch: cross_gemm): the GEMMs of a pass are a
+// fixed sequence (input half, then one recurrent GEMM per step, per direction, then the
+// output layer), known when the pass starts, so the FIFO goes on fetching the next GEMM's
+// tiles as soon as the DRAM is free and a FIFO slot is (within weight_fifo_tiles), while
+// the current GEMM and the element-wise work after it run. Convention: one weight pipeline
+// (WeightPipeline) runs through the pass's GEMMs in order; a GEMM's first tile still pays
+// the DRAM latency (a new stream), but from the end of the previous GEMM's last fetch, not
+// from the GEMM's start; its first fold's weights shift in while the previous GEMM's last
+// fold computes; its compute starts no earlier than the array is free (previous GEMM and
+// its element-wise work done). The pipeline starts empty at every pass: the next pass's
+// GEMMs are not fetched ahead (the accelerator learns them from the next command, or, for
+// the next layer of a command, only after this pass's output write), so prefetch never
+// crosses a pass. With `off` (the default) every GEMM starts its own empty pipeline.
 // Ignores: unified-buffer bank conflicts, host PCIe transfers, instruction issue.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
@@ -39,7 +53,22 @@ struct GemmCost {
   std::uint64_t rows = 0, cols = 0;  // array size, for utilisation
 };
 
+// The weight pipeline's state between folds (cycles from the pipeline's start): the shift
+// starts of the last `depth` folds (a ring, at fold % depth), the end of the last fetch, the
+// last fold's compute start and end, and the folds done.
+struct WeightPipeline {
+  std::vector<std::uint64_t> ring;
+  std::uint64_t fetch_end = 0, compute_start_prev = 0, compute_end = 0;
+  std::uint64_t i = 0;
+};
+
+// One GEMM on an empty pipeline (no prefetch).
 GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n);
+// One GEMM continuing `pipeline` (cross-GEMM prefetch): its compute starts no earlier than
+// cycle `array_free` of the pipeline; total_cycles is its end minus array_free; stall_cycles
+// what exceeds its folds' compute (and, on an empty pipeline, the first shift-in).
+GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline& pipeline,
+                  std::uint64_t array_free);
 
 struct TpuPassCost {
   std::uint64_t cycles = 0;
@@ -58,9 +87,10 @@ class TpuCostModel {
   std::uint64_t elementwise_cycles(std::uint64_t active_slots) const;
 
  private:
-  void add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n) const;
-  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
-                     TpuPassCost& c) const;
+  // `chain`: the pass's weight pipeline with cross-GEMM prefetch, nullptr without.
+  void add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline* chain) const;
+  void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span, TpuPassCost& c,
+                     WeightPipeline* chain) const;
   HardwareConfig hw_;
   NetworkSpec net_;
   int bytes_, cell_ops_;

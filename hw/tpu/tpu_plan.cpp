@@ -2,7 +2,7 @@
 
 namespace ebatch {
 
-TpuPlanner::TpuPlanner(const HardwareConfig& hw, const NetworkSpec& net) : hw_(hw), cost_(hw, net) {
+TpuPlanner::TpuPlanner(const HardwareConfig& hw, const NetworkSpec& net) : hw_(hw), cost_(hw, net), capacity_(hw, net) {
   names_ = {{"array", std::string("mac_") + to_string(hw.precision)},
             {"weight_fifo", "read_byte"},
             {"weight_fifo", "write_byte"},
@@ -22,7 +22,10 @@ void TpuPlanner::set_capacities(EnergyCounters& counters) const {
   counters.set_capacity("accumulators", double(tpu.accumulator_bytes));
 }
 
-void TpuPlanner::plan(const LayerPass& pass, PassPlan& out) { plan_cost(cost_.cost(pass), out); }
+void TpuPlanner::plan(const LayerPass& pass, PassPlan& out) {
+  plan_cost(cost_.cost(pass), out);
+  capacity_.apply(pass, out);
+}
 
 void TpuPlanner::plan_cost(const TpuPassCost& c, PassPlan& out) const {
   using Kind = PlanPhase::Kind;

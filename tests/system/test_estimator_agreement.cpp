@@ -34,6 +34,9 @@ struct Case {
   const char* name;
   const char* experiment;  // under configs/experiments
   const char* policy;      // YAML for the `policy` key
+  // hardware.spill: dram with this memory's capacity (hardware.<key>), or none (the default).
+  const char* spill_key = nullptr;
+  const char* spill_capacity = nullptr;
 };
 
 // Burst size of the accelerator's DRAM transfers (hw/accelerator.h kMaxBurst).
@@ -53,8 +56,12 @@ bool same_phases(const PassPlan& a, const PassPlan& b) {
 
 TEST_P(EstimatorAgreement, EstimatorEqualsTheTimedRunWithinTheDocumentedDifference) {
   const Case c = GetParam();
-  const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment),
-                                       {{"policy", c.policy}, {"workload.requests", "24"}});
+  std::vector<Override> overrides{{"policy", c.policy}, {"workload.requests", "24"}};
+  if (c.spill_key) {
+    overrides.push_back({"hardware.spill", "dram"});
+    overrides.push_back({std::string("hardware.") + c.spill_key, c.spill_capacity});
+  }
+  const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment), overrides);
   std::unique_ptr<PlanEstimator> est;
   if (e.hardware.platform == platform_named("tpu"))
     est = std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
@@ -95,6 +102,11 @@ TEST_P(EstimatorAgreement, EstimatorEqualsTheTimedRunWithinTheDocumentedDifferen
   ASSERT_TRUE(st.error.empty()) << st.error;
   ASSERT_EQ(st.completed, 24);
   ASSERT_EQ(passes, st.passes);
+  if (c.spill_key) {  // the spill phases ran (and were planned alike, below)
+    std::uint64_t spill = 0;
+    for (const auto& m : st.onchip) spill += m.spill_bytes;
+    EXPECT_GT(spill, 0u);
+  }
 
   // Same plans, same residency.
   EXPECT_EQ(plan_mismatches, 0u);
@@ -154,7 +166,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"tpu_eesen_none", "eesen_tpu.yaml", "{kind: none}"},
                       Case{"tpu_eesen_padded", "eesen_tpu.yaml", "{kind: padded, slots: 16}"},
                       Case{"tpu_eesen_cellular", "eesen_tpu.yaml", "{kind: cellular, slots: 16}"},
-                      Case{"tpu_eesen_ebatch", "eesen_tpu.yaml", "{kind: ebatch, slots: 16, window_steps: auto}"}),
+                      Case{"tpu_eesen_ebatch", "eesen_tpu.yaml", "{kind: ebatch, slots: 16, window_steps: auto}"},
+                      // hardware.spill: dram with small memories: the spill phases agree too.
+                      Case{"epur_eesen_ebatch_spill", "default.yaml", "{kind: ebatch, slots: 8, window_steps: auto}",
+                           "intermediate_memory", "1 MiB"},
+                      Case{"tpu_eesen_ebatch_spill", "eesen_tpu.yaml", "{kind: ebatch, slots: 16, window_steps: auto}",
+                           "accumulators", "1 MiB"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 }  // namespace

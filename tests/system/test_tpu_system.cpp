@@ -81,3 +81,40 @@ TEST(TpuSystem, WaveformPassesVcd2fstAndHasTheArraySignals) {
 }
 
 }  // namespace ebatch
+
+namespace ebatch {
+namespace {
+
+// Issue 13, item 6: under hardware.spill: dram the DRAM writes (and reads back) every byte the
+// planners spill, on top of the host's inputs and the outputs; each request of policy none is one pass per layer
+// over its whole length, so with 64 KiB of accumulators (13 x 1280 x 4 B > 64 KiB) the
+// longer ones spill.
+TEST(TpuSystem, SpillToDramIsCountedByTheDram) {
+  const Experiment e = tpu_experiment({{"hardware.accumulators", "64 KiB"}, {"hardware.spill", "dram"}});
+  const RunStats st = run_experiment(e, RunOutputs{});
+  EXPECT_EQ(st.error, "");
+  std::uint64_t spill = 0, outputs = 0;
+  for (const auto& m : st.onchip) spill += m.spill_bytes;
+  ASSERT_EQ(st.onchip.size(), 2u);
+  EXPECT_EQ(st.onchip[1].memory.name, "accumulators");
+  EXPECT_GT(st.onchip[1].spill_bytes, 0u);
+  EXPECT_GT(st.onchip[1].passes_over, 0u);
+  EXPECT_GT(st.onchip[1].peak, st.onchip[1].memory.capacity);
+  // Written: the host's inputs, the outputs and the spill (int8: one byte a value).
+  const auto width = std::uint64_t(e.network.input_size + e.network.layer_output_size() + e.network.output.size);
+  for (const auto& r : generate_requests(e.workload)) outputs += std::uint64_t(r.length) * width;
+  EXPECT_EQ(st.dram_bytes_written, outputs + spill);
+}
+
+// Under reject, a pass that does not fit is known only when it is issued (policy none has no
+// tuner): the run ends failed with the one clear message.
+TEST(TpuSystem, RejectFailsTheRunNamingTheMemoryAndTheKey) {
+  const Experiment e = tpu_experiment({{"hardware.accumulators", "64 KiB"}, {"hardware.spill", "reject"}});
+  const RunStats st = run_experiment(e, RunOutputs{});
+  EXPECT_EQ(st.error.rfind("hardware.spill: reject: accumulators: a layer pass needs ", 0), 0u) << st.error;
+  EXPECT_NE(st.error.find("capacity 64 KiB (65536 B); raise hardware.accumulators"), std::string::npos) << st.error;
+  EXPECT_EQ(st.onchip[1].spill_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace ebatch

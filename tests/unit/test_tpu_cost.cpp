@@ -27,6 +27,18 @@ std::uint64_t scalesim(std::uint64_t r, std::uint64_t c, std::uint64_t m, std::u
   return folds * (2 * r + c + m - 2);
 }
 
+// Layer 1, forward only: two slots, 5 and 3 steps in lockstep from offset 0.
+LayerPass two_slot_pass() {
+  LayerPass pass;
+  pass.layer = 1;
+  Segment a, b;
+  a.slot = 0, a.begin = 0, a.end = 5, a.window_offset = 0;
+  b.slot = 1, b.begin = 0, b.end = 3, b.window_offset = 0;
+  pass.forward = {a, b};
+  pass.forward_span = 5;
+  return pass;
+}
+
 }  // namespace
 
 TEST(TpuGemm, ScaleSimConventionOnOddShapes) {
@@ -98,14 +110,7 @@ TEST(TpuCost, LayerPassIsInputHalfGemmPlusOneGemmPerStep) {
   const HardwareConfig& hw = e.hardware;
   const NetworkSpec& net = e.network;
   TpuCostModel model(hw, net);
-  // Layer 1, forward only: two slots, 5 and 3 steps in lockstep from offset 0.
-  LayerPass pass;
-  pass.layer = 1;
-  Segment a, b;
-  a.slot = 0, a.begin = 0, a.end = 5, a.window_offset = 0;
-  b.slot = 1, b.begin = 0, b.end = 3, b.window_offset = 0;
-  pass.forward = {a, b};
-  pass.forward_span = 5;
+  const LayerPass pass = two_slot_pass();
   const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
   const TpuPassCost c = model.cost(pass);
   std::uint64_t cycles = tpu_gemm(hw, 8, in, g4).total_cycles;
@@ -165,4 +170,70 @@ TEST(TpuGemm, SteadyStateSkipEqualsTheFoldByFoldPipeline) {
   const GemmCost huge = tpu_gemm(tpu(), 1, 8388608, 8388608);
   EXPECT_EQ(huge.folds, 1073741824u);
   EXPECT_GE(huge.total_cycles, huge.folds * (256 + 256 - 1));
+}
+
+// Issue 13, item 4: cross-GEMM prefetch (hardware.weight_prefetch: cross_gemm), worked out
+// by hand. 4x4 array, 1 GHz, 2 GB/s (2 B per cycle), 4 ns latency (4 cycles), int8.
+// GEMM (2 x 4) * (4 x 4): one fold, a 16 B tile fetched in 8 cycles, shifted in R = 4
+// cycles, computed in R + C + M - 2 = 8 cycles.
+// Off (each GEMM its own empty pipeline): fetch 0-12 (8 + latency 4), shift 12-16, compute
+// 16-24: 24 cycles per GEMM, 48 for two.
+// Cross-GEMM, the second GEMM continuing the first's pipeline (array free at 24): its tile is
+// fetched from the end of the first's fetch, 12-24 (its own latency again), shifts 24-28
+// (the first GEMM's fold computes, its weights already in the array), computes 28-36: 12
+// cycles, 36 for two; with 6 cycles of element-wise work between them (array free at 30) it
+// computes 30-38: 8 cycles, no stall at all.
+TEST(TpuPrefetch, CrossGemmWorkedOutByHand) {
+  const HardwareConfig hw = tpu({{"array.rows", "4"},
+                                 {"array.cols", "4"},
+                                 {"frequency", "1 GHz"},
+                                 {"dram.bandwidth", "2 GB/s"},
+                                 {"dram.latency", "4 ns"},
+                                 {"weight_fifo_tiles", "2"}});
+  ASSERT_EQ(dram_latency_cycles(hw.dram, hw.frequency_hz), 4u);
+  ASSERT_DOUBLE_EQ(dram_bytes_per_cycle(hw.dram, hw.frequency_hz), 2.0);
+  EXPECT_EQ(tpu_gemm(hw, 2, 4, 4).total_cycles, 24u);
+
+  WeightPipeline p;
+  const GemmCost first = tpu_gemm(hw, 2, 4, 4, p, 0);
+  EXPECT_EQ(first.total_cycles, 24u) << "an empty pipeline is the GEMM without prefetch";
+  EXPECT_EQ(first.stall_cycles, tpu_gemm(hw, 2, 4, 4).stall_cycles);
+  const GemmCost second = tpu_gemm(hw, 2, 4, 4, p, 24);
+  EXPECT_EQ(second.total_cycles, 12u);
+  EXPECT_EQ(second.stall_cycles, 4u);  // 12 - one fold's 8
+  EXPECT_EQ(second.weight_bytes, 16u);
+
+  WeightPipeline q;
+  tpu_gemm(hw, 2, 4, 4, q, 0);
+  const GemmCost after_elementwise = tpu_gemm(hw, 2, 4, 4, q, 24 + 6);
+  EXPECT_EQ(after_elementwise.total_cycles, 8u);
+  EXPECT_EQ(after_elementwise.stall_cycles, 0u);
+  EXPECT_EQ(q.compute_end, 38u);
+}
+
+// A layer pass with prefetch is its GEMMs on one pipeline, in the pass's order, each starting
+// when the array is free (the element-wise work after a recurrent GEMM in between); never
+// slower than without, the same weight bytes; the default (off) is unchanged.
+TEST(TpuPrefetch, LayerPassChainsItsGemmsAndIsNeverSlower) {
+  Experiment e = load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"));
+  EXPECT_EQ(e.hardware.config<TpuConfig>().weight_prefetch, WeightPrefetch::off) << "the default";
+  HardwareConfig on = e.hardware;
+  on.config<TpuConfig>().weight_prefetch = WeightPrefetch::cross_gemm;
+  const NetworkSpec& net = e.network;
+  const LayerPass pass = two_slot_pass();
+  const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
+  const TpuPassCost off = TpuCostModel(e.hardware, net).cost(pass);
+  const TpuPassCost chained = TpuCostModel(on, net).cost(pass);
+  TpuCostModel model(on, net);
+  WeightPipeline p;
+  std::uint64_t cycles = tpu_gemm(on, 8, in, g4, p, 0).total_cycles;
+  for (std::uint64_t active : {2, 2, 2, 1, 1}) {
+    cycles += tpu_gemm(on, active, h, g4, p, cycles).total_cycles;
+    cycles += model.elementwise_cycles(active);
+  }
+  EXPECT_EQ(chained.cycles, cycles);
+  EXPECT_LT(chained.cycles, off.cycles);
+  EXPECT_LT(chained.stall_cycles, off.stall_cycles);
+  EXPECT_EQ(chained.weight_bytes, off.weight_bytes);
+  EXPECT_DOUBLE_EQ(chained.macs, off.macs);
 }
