@@ -31,6 +31,8 @@ class EnergyCounters {
 
   // Storage capacity behind a component's capacity-scaled leakage (bytes).
   void set_capacity(const std::string& component, double bytes) { capacity_[component] = bytes; }
+  // Datapath lanes of a component: its fixed leakage (the table's, for one lane) times this.
+  void set_lanes(const std::string& component, double lanes) { lanes_[component] = lanes; }
 
   struct ComponentEnergy {
     double dynamic_j = 0, leakage_j = 0;
@@ -59,6 +61,7 @@ class EnergyCounters {
   std::vector<Key> keys_;
   std::vector<double> counts_;
   std::map<std::string, double> capacity_;
+  std::map<std::string, double> lanes_;
 };
 
 }  // namespace ebatch
