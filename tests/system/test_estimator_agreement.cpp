@@ -32,8 +32,9 @@ namespace {
 
 struct Case {
   const char* name;
-  const char* experiment;  // under configs/experiments
-  const char* policy;      // YAML for the `policy` key
+  const char* experiment;               // under configs/experiments
+  const char* policy;                   // YAML for the `policy` key
+  std::vector<Override> hardware = {};  // E-PUR's weight streaming, prefetch and lanes (issue 13)
 };
 
 // Burst size of the accelerator's DRAM transfers (hw/accelerator.h kMaxBurst).
@@ -53,8 +54,11 @@ bool same_phases(const PassPlan& a, const PassPlan& b) {
 
 TEST_P(EstimatorAgreement, EstimatorEqualsTheTimedRunWithinTheDocumentedDifference) {
   const Case c = GetParam();
-  const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment),
-                                       {{"policy", c.policy}, {"workload.requests", "24"}});
+  const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment), [&] {
+    std::vector<Override> o{{"policy", c.policy}, {"workload.requests", "24"}};
+    o.insert(o.end(), c.hardware.begin(), c.hardware.end());
+    return o;
+  }());
   std::unique_ptr<PlanEstimator> est;
   if (e.hardware.platform == platform_named("tpu"))
     est = std::make_unique<TpuEstimator>(e.hardware, e.network, e.energy);
@@ -151,6 +155,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"epur_nmt_padded", "nmt_encoder_epur.yaml", "{kind: padded, slots: 8}"},
                       Case{"epur_nmt_cellular", "nmt_encoder_epur.yaml", "{kind: cellular, slots: 8}"},
                       Case{"epur_nmt_ebatch", "nmt_encoder_epur.yaml", "{kind: ebatch, slots: 8, window_steps: auto}"},
+                      Case{"epur_eesen_ebatch_overlapped_prefetch_lanes",
+                           "default.yaml",
+                           "{kind: ebatch, slots: 8, window_steps: auto}",
+                           {{"hardware.weight_streaming", "overlapped"},
+                            {"hardware.weight_prefetch", "next_layer"},
+                            {"hardware.dot_product_lanes", "4"}}},
+                      Case{"epur_nmt_cellular_overlapped",
+                           "nmt_encoder_epur.yaml",
+                           "{kind: cellular, slots: 8}",
+                           {{"hardware.weight_streaming", "overlapped"}}},
                       Case{"tpu_eesen_none", "eesen_tpu.yaml", "{kind: none}"},
                       Case{"tpu_eesen_padded", "eesen_tpu.yaml", "{kind: padded, slots: 16}"},
                       Case{"tpu_eesen_cellular", "eesen_tpu.yaml", "{kind: cellular, slots: 16}"},
