@@ -216,9 +216,9 @@ TEST(TpuPrefetch, CrossGemmWorkedOutByHand) {
 // slower than without, the same weight bytes; the default (off) is unchanged.
 TEST(TpuPrefetch, LayerPassChainsItsGemmsAndIsNeverSlower) {
   Experiment e = load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"));
-  EXPECT_EQ(e.hardware.config<TpuConfig>().weight_prefetch, WeightPrefetch::off) << "the default";
+  EXPECT_EQ(e.hardware.config<TpuConfig>().weight_prefetch, TpuWeightPrefetch::off) << "the default";
   HardwareConfig on = e.hardware;
-  on.config<TpuConfig>().weight_prefetch = WeightPrefetch::cross_gemm;
+  on.config<TpuConfig>().weight_prefetch = TpuWeightPrefetch::cross_gemm;
   const NetworkSpec& net = e.network;
   const LayerPass pass = two_slot_pass();
   const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
