@@ -21,8 +21,8 @@ std::unique_ptr<ConfigExtension> parse(const ConfigSection& s) {
   c->weight_buffer_bytes = s.size("weight_buffer");
   c->input_buffer_bytes = s.size("input_buffer");
   c->intermediate_memory_bytes = s.size("intermediate_memory");
-  c->weight_streaming = s.choice("weight_streaming", weight_streaming_modes(), WeightStreaming::serial);
-  c->weight_prefetch = s.choice("weight_prefetch", weight_prefetch_modes(), WeightPrefetch::off);
+  c->weight_streaming = s.choice("weight_streaming", weight_streaming_modes(), WeightStreaming::overlapped);
+  c->weight_prefetch = s.choice("weight_prefetch", weight_prefetch_modes(), WeightPrefetch::next_layer);
   return c;
 }
 

@@ -26,7 +26,7 @@ std::unique_ptr<ConfigExtension> parse(const ConfigSection& s) {
   c->cols = int(array.integer("cols", 1, 4096));
   array.finish();
   c->weight_fifo_tiles = int(s.integer("weight_fifo_tiles", 1, 64, 4));
-  c->weight_prefetch = s.choice("weight_prefetch", tpu_weight_prefetch_modes(), TpuWeightPrefetch::off);
+  c->weight_prefetch = s.choice("weight_prefetch", tpu_weight_prefetch_modes(), TpuWeightPrefetch::cross_gemm);
   c->unified_buffer_bytes = s.size("unified_buffer");
   c->accumulator_bytes = s.size("accumulators");
   c->activation_width = int(s.integer("activation_width", 1, 65536, c->cols));

@@ -20,8 +20,12 @@ namespace {
 using test::EpurClosedForm;
 using test::repo_path;
 
+// The hand-worked cases below are for serial weight loading without prefetch (the shipped
+// defaults are overlapped and next_layer); a test's own overrides come after and win.
 Experiment eesen(std::vector<Override> overrides = {}) {
-  overrides.insert(overrides.begin(), Override{"policy", "{kind: none}"});
+  overrides.insert(
+      overrides.begin(),
+      {{"policy", "{kind: none}"}, {"hardware.weight_streaming", "serial"}, {"hardware.weight_prefetch", "off"}});
   overrides.push_back({"workload.requests", "1"});
   return load_experiment(repo_path("configs/experiments/default.yaml"), overrides);
 }
@@ -474,7 +478,9 @@ TEST(EpurCost, NewHardwareKeysAreValidated) {
   const Experiment e = eesen({{"hardware.weight_streaming", "overlapped"}, {"hardware.weight_prefetch", "next_layer"}});
   EXPECT_EQ(e.hardware.config<EpurConfig>().weight_streaming, WeightStreaming::overlapped);
   EXPECT_EQ(e.hardware.config<EpurConfig>().weight_prefetch, WeightPrefetch::next_layer);
-  EXPECT_EQ(eesen().hardware.config<EpurConfig>().weight_streaming, WeightStreaming::serial);
+  const Experiment d = load_experiment(repo_path("configs/experiments/default.yaml"));
+  EXPECT_EQ(d.hardware.config<EpurConfig>().weight_streaming, WeightStreaming::overlapped) << "the default";
+  EXPECT_EQ(d.hardware.config<EpurConfig>().weight_prefetch, WeightPrefetch::next_layer) << "the default";
   EXPECT_EQ(eesen().hardware.config<EpurConfig>().dot_product_lanes, 1);
 }
 
