@@ -83,7 +83,7 @@ printf 'median     %.4g sequence-layer-steps/s (aim: >= 2e7)\n' "$rate_median"
 for policy in ${POLICIES:-}; do
   case "$policy" in
     cellular-queue) pargs=(--set policy.window_steps=~ --set policy.kind=cellular --set policy.command_mode=queue) ;;
-    cellular-mmio) pargs=(--set policy.window_steps=~ --set policy.kind=cellular) ;;
+    cellular-mmio) pargs=(--set policy.window_steps=~ --set policy.kind=cellular --set policy.command_mode=mmio) ;;
     none) pargs=(--set policy.window_steps=~ --set policy.kind=none --set policy.slots=1) ;;
     padded) pargs=(--set policy.window_steps=~ --set policy.kind=padded) ;;
     ebatch) pargs=() ;;
