@@ -477,10 +477,10 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
     }
     if (functional_ && !failed_) functional_->run_pass(pass);
     if (layer == layers - 1) {
-      auto completions = engine_.take_completions();
-      if (!completions.empty()) {
+      engine_.take_completions(completions_);
+      if (!completions_.empty()) {
         qk.sync();
-        for (auto& c : completions) {
+        for (auto& c : completions_) {
           if (functional_) functional_->finish_sequence(c);
           done_.push_back(c);
           if (timeline_)

@@ -195,6 +195,7 @@ class Accelerator : public sc_core::sc_module {
   std::vector<std::uint32_t> slot_mask_;
   std::vector<SequenceDescriptor> staged_;
   std::deque<Completion> done_;
+  std::vector<Completion> completions_;  // the last pass's, its storage kept between passes
   Completion last_popped_;
   struct RequestError {
     int slot = 0;

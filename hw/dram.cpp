@@ -34,6 +34,18 @@ void Dram::update_busy() {
   busy.write(active_ > 0);
 }
 
+const Dram::Occupancy& Dram::occupancy_of(std::uint64_t bytes) {
+  // The same few transfer sizes recur (inputs, descriptors, weights): a direct-mapped memo
+  // spares the double-to-time conversion; the values are those the conversion gives.
+  Occupancy& o = occupancy_memo_[bytes % occupancy_memo_.size()];
+  if (o.bytes != bytes) {
+    o.bytes = bytes;
+    o.time = sc_time(dram_occupancy_seconds(config_, bytes), SC_SEC);
+    o.seconds = o.time.to_seconds();
+  }
+  return o;
+}
+
 sc_time Dram::transfer_time(std::uint64_t bytes) const {
   return sc_time(dram_transfer_seconds(config_, bytes), SC_SEC);
 }
@@ -92,10 +104,12 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   // The channel serves transfers in the order they reach it (loosely timed).
   const sc_time arrival = sc_core::sc_time_stamp() + delay;
   const sc_time start = std::max(arrival, busy_until_);
-  const sc_time occupancy(dram_occupancy_seconds(config_, bytes), SC_SEC);
-  busy_until_ = start + occupancy;
-  busy_seconds_ += occupancy.to_seconds();
-  delay = (start - sc_core::sc_time_stamp()) + occupancy + sc_time(config_.latency_s, SC_SEC);
+  const Occupancy& occupancy = occupancy_of(bytes);
+  busy_until_ = start + occupancy.time;
+  busy_seconds_ += occupancy.seconds;
+  if (latency_key_ != config_.latency_s)
+    latency_key_ = config_.latency_s, latency_ = sc_time(config_.latency_s, SC_SEC);
+  delay = (start - sc_core::sc_time_stamp()) + occupancy.time + latency_;
   if (store_data_) copy(address, trans.get_data_ptr(), bytes, write);
   if (write) {
     bytes_written_ += bytes;

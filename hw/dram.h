@@ -13,6 +13,7 @@
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -62,6 +63,16 @@ class Dram : public sc_core::sc_module {
   DramConfig config_;
   bool store_data_;
   sc_core::sc_time busy_until_;
+  // b_transport's time conversions, memoised (occupancy_of: per transfer size).
+  struct Occupancy {
+    std::uint64_t bytes = 0;  // 0: empty (b_transport never moves 0 bytes)
+    sc_core::sc_time time;
+    double seconds = 0;
+  };
+  const Occupancy& occupancy_of(std::uint64_t bytes);
+  std::array<Occupancy, 16> occupancy_memo_{};
+  double latency_key_ = -1;
+  sc_core::sc_time latency_;
   std::uint64_t bytes_read_ = 0, bytes_written_ = 0;
   double busy_seconds_ = 0;
   EnergyCounters::ActionId read_id_, write_id_;

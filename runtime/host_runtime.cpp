@@ -307,30 +307,31 @@ bool HostRuntime::issue_mmio() {
 
 bool HostRuntime::issue_queued() {
   using namespace regs;
-  const auto cmds = policy_.next_commands(view(), experiment_.policy.command_queue_entries);
-  if (cmds.empty()) return false;
+  const std::size_t count = policy_.fill_commands(view(), experiment_.policy.command_queue_entries, commands_);
+  if (count == 0) return false;
+  const auto& cmds = commands_;
   // The descriptors (regs:: descriptor format), the last flagged to interrupt when it ends.
   constexpr std::uint32_t kWords = kCmdDescriptorBytes / 4;
-  ring_words_.assign(cmds.size() * kWords, 0);
-  for (std::size_t i = 0; i < cmds.size(); ++i) {
+  ring_words_.assign(count * kWords, 0);
+  for (std::size_t i = 0; i < count; ++i) {
     std::uint32_t* d = ring_words_.data() + i * kWords;
-    d[kCmdFlags / 4] = i + 1 == cmds.size() ? kCmdIrq : 0;
+    d[kCmdFlags / 4] = i + 1 == count ? kCmdIrq : 0;
     d[kCmdDescSteps / 4] = std::uint32_t(cmds[i].steps);
     d[kCmdDescLayers / 4] = layers_word(cmds[i]);
     for (int w = 0; w * 32 < policy_.slots(); ++w) d[kCmdDescMask0 / 4 + std::size_t(w)] = mask_word(cmds[i], w);
   }
   // Written from the tail on, wrapping at the ring's end: one timed DRAM transfer per piece.
   const auto entries = std::uint32_t(experiment_.policy.command_queue_entries);
-  for (std::uint32_t done = 0; done < cmds.size();) {
+  for (std::uint32_t done = 0; done < count;) {
     const std::uint32_t entry = (cq_tail_ + done) % entries;
-    const std::uint32_t count = std::min(std::uint32_t(cmds.size()) - done, entries - entry);
+    const std::uint32_t piece = std::min(std::uint32_t(count) - done, entries - entry);
     const std::uint64_t address = ring_base_ + std::uint64_t(entry) * kCmdDescriptorBytes;
     debug_transfer(true, address, ring_words_.data() + std::size_t(done) * kWords,
-                   std::uint64_t(count) * kCmdDescriptorBytes);
-    transfer(true, address, std::uint64_t(count) * kCmdDescriptorBytes);
-    done += count;
+                   std::uint64_t(piece) * kCmdDescriptorBytes);
+    transfer(true, address, std::uint64_t(piece) * kCmdDescriptorBytes);
+    done += piece;
   }
-  cq_tail_ += std::uint32_t(cmds.size());
+  cq_tail_ += std::uint32_t(count);
   write_reg(kCqTail, cq_tail_);  // the doorbell
   return true;
 }

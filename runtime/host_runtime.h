@@ -168,6 +168,7 @@ class HostRuntime : public sc_core::sc_module {
   std::uint64_t ring_base_ = 0;  // the command ring (after the slot buffers)
   std::uint32_t cq_tail_ = 0;    // descriptors written to the ring (free-running)
   std::vector<std::uint32_t> ring_words_;
+  std::vector<AcceleratorCommand> commands_;  // fill_commands' entries, their storage kept between issues
   std::int64_t max_length_ = 1;
   bool finished_ = false, tracing_ = false, interrupted_ = false;
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;

@@ -28,6 +28,13 @@ std::vector<AcceleratorCommand> BatchingPolicy::next_commands(const RuntimeView&
   return out;
 }
 
+std::size_t BatchingPolicy::fill_commands(const RuntimeView& view, int max, std::vector<AcceleratorCommand>& out) {
+  auto cmds = next_commands(view, max);
+  if (out.size() < cmds.size()) out.resize(cmds.size());
+  std::move(cmds.begin(), cmds.end(), out.begin());
+  return cmds.size();
+}
+
 // --- none ---------------------------------------------------------------------------
 
 std::vector<Placement> NoBatchingPolicy::place(const RuntimeView& view) {
@@ -105,15 +112,45 @@ int cellular_in_flight(const NetworkSpec& net, int slots, const CellularOptions&
 
 struct CellularBatchingPolicy::Shadow {
   Shadow(const NetworkSpec& net, int slots)
-      : engine(net, slots, 1), arrival(std::size_t(slots), -1.0), id(std::size_t(slots), 0) {}
+      : engine(net, slots, 1),
+        layers(net.num_layers),
+        arrival(std::size_t(slots), -1.0),
+        id(std::size_t(slots), 0),
+        ready(std::size_t(slots) * std::size_t(net.num_layers), 0),
+        ready_count(std::size_t(slots), 0) {}
   SlotEngine engine;
+  int layers;
   std::vector<double> arrival;   // per slot: arrival of its request, -1 when empty
   std::vector<std::int64_t> id;  // per slot: its request's id (age ties: the lower id is older)
-  LayerPass scratch;
-  std::vector<int> by_age;  // next_command's buffers, kept between calls
-  std::vector<int> ready;   // per layer: ready requests
+  // Readiness, kept incrementally: ready[slot * layers + layer] is engine.can_advance(slot,
+  // layer), ready_count[slot] how many layers of the slot are ready. A slot's readiness
+  // depends only on its own queue, so it is refreshed for the slots a cell, a placement or
+  // an abort touched, not rescanned per cell.
+  std::vector<std::uint8_t> ready;
+  std::vector<int> ready_count;
+  // The occupied slots, oldest first (arrival, then request id); rebuilt only when a slot
+  // fills or empties (age keys are unique, so the order is the same as a fresh sort's).
+  std::vector<int> by_age;
+  bool by_age_dirty = true;
+  std::vector<int> ready_per_layer;  // most_ready's counts, kept between calls
   SlotEngine::Command command;
-  bool completed = false;  // the last cell completed a sequence (its slot frees at the interrupt)
+  std::vector<Completion> completions;  // take_completions' buffer, kept between cells
+  bool completed = false;               // the last cell completed a sequence (its slot frees at the interrupt)
+
+  // Recomputes the slot's readiness of layers [first, last] (all when its queue changed).
+  void refresh(int slot, int first = 0, int last = -1) {
+    if (last < 0 || last >= layers) last = layers - 1;
+    std::uint8_t* r = ready.data() + std::size_t(slot) * std::size_t(layers);
+    int& n = ready_count[std::size_t(slot)];
+    for (int layer = first; layer <= last; ++layer) {
+      const std::uint8_t now = engine.can_advance(slot, layer);
+      n += int(now) - int(r[layer]);
+      r[layer] = now;
+    }
+  }
+  bool ready_at(int slot, int layer) const {
+    return ready[std::size_t(slot) * std::size_t(layers) + std::size_t(layer)];
+  }
 };
 
 CellularBatchingPolicy::CellularBatchingPolicy(const NetworkSpec& net, int slots, CellularOptions options)
@@ -145,79 +182,116 @@ std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
     shadow_->engine.enqueue(s, d);
     shadow_->arrival[std::size_t(s)] = r.arrival_s;
     shadow_->id[std::size_t(s)] = r.id;
+    shadow_->refresh(s);
+    shadow_->by_age_dirty = true;
   }
   return out;
 }
 
-// The layer the next cell runs, or -1 if no request has a ready cell. Fills by_age with the
+// The layer the next cell runs, or -1 if no request has a ready cell. Keeps by_age: the
 // occupied slots, oldest first (arrival, then request id).
 int CellularBatchingPolicy::choose_layer() {
   Shadow& sh = *shadow_;
   auto& by_age = sh.by_age;
-  by_age.clear();
-  for (int s = 0; s < in_flight_; ++s)
-    if (sh.arrival[std::size_t(s)] >= 0 && sh.engine.queued(s) > 0) by_age.push_back(s);
-  const auto older = [&](int a, int b) {
-    const std::size_t x = std::size_t(a), y = std::size_t(b);
-    return sh.arrival[x] != sh.arrival[y] ? sh.arrival[x] < sh.arrival[y] : sh.id[x] < sh.id[y];
-  };
-  // Runs once per cell: an insertion sort of the in-flight slots (nearly sorted between cells).
-  for (std::size_t i = 1; i < by_age.size(); ++i)
-    for (std::size_t j = i; j > 0 && older(by_age[j], by_age[j - 1]); --j) std::swap(by_age[j], by_age[j - 1]);
+  if (sh.by_age_dirty) {
+    sh.by_age_dirty = false;
+    by_age.clear();
+    for (int s = 0; s < in_flight_; ++s)
+      if (sh.arrival[std::size_t(s)] >= 0 && sh.engine.queued(s) > 0) by_age.push_back(s);
+    const auto older = [&](int a, int b) {
+      const std::size_t x = std::size_t(a), y = std::size_t(b);
+      return sh.arrival[x] != sh.arrival[y] ? sh.arrival[x] < sh.arrival[y] : sh.id[x] < sh.id[y];
+    };
+    std::sort(by_age.begin(), by_age.end(), older);
+  }
   const auto has_ready = [&](int layer) {
-    return std::any_of(by_age.begin(), by_age.end(), [&](int s) { return sh.engine.can_advance(s, layer); });
+    return std::any_of(by_age.begin(), by_age.end(), [&](int s) { return sh.ready_at(s, layer); });
   };
   if (scheduler_ == CellularScheduler::sticky && last_layer_ >= 0 && has_ready(last_layer_)) return last_layer_;
   if (scheduler_ == CellularScheduler::most_ready) {
-    sh.ready.assign(std::size_t(layers_), 0);
+    auto& ready = sh.ready_per_layer;
+    ready.assign(std::size_t(layers_), 0);
     for (int s : by_age)
-      for (int layer = 0; layer < layers_; ++layer) sh.ready[std::size_t(layer)] += sh.engine.can_advance(s, layer);
+      if (sh.ready_count[std::size_t(s)] > 0)
+        for (int layer = 0; layer < layers_; ++layer) ready[std::size_t(layer)] += sh.ready_at(s, layer);
     int best = -1;
     for (int layer = layers_ - 1; layer >= 0; --layer)  // deepest first: ties keep the deeper layer
-      if (sh.ready[std::size_t(layer)] > 0 && (best < 0 || sh.ready[std::size_t(layer)] > sh.ready[std::size_t(best)]))
+      if (ready[std::size_t(layer)] > 0 && (best < 0 || ready[std::size_t(layer)] > ready[std::size_t(best)]))
         best = layer;
     return best;
   }
   for (int s : by_age)
-    for (int layer = layers_ - 1; layer >= 0; --layer)
-      if (sh.engine.can_advance(s, layer)) return layer;
+    if (sh.ready_count[std::size_t(s)] > 0)
+      for (int layer = layers_ - 1; layer >= 0; --layer)
+        if (sh.ready_at(s, layer)) return layer;
   return -1;
 }
 
-std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
+// Runs the next cell on the shadow; its slot mask is left in shadow_->command. False if none is ready.
+bool CellularBatchingPolicy::next_cell() {
   const int layer = choose_layer();
-  if (layer < 0) return std::nullopt;
+  if (layer < 0) return false;
   last_layer_ = layer;
   Shadow& sh = *shadow_;
   auto& cmd = sh.command;
   cmd.slot_mask.assign(std::size_t(in_flight_), 0);
   int taken = 0;  // the B oldest ready requests
   for (std::size_t i = 0; i < sh.by_age.size() && taken < batch_; ++i)
-    if (sh.engine.can_advance(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, ++taken;
+    if (sh.ready_at(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, ++taken;
   cmd.steps = 1;
   cmd.first_layer = cmd.last_layer = layer;
-  sh.engine.run_layer(cmd, layer, sh.scratch);
-  sh.completed = !sh.engine.take_completions().empty();
-  return AcceleratorCommand{cmd.slot_mask, 1, layer, layer};
+  sh.engine.advance_layer(cmd, layer);
+  // A cell of `layer` changes what that layer has done and what it has produced for the
+  // next: only those two layers' readiness can change, unless a sequence completed.
+  for (int s = 0; s < in_flight_; ++s)
+    if (cmd.slot_mask[std::size_t(s)]) sh.refresh(s, layer, layer + 1);
+  sh.engine.take_completions(sh.completions);
+  sh.completed = !sh.completions.empty();
+  for (const Completion& c : sh.completions) sh.refresh(c.slot);  // its queue changed
+  if (sh.completed) sh.by_age_dirty = true;                       // a completed sequence left its slot
+  return true;
+}
+
+std::optional<AcceleratorCommand> CellularBatchingPolicy::next_command(const RuntimeView&) {
+  if (!next_cell()) return std::nullopt;
+  const auto& cmd = shadow_->command;
+  return AcceleratorCommand{cmd.slot_mask, 1, cmd.first_layer, cmd.last_layer};
 }
 
 std::vector<AcceleratorCommand> CellularBatchingPolicy::next_commands(const RuntimeView& view, int max) {
   std::vector<AcceleratorCommand> out;
-  // Stops after a cell that completes a sequence while requests wait: its slot is refilled
-  // once the host has its interrupt, as between commands in mmio mode.
-  while (int(out.size()) < max) {
-    auto cmd = next_command(view);
-    if (!cmd) break;
-    out.push_back(std::move(*cmd));
-    if (shadow_->completed && !view.waiting->empty()) break;
-  }
+  out.resize(fill_commands(view, max, out));
   return out;
 }
 
-void CellularBatchingPolicy::on_completion(int slot, const Request&) { shadow_->arrival[std::size_t(slot)] = -1; }
+std::size_t CellularBatchingPolicy::fill_commands(const RuntimeView& view, int max,
+                                                  std::vector<AcceleratorCommand>& out) {
+  std::size_t n = 0;
+  // Stops after a cell that completes a sequence while requests wait: its slot is refilled
+  // once the host has its interrupt, as between commands in mmio mode.
+  while (int(n) < max) {
+    if (!next_cell()) break;
+    const auto& cmd = shadow_->command;
+    if (out.size() <= n) out.emplace_back();
+    AcceleratorCommand& c = out[n++];
+    c.slot_mask.assign(cmd.slot_mask.begin(), cmd.slot_mask.end());
+    c.steps = 1;
+    c.first_layer = cmd.first_layer;
+    c.last_layer = cmd.last_layer;
+    if (shadow_->completed && !view.waiting->empty()) break;
+  }
+  return n;
+}
+
+void CellularBatchingPolicy::on_completion(int slot, const Request&) {
+  shadow_->arrival[std::size_t(slot)] = -1;
+  shadow_->by_age_dirty = true;
+}
 
 void CellularBatchingPolicy::on_failure(int slot, const Request& request) {
   shadow_->engine.abort(slot, request.id);  // the accelerator dropped it too
+  shadow_->refresh(slot);
+  shadow_->by_age_dirty = true;
   on_completion(slot, request);
 }
 

@@ -51,6 +51,10 @@ class BatchingPolicy {
   // runtime should wait. Each must be causal: it may only use the sequences placed so far,
   // and a sequence's completion is known only from its interrupt. By default next_command's one.
   virtual std::vector<AcceleratorCommand> next_commands(const RuntimeView& view, int max);
+  // next_commands' commands into out[0, n), returning n; the entries of `out` keep their
+  // storage from call to call (a host that keeps `out` allocates nothing per command).
+  // By default moved from next_commands.
+  virtual std::size_t fill_commands(const RuntimeView& view, int max, std::vector<AcceleratorCommand>& out);
   // A sequence left `slot` (its result is back on the host).
   virtual void on_completion(int slot, const Request& request) { (void)slot, (void)request; }
   // A sequence failed in `slot` (the accelerator dropped it); by default, as a completion.
@@ -142,6 +146,7 @@ class CellularBatchingPolicy : public BatchingPolicy {
   std::optional<AcceleratorCommand> next_command(const RuntimeView& view) override;
   // The cells next_command gives one after another on the shadow slots (the placed sequences).
   std::vector<AcceleratorCommand> next_commands(const RuntimeView& view, int max) override;
+  std::size_t fill_commands(const RuntimeView& view, int max, std::vector<AcceleratorCommand>& out) override;
   void on_completion(int slot, const Request& request) override;
   void on_failure(int slot, const Request& request) override;
   std::string describe() const override;
@@ -150,6 +155,7 @@ class CellularBatchingPolicy : public BatchingPolicy {
  private:
   struct Shadow;
   int choose_layer();
+  bool next_cell();
   int layers_, batch_, in_flight_;
   CellularScheduler scheduler_;
   int last_layer_ = -1;

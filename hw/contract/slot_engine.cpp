@@ -69,25 +69,52 @@ bool SlotEngine::can_advance(int slot, int layer) const {
   return false;
 }
 
-void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
-  // Reuse the pass's storage: one command per cell in cellular batching makes this hot.
-  pass.forward.clear();
-  pass.backward.clear();
-  pass.forward_span = pass.backward_span = pass.output_rows = 0;
-  pass.layer = layer;
-  pass.last_layer = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
+void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) { advance<true>(command, layer, &pass); }
+
+void SlotEngine::advance_layer(const Command& command, int layer) { advance<false>(command, layer, nullptr); }
+
+namespace {
+
+void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescriptor& sequence, std::int64_t begin,
+                 std::int64_t end, std::int64_t window_offset, bool resets_state) {
+  Segment& seg = segments.emplace_back();
+  seg.slot = slot;
+  seg.sequence = sequence;
+  seg.begin = begin;
+  seg.end = end;
+  seg.window_offset = window_offset;
+  seg.useful_steps = std::max<std::int64_t>(0, std::min(end, sequence.length) - begin);
+  seg.resets_state = resets_state;
+}
+
+}  // namespace
+
+// run_layer's work; kPass: whether to describe it in *pass (advance_layer only updates the
+// state and the completions, for a caller that needs no pass, as cellular's shadow).
+template <bool kPass>
+void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
+  if (kPass) {
+    // Reuse the pass's storage: one command per cell in cellular batching makes this hot.
+    pass->forward.clear();
+    pass->backward.clear();
+    pass->forward_span = pass->backward_span = pass->output_rows = 0;
+    pass->layer = layer;
+    pass->last_layer = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
+  }
   const auto l = std::size_t(layer);
   const std::int64_t budget_all = command.steps > 0 ? command.steps : std::numeric_limits<std::int64_t>::max();
   const bool last = layer == network_.num_layers - 1;
+  const bool masked = !command.slot_mask.empty();
   for (int slot = 0; slot < slots(); ++slot) {
-    if (!command.slot_mask.empty() && !command.slot_mask[std::size_t(slot)]) continue;
+    if (masked && !command.slot_mask[std::size_t(slot)]) continue;
     auto& q = slots_[std::size_t(slot)];
+    if (q.empty()) continue;  // nothing to run, produce or complete
     auto produced = [&] {
       std::int64_t sum = 0;
       for (const auto& s : q) sum += available(s, layer);
       return sum;
     };
-    const std::int64_t produced_before = last ? produced() : 0;
+    const std::int64_t produced_before = kPass && last ? produced() : 0;
     // Forward: walk the slot's sequences in order, back to back.
     std::int64_t used = 0;
     for (auto& s : q) {
@@ -95,23 +122,16 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
       if (s.forward_done[l] == length) continue;
       const std::int64_t can = std::min(available(s, layer - 1) - s.forward_done[l], budget_all - used);
       if (can <= 0) break;
-      Segment seg;
-      seg.slot = slot;
-      seg.sequence = s.descriptor;
-      seg.begin = s.forward_done[l];
-      seg.end = seg.begin + can;
-      seg.window_offset = used;
-      seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
-      seg.resets_state = seg.begin == 0;
+      const std::int64_t begin = s.forward_done[l], end = begin + can;
       EBATCH_INVARIANT(
-          seg.end <= available(s, layer - 1) && seg.end <= length,
+          end <= available(s, layer - 1) && end <= length,
           "layer " + std::to_string(layer) + " ran past its input for request " + std::to_string(s.descriptor.id));
-      pass.forward.push_back(seg);
-      s.forward_done[l] = seg.end;
+      if (kPass) add_segment(pass->forward, slot, s.descriptor, begin, end, used, begin == 0);
+      s.forward_done[l] = end;
       used += can;
-      if (s.forward_done[l] < length) break;
+      if (end < length) break;
     }
-    pass.forward_span = std::max(pass.forward_span, used);
+    if (kPass) pass->forward_span = std::max(pass->forward_span, used);
     if (network_.bidirectional) {
       used = 0;
       for (auto& s : q) {
@@ -120,26 +140,19 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
         if (available(s, layer - 1) < length) break;  // needs the whole input
         const std::int64_t can = std::min(length - s.backward_done[l], budget_all - used);
         if (can <= 0) break;
-        Segment seg;
-        seg.slot = slot;
-        seg.sequence = s.descriptor;
-        seg.end = length - s.backward_done[l];
-        seg.begin = seg.end - can;
-        seg.window_offset = used;
-        seg.useful_steps = std::max<std::int64_t>(0, std::min(seg.end, s.descriptor.length) - seg.begin);
-        seg.resets_state = seg.end == length;
-        EBATCH_INVARIANT(seg.begin >= 0 && seg.end <= length,
+        const std::int64_t end = length - s.backward_done[l], begin = end - can;
+        EBATCH_INVARIANT(begin >= 0 && end <= length,
                          "backward segment outside request " + std::to_string(s.descriptor.id));
-        pass.backward.push_back(seg);
+        if (kPass) add_segment(pass->backward, slot, s.descriptor, begin, end, used, end == length);
         s.backward_done[l] += can;
         used += can;
         if (s.backward_done[l] < length) break;
       }
-      pass.backward_span = std::max(pass.backward_span, used);
+      if (kPass) pass->backward_span = std::max(pass->backward_span, used);
     }
     if (last) {
       // Rows whose final output appeared in this pass, and sequences now complete.
-      pass.output_rows += produced() - produced_before;
+      if (kPass) pass->output_rows += produced() - produced_before;
       while (!q.empty() && available(q.front(), layer) == q.front().descriptor.padded_length) {
         completions_.push_back({slot, q.front().descriptor});
         q.pop_front();

@@ -71,10 +71,18 @@ class SlotEngine {
   };
   // Plans and performs one layer of a command (call for each layer in order).
   void run_layer(const Command& command, int layer, LayerPass& pass);
+  // The same state change (and completions) without describing the pass.
+  void advance_layer(const Command& command, int layer);
   // Drops the sequence `id` from the slot's queue (a failed request); false if not there.
   bool abort(int slot, std::int64_t id);
   // Sequences finished by the last run_layer of the last layer, oldest first; removes them.
   std::vector<Completion> take_completions();
+  // The same into `out` (cleared first): the two buffers trade storage, so a caller that
+  // keeps `out` between calls allocates nothing in the steady state.
+  void take_completions(std::vector<Completion>& out) {
+    out.clear();
+    out.swap(completions_);
+  }
 
   // Steps of layer `layer` output available for the slot's front sequence (tests, checks).
   std::int64_t available(int slot, int layer) const;
@@ -93,6 +101,8 @@ class SlotEngine {
     std::vector<std::int64_t> forward_done, backward_done;  // per layer
   };
   std::int64_t available(const InFlight& s, int layer) const;
+  template <bool kPass>
+  void advance(const Command& command, int layer, LayerPass* pass);
 
   NetworkSpec network_;
   int queue_depth_;

@@ -599,6 +599,74 @@ TEST(CellularBatchingPolicy, NoCellExceedsBOverAWholeBidirectionalRun) {
   }
 }
 
+TEST(CellularBatchingPolicy, FillCommandsGivesNextCommandsCellsInKeptStorage) {
+  // Two identical policies on the same requests, each issuing up to 4 cells at a time:
+  // fill_commands into one kept vector gives the cells next_commands gives, and the kept
+  // entries' masks keep their storage (no allocation per command once they exist).
+  // Hand-worked start: 2 unidirectional layers, B = 2, requests of 2 steps at t = 0: the
+  // cells are layer 0 on both, then layer 1 on both (the oldest's deepest ready layer).
+  for (const auto sched :
+       {CellularScheduler::oldest_deepest, CellularScheduler::most_ready, CellularScheduler::sticky}) {
+    CellularOptions o;
+    o.in_flight = CellularOptions::kAuto;  // 2 x 2 = 4 in flight
+    o.scheduler = sched;
+    const NetworkSpec net = make_net(2, false);
+    CellularBatchingPolicy a(net, 2, o), b(net, 2, o);
+    SlotEngine hw(net, a.slots(), 1);
+    std::deque<Request> wa, wb;
+    for (int i = 0; i < 12; ++i) wa.push_back(req(i, 0, 2 + i % 3)), wb.push_back(wa.back());
+    std::vector<int> queued(std::size_t(a.slots()), 0);
+    std::vector<AcceleratorCommand> kept;
+    std::vector<const std::uint8_t*> storage;
+    int completed = 0, batches = 0;
+    for (int guard = 0; guard < 1000; ++guard) {
+      const auto pa = a.place(make_view(wa, queued));
+      const auto pb = b.place(make_view(wb, queued));
+      ASSERT_EQ(pa.size(), pb.size());
+      apply_placements(pb, wb);
+      for (const auto& p : apply_placements(pa, wa, &queued)) {
+        SequenceDescriptor d;
+        d.id = p.id;
+        d.length = d.padded_length = p.length;
+        ASSERT_TRUE(hw.enqueue(p.slot, d));
+      }
+      const auto cmds = a.next_commands(make_view(wa, queued), 4);
+      const std::size_t n = b.fill_commands(make_view(wb, queued), 4, kept);
+      ASSERT_EQ(n, cmds.size());
+      if (n == 0) break;
+      if (batches++ == 0 && sched == CellularScheduler::oldest_deepest) {
+        ASSERT_EQ(n, 4u);
+        EXPECT_EQ(cmds[0].first_layer, 0);
+        EXPECT_EQ(cmds[0].slot_mask, (Mask{1, 1, 0, 0}));
+        EXPECT_EQ(cmds[1].first_layer, 1);
+        EXPECT_EQ(cmds[1].slot_mask, (Mask{1, 1, 0, 0}));
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(kept[i].slot_mask, cmds[i].slot_mask);
+        EXPECT_EQ(kept[i].steps, cmds[i].steps);
+        EXPECT_EQ(kept[i].first_layer, cmds[i].first_layer);
+        EXPECT_EQ(kept[i].last_layer, cmds[i].last_layer);
+        if (i < storage.size()) {
+          EXPECT_EQ(kept[i].slot_mask.data(), storage[i]) << "entry " << i << " reallocated its mask";
+        } else {
+          storage.push_back(kept[i].slot_mask.data());
+        }
+        LayerPass pass;
+        const int layer = cmds[i].first_layer;
+        hw.run_layer({cmds[i].slot_mask, cmds[i].steps, layer, layer}, layer, pass);
+      }
+      for (const auto& c : hw.take_completions()) {
+        queued[std::size_t(c.slot)]--;
+        a.on_completion(c.slot, Request{});
+        b.on_completion(c.slot, Request{});
+        ++completed;
+      }
+    }
+    EXPECT_EQ(completed, 12);
+    EXPECT_TRUE(hw.idle());
+  }
+}
+
 TEST(CellularBatchingPolicy, InFlightAutoHoldsAsManyAsEbatch) {
   // E-BATCH holds B x queue depth: auto depth is L + 1 for bidirectional networks (each
   // layer may hold a different sequence of the slot, plus one waiting), 2 otherwise.

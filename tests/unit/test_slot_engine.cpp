@@ -562,6 +562,81 @@ void run_schedule(const NetworkSpec& net) {
 TEST(SlotEngine, StepSlotAccountingUnidirectional) { run_schedule(uni_net(3)); }
 TEST(SlotEngine, StepSlotAccountingBidirectional) { run_schedule(bi_net(3)); }
 
+TEST(SlotEngine, AdvanceLayerChangesTheStateAsRunLayerDoes) {
+  // Hand-worked: a unidirectional 2-layer network, one sequence of 3 steps in slot 0.
+  // A 2-step command on layer 0 leaves 2 steps of layer-0 output, so layer 1 can advance
+  // (2 steps) and layer 0 has 1 left; 1 more step of layer 0 then 3 of layer 1 complete it.
+  SlotEngine e(uni_net(2), 1, 1);
+  ASSERT_TRUE(e.enqueue(0, seq(7, 3)));
+  e.advance_layer(window(2), 0);
+  EXPECT_EQ(e.available(0, 0), 2);
+  EXPECT_TRUE(e.can_advance(0, 0));
+  EXPECT_TRUE(e.can_advance(0, 1));
+  e.advance_layer(window(0), 1);
+  EXPECT_EQ(e.available(0, 1), 2);
+  EXPECT_FALSE(e.can_advance(0, 1)) << "layer 1 caught up with its input";
+  e.advance_layer(window(1), 0);
+  EXPECT_EQ(e.available(0, 0), 3);
+  EXPECT_TRUE(e.take_completions().empty());
+  e.advance_layer(window(1), 1);
+  const auto done = e.take_completions();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].descriptor.id, 7);
+  EXPECT_TRUE(e.idle());
+
+  // And on random schedules (both network kinds, masks, windows, concatenated queues): the
+  // same availability, readiness and completions as run_layer after every layer.
+  for (const NetworkSpec& net : {uni_net(3), bi_net(3)}) {
+    const int slots = 3, depth = 2;
+    SlotEngine with_pass(net, slots, depth), without(net, slots, depth);
+    std::uint64_t rng = 99;
+    auto next = [&rng](std::uint64_t n) {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      return (rng >> 33) % n;
+    };
+    const std::int64_t windows[] = {1, 2, 3, 0};
+    std::int64_t id = 0;
+    std::vector<Completion> kept;  // take_completions' kept buffer, against the returning form
+    for (int round = 0; round < 400 && (id < 30 || !with_pass.idle()); ++round) {
+      for (int s = 0; s < slots && id < 30; ++s)
+        if (next(2) && with_pass.queued(s) < depth) {
+          const std::int64_t len = 1 + std::int64_t(next(6));
+          const SequenceDescriptor d = seq(id, len, len + std::int64_t(next(2)));  // padded at times
+          ASSERT_TRUE(with_pass.enqueue(s, d));
+          ASSERT_TRUE(without.enqueue(s, d));
+          ++id;
+        }
+      SlotEngine::Command cmd = window(windows[next(4)]);
+      if (next(3) == 0) {
+        cmd.slot_mask.assign(std::size_t(slots), 0);
+        for (auto& m : cmd.slot_mask) m = std::uint8_t(next(2));
+      }
+      for (int l = 0; l < net.num_layers; ++l) {
+        LayerPass pass;
+        with_pass.run_layer(cmd, l, pass);
+        without.advance_layer(cmd, l);
+        for (int s = 0; s < slots; ++s) {
+          ASSERT_EQ(with_pass.queued(s), without.queued(s));
+          for (int k = 0; k < net.num_layers; ++k) {
+            ASSERT_EQ(with_pass.available(s, k), without.available(s, k)) << "slot " << s << " layer " << k;
+            ASSERT_EQ(with_pass.can_advance(s, k), without.can_advance(s, k)) << "slot " << s << " layer " << k;
+          }
+        }
+        const auto a = with_pass.take_completions();
+        without.take_completions(kept);
+        ASSERT_EQ(a.size(), kept.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+          EXPECT_EQ(a[i].slot, kept[i].slot);
+          EXPECT_EQ(a[i].descriptor.id, kept[i].descriptor.id);
+        }
+      }
+    }
+    EXPECT_TRUE(with_pass.idle());
+    EXPECT_TRUE(without.idle());
+    EXPECT_EQ(id, 30);
+  }
+}
+
 // Invariant checks (compiled in with EBATCH_CHECKS, as in the test build).
 TEST(SlotEngineInvariants, ARequestInTwoSlotsIsRejected) {
 #ifdef EBATCH_CHECKS

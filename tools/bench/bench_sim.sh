@@ -6,6 +6,8 @@
 #     BENCH_DATAPATH_BIN  default: bench/bench_datapath beside EBATCH_BIN; when it exists,
 #                         the bare Eigen GEMM rate is measured too and compared (none: skip)
 #   REPEATS=3 (environment): runs per measurement; the median is reported.
+#   POLICIES="cellular-queue cellular-mmio none padded ebatch" (environment, any subset):
+#                       also the timing-only run per policy, REPEATS runs each, median.
 # Measures, each REPEATS times:
 #   1. timing-only: default.yaml --set workload.requests=1000, median
 #      sequence_layer_steps_per_wall_s from wallclock.json;
@@ -55,20 +57,45 @@ run() {  # run NAME ARGS...: one ebatch run into $tmp/NAME, log kept for failure
   fi
 }
 
+timing() {  # timing NAME ARGS...: REPEATS timing-only runs of 1000 requests; sets $rate_median
+  local name="$1"; shift
+  local rates=() i s r
+  for i in $(seq "$repeats"); do
+    run "$name$i" --set workload.requests=1000 "$@"
+    s="$tmp/$name$i/wallclock.json"
+    r="$(field "$s" sequence_layer_steps_per_wall_s)"
+    rates+=("$r")
+    printf 'run %d  %s sequence-layer-steps in %.3f s wall: %.4g sequence-layer-steps/s  (load %s)\n' \
+      "$i" "$(field "$s" sequence_layer_steps)" "$(field "$s" wall_clock_s)" "$r" "$(load)"
+  done
+  rate_median="$(median "${rates[@]}")"
+}
+
 echo
 echo "== timing-only: EESEN on E-PUR, 1000 requests ($repeats runs)"
-rates=()
-for i in $(seq "$repeats"); do
-  run "timing$i" --set workload.requests=1000
-  s="$tmp/timing$i/wallclock.json"
-  r="$(field "$s" sequence_layer_steps_per_wall_s)"
-  rates+=("$r")
-  printf 'run %d  %s sequence-layer-steps in %.3f s wall: %.4g sequence-layer-steps/s  (load %s)\n' \
-    "$i" "$(field "$s" sequence_layer_steps)" "$(field "$s" wall_clock_s)" "$r" "$(load)"
-done
-printf 'median     %.4g sequence-layer-steps/s (aim: >= 2e7)\n' "$(median "${rates[@]}")"
+timing timing
+printf 'median     %.4g sequence-layer-steps/s (aim: >= 2e7)\n' "$rate_median"
 
 # Layer directions of the experiment's network (2 for a bidirectional one).
+# Optional (POLICIES="cellular-queue cellular-mmio none padded ebatch", any subset): the same
+# timing-only run per policy, REPEATS runs each and the median. ebatch is the default experiment;
+# the others replace its policy kind (B = 8 as configured; none with one slot).
+for policy in ${POLICIES:-}; do
+  case "$policy" in
+    cellular-queue) pargs=(--set policy.window_steps=~ --set policy.kind=cellular --set policy.command_mode=queue) ;;
+    cellular-mmio) pargs=(--set policy.window_steps=~ --set policy.kind=cellular --set policy.command_mode=mmio) ;;
+    none) pargs=(--set policy.window_steps=~ --set policy.kind=none --set policy.slots=1) ;;
+    padded) pargs=(--set policy.window_steps=~ --set policy.kind=padded) ;;
+    ebatch) pargs=() ;;
+    *) die "POLICIES: unknown '$policy' (cellular-queue, cellular-mmio, none, padded, ebatch)" ;;
+  esac
+  echo
+  echo "== timing-only, policy $policy: EESEN on E-PUR, 1000 requests ($repeats runs)"
+  timing "$policy" "${pargs[@]}"
+  printf 'median     %.4g sequence-layer-steps/s%s\n' "$rate_median" \
+    "$([ "$policy" = cellular-queue ] && echo ' (aim of issue 13: >= 1.5e7)')"
+done
+
 directions="$(python3 -c '
 import re,sys
 m = re.search(r"^network:\n(?:  .*\n)*?  bidirectional:\s*(\w+)", open(sys.argv[1]).read(), re.M)
