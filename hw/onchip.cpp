@@ -72,6 +72,28 @@ HeldActivations::HeldActivations(const NetworkSpec& net, int bytes)
       half_(std::uint64_t(net.hidden_size) * std::uint64_t(bytes)),
       step_(std::uint64_t(net.layer_output_size()) * std::uint64_t(bytes)) {}
 
+HeldActivations::Entry* HeldActivations::find(int layer, const Segment& s) {
+  if (std::size_t(layer) >= entries_.size() || std::size_t(s.slot) >= entries_[std::size_t(layer)].size())
+    return nullptr;
+  for (Entry& e : entries_[std::size_t(layer)][std::size_t(s.slot)])
+    if (e.id == s.sequence.id) return &e;
+  return nullptr;
+}
+
+HeldActivations::Entry& HeldActivations::find_or_add(int layer, const Segment& s) {
+  if (Entry* e = find(layer, s)) return *e;
+  if (std::size_t(layer) >= entries_.size()) entries_.resize(std::size_t(layer) + 1);
+  auto& slots = entries_[std::size_t(layer)];
+  if (std::size_t(s.slot) >= slots.size()) slots.resize(std::size_t(s.slot) + 1);
+  slots[std::size_t(s.slot)].push_back(fresh(s));
+  return slots[std::size_t(s.slot)].back();
+}
+
+void HeldActivations::erase(int layer, const Segment& s) {
+  auto& v = entries_[std::size_t(layer)][std::size_t(s.slot)];
+  v.erase(std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.id == s.sequence.id; }));
+}
+
 void HeldActivations::reset() {
   entries_.clear();
   held_ = spilled_ = 0;
@@ -89,6 +111,7 @@ std::uint64_t HeldActivations::held_of(const Entry& e) const {
 
 HeldActivations::Entry HeldActivations::fresh(const Segment& s) const {
   Entry e;
+  e.id = s.sequence.id;
   e.length = std::max(s.sequence.padded_length, s.end);
   e.backward = e.consumed_backward = e.length;
   return e;
@@ -128,9 +151,8 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   for (Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
     if (layer_ > 0) {
-      const auto it = entries_.find({layer_ - 1, any.slot, any.sequence.id});
-      if (it != entries_.end()) {
-        Entry e = it->second;
+      if (const Entry* found = find(layer_ - 1, any)) {
+        Entry e = *found;
         const std::uint64_t held = held_of(e);
         consume(e, t);
         // Every step the pass runs is held until then; a step both directions run is read once.
@@ -140,14 +162,14 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
           steps -= std::max<std::int64_t>(
               0, std::min(t.forward->end, t.backward->end) - std::max(t.forward->begin, t.backward->begin));
         t.read = std::min(held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
-        t.read_back = std::min(it->second.spilled, t.read);
+        t.read_back = std::min(found->spilled, t.read);
         read_on_chip += t.read - t.read_back;
         b.read_back += t.read_back;
       }
     }
     if (layer_ < layers_ - 1) {
-      const auto it = entries_.find({layer_, any.slot, any.sequence.id});
-      Entry e = it == entries_.end() ? fresh(any) : it->second;
+      const Entry* found = find(layer_, any);
+      Entry e = found ? *found : fresh(any);
       const std::uint64_t held = held_of(e);
       produce(e, t);
       t.gain = held_of(e) - std::min(held, held_of(e));
@@ -163,9 +185,8 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
   for (const Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
     if (layer_ > 0) {
-      const auto it = entries_.find({layer_ - 1, any.slot, any.sequence.id});
-      if (it != entries_.end()) {
-        Entry& e = it->second;
+      if (Entry* found = find(layer_ - 1, any)) {
+        Entry& e = *found;
         const std::uint64_t held = held_of(e);
         consume(e, t);
         const std::uint64_t released = held - std::min(held, held_of(e));
@@ -178,14 +199,12 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
         const bool done = e.consumed_forward >= e.length && (!bidirectional_ || e.consumed_backward <= 0);
         if (done) {
           spilled_ -= e.spilled;
-          entries_.erase(it);
+          erase(layer_ - 1, any);
         }
       }
     }
     if (layer_ < layers_ - 1) {
-      auto [it, added] = entries_.try_emplace(Key{layer_, any.slot, any.sequence.id});
-      Entry& e = it->second;
-      if (added) e = fresh(any);
+      Entry& e = find_or_add(layer_, any);
       held_ -= held_of(e);
       produce(e, t);
       held_ += held_of(e);
@@ -195,7 +214,7 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
   if (layer_ < layers_ - 1)
     for (auto t = touches_.rbegin(); t != touches_.rend() && spill > 0; ++t) {
       const Segment& any = t->forward ? *t->forward : *t->backward;
-      Entry& e = entries_.at(Key{layer_, any.slot, any.sequence.id});
+      Entry& e = find_or_add(layer_, any);
       const std::uint64_t s = std::min({spill, t->gain, held_of(e) - std::min(held_of(e), e.spilled)});
       e.spilled += s;
       spilled_ += s;

@@ -75,7 +75,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -129,16 +128,13 @@ class HeldActivations {
   // Layer `layer`'s outputs of one (slot, sequence): steps [0, forward) and [backward, length)
   // produced; steps [0, consumed_forward) and [consumed_backward, length) run by layer + 1.
   struct Entry {
-    std::int64_t length = 0, forward = 0, backward = 0, consumed_forward = 0, consumed_backward = 0;
+    std::int64_t id = 0, length = 0, forward = 0, backward = 0, consumed_forward = 0, consumed_backward = 0;
     std::uint64_t spilled = 0;  // of its held bytes, in DRAM
   };
-  struct Key {
-    int layer, slot;
-    std::int64_t id;
-    bool operator<(const Key& o) const {
-      return layer != o.layer ? layer < o.layer : slot != o.slot ? slot < o.slot : id < o.id;
-    }
-  };
+  // Entries by layer and slot (a slot holds a few sequences in flight: searched in turn).
+  Entry* find(int layer, const Segment& s);
+  Entry& find_or_add(int layer, const Segment& s);
+  void erase(int layer, const Segment& s);
   // One (slot, sequence) of the pass: its segments in each direction (or null).
   struct Touch {
     const Segment *forward = nullptr, *backward = nullptr;
@@ -153,7 +149,7 @@ class HeldActivations {
   bool bidirectional_;
   int layers_;
   std::uint64_t half_, step_;  // bytes of one direction's h at one step; of the layer's output at one step
-  std::map<Key, Entry> entries_;
+  std::vector<std::vector<std::vector<Entry>>> entries_;  // [layer][slot]
   std::uint64_t held_ = 0, spilled_ = 0;
   int layer_ = 0;  // the pass between before() and after()
   std::vector<Touch> touches_;
