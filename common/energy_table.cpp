@@ -13,10 +13,10 @@ double EnergyTable::action(const std::string& component, const std::string& acti
   return a->second;
 }
 
-double EnergyTable::leakage(const std::string& component, double capacity_bytes) const {
+double EnergyTable::leakage(const std::string& component, double capacity_bytes, double lanes) const {
   const auto c = components.find(component);
   if (c == components.end()) throw std::out_of_range("energy table has no component '" + component + "'");
-  return c->second.leakage_w + c->second.leakage_w_per_mib * capacity_bytes / (1024.0 * 1024.0);
+  return c->second.leakage_w * lanes + c->second.leakage_w_per_mib * capacity_bytes / (1024.0 * 1024.0);
 }
 
 const std::vector<VocabularyEntry>& energy_vocabulary(Platform platform) { return platform->energy_vocabulary; }

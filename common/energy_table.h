@@ -27,8 +27,9 @@ struct EnergyTable {
 
   // Joules per action; throws std::out_of_range naming the pair if absent.
   double action(const std::string& component, const std::string& action) const;
-  // Static power of a component with `capacity_bytes` of storage (0 for logic).
-  double leakage(const std::string& component, double capacity_bytes) const;
+  // Static power of a component with `capacity_bytes` of storage (0 for logic); its fixed
+  // leakage is the table's figure for one lane, times `lanes` (E-PUR's dot-product lanes).
+  double leakage(const std::string& component, double capacity_bytes, double lanes = 1) const;
 };
 
 // Components and their actions that a platform's model counts (declared by the platform).

@@ -181,7 +181,7 @@ HardwareConfig parse_hardware(const ConfigSection& s) {
   const auto& allowed = hw.platform->precisions;
   hw.precision = *precisions().find(s.choice("precision", allowed, allowed.front()));
   hw.platform_config.reset(hw.platform->parse(s));
-  hw.spill = s.choice("spill", spill_modes(), SpillMode::ignore);
+  hw.spill = s.choice("spill", spill_modes(), SpillMode::dram);
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
   hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");

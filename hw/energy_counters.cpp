@@ -43,7 +43,10 @@ EnergyCounters::Report EnergyCounters::report(const EnergyTable& table, double s
   for (const auto& [name, comp] : table.components) {
     const auto cap = capacity_.find(name);
     ComponentEnergy& ce = r.components[name];
-    ce.leakage_j = table.leakage(name, cap == capacity_.end() ? 0.0 : cap->second) * seconds;
+    const auto lanes = lanes_.find(name);
+    ce.leakage_j =
+        table.leakage(name, cap == capacity_.end() ? 0.0 : cap->second, lanes == lanes_.end() ? 1.0 : lanes->second) *
+        seconds;
     r.leakage_j += ce.leakage_j;
   }
   for (std::size_t i = 0; i < keys_.size(); ++i) {

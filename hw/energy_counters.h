@@ -32,6 +32,8 @@ class EnergyCounters {
 
   // Storage capacity behind a component's capacity-scaled leakage (bytes).
   void set_capacity(const std::string& component, double bytes) { capacity_[component] = bytes; }
+  // Datapath lanes of a component: its fixed leakage (the table's, for one lane) times this.
+  void set_lanes(const std::string& component, double lanes) { lanes_[component] = lanes; }
 
   // On-chip working sets (hw/onchip.h), per memory: its capacity, the largest working set
   // of a pass, the passes whose working set exceeded the capacity and the bytes spilled to
@@ -85,6 +87,7 @@ class EnergyCounters {
   std::vector<double> counts_;
   std::map<std::string, double> capacity_;
   std::vector<OnChip> onchip_;
+  std::map<std::string, double> lanes_;
 };
 
 }  // namespace ebatch

@@ -75,6 +75,7 @@ void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
   pass.backward.clear();
   pass.forward_span = pass.backward_span = pass.output_rows = 0;
   pass.layer = layer;
+  pass.last_layer = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
   const auto l = std::size_t(layer);
   const std::int64_t budget_all = command.steps > 0 ? command.steps : std::numeric_limits<std::int64_t>::max();
   const bool last = layer == network_.num_layers - 1;

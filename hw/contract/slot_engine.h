@@ -44,6 +44,7 @@ struct LayerPass {
   std::int64_t forward_span = 0, backward_span = 0;  // lockstep steps each direction takes
   // Last layer only: steps whose final outputs became available (rows for the output layer).
   std::int64_t output_rows = 0;
+  int last_layer = 0;  // the command's last layer (a platform may prefetch the next layer's weights up to it)
   bool empty() const { return forward.empty() && backward.empty(); }
 };
 

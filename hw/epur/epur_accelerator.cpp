@@ -11,7 +11,7 @@ EpurAccelerator::EpurAccelerator(sc_core::sc_module_name name, const Experiment&
   planner_ = planner.get();
   use_planner(std::move(planner));
   const auto& e = experiment.hardware.config<EpurConfig>();
-  stats_.unit_cycle_capacity_per_cycle = double(e.compute_units) * e.dot_product_width;
+  stats_.unit_cycle_capacity_per_cycle = double(e.compute_units) * e.dot_product_width * e.dot_product_lanes;
 }
 
 void EpurAccelerator::on_compute_begin(tlm_utils::tlm_quantumkeeper& qk) {

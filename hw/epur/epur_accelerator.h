@@ -1,8 +1,7 @@
 // E-PUR as a SystemC module: the shared Accelerator (registers, slots, interrupt) carrying
 // out E-PUR's pass plans (hw/epur/epur_plan.h: weight load, input read, compute overlapped
-// with re-streamed weights, output write) through TLM.
+// with re-streamed, chunk-loaded or prefetched weights, output write) through TLM.
 // Waveforms: one busy line per compute unit, the bytes resident in the weight buffers.
-// Ignores: prefetching the next layer's weights during compute.
 #pragma once
 
 #include "hw/accelerator.h"

@@ -16,23 +16,27 @@ EpurCostModel::EpurCostModel(const HardwareConfig& hw, const NetworkSpec& net)
       bytes_(bytes_per_value(hw.precision)),
       cus_(hw.config<EpurConfig>().compute_units),
       width_(hw.config<EpurConfig>().dot_product_width),
+      lanes_(hw.config<EpurConfig>().dot_product_lanes),
       mfu_width_(hw.config<EpurConfig>().mfu_width),
       rows_per_cu_(int(ceil_div(std::uint64_t(net.gates()) * net.hidden_size,
                                 std::uint64_t(hw.config<EpurConfig>().compute_units)))),
       dpu_latency_(int(std::ceil(std::log2(double(hw.config<EpurConfig>().dot_product_width)))) + 2),
       cell_ops_(net.cell == CellType::lstm ? 5 : 8),
+      streaming_(hw.config<EpurConfig>().weight_streaming),
+      prefetch_(hw.config<EpurConfig>().weight_prefetch),
       capacity_(hw.config<EpurConfig>().weight_buffer_bytes),
       input_buffer_(hw.config<EpurConfig>().input_buffer_bytes) {}
 
 std::uint64_t EpurCostModel::input_half_cycles(int layer, std::int64_t rows) const {
   if (rows <= 0) return 0;
-  return std::uint64_t(rows) * rows_per_cu_ * ceil_div(std::uint64_t(net_.layer_input_size(layer)), width_) +
+  return ceil_div(std::uint64_t(rows), lanes_) * rows_per_cu_ *
+             ceil_div(std::uint64_t(net_.layer_input_size(layer)), width_) +
          dpu_latency_;
 }
 
 std::uint64_t EpurCostModel::recurrent_step_cycles(int active) const {
   if (active <= 0) return 0;
-  const std::uint64_t dpu = std::uint64_t(active) * rows_per_cu_ * ceil_div(net_.hidden_size, width_);
+  const std::uint64_t dpu = ceil_div(std::uint64_t(active), lanes_) * rows_per_cu_ * ceil_div(net_.hidden_size, width_);
   const std::uint64_t mfu_gates = ceil_div(std::uint64_t(active) * rows_per_cu_ * 3, mfu_width_);
   const std::uint64_t cell =
       ceil_div(std::uint64_t(active) * net_.hidden_size * cell_ops_, std::uint64_t(cus_) * mfu_width_);
@@ -41,7 +45,8 @@ std::uint64_t EpurCostModel::recurrent_step_cycles(int active) const {
 
 std::uint64_t EpurCostModel::output_layer_cycles(std::int64_t rows) const {
   if (rows <= 0 || net_.output.size == 0) return 0;
-  return std::uint64_t(rows) * ceil_div(net_.output.size, cus_) * ceil_div(net_.layer_output_size(), width_) +
+  return ceil_div(std::uint64_t(rows), lanes_) * ceil_div(net_.output.size, cus_) *
+             ceil_div(net_.layer_output_size(), width_) +
          dpu_latency_;
 }
 
@@ -87,7 +92,7 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
   for (const auto& s : segments) rows += s.end - s.begin;
   const auto urows = std::uint64_t(rows);
   c.input_half_cycles += input_half_cycles(layer, rows);
-  const std::uint64_t reuse_in = std::max<std::uint64_t>(1, input_buffer_ / (in * bytes_));
+  const std::uint64_t reuse_in = std::max<std::uint64_t>(lanes_, input_buffer_ / (in * bytes_));
   c.wb_read_bytes += double(cus_) * rows_per_cu_ * in * bytes_ * double(ceil_div(urows, reuse_in));
   c.ib_write_bytes += double(cus_) * urows * in * bytes_;
   c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * in * bytes_;
@@ -105,13 +110,16 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
     active[std::size_t(s.window_offset)] += 1;
     active[std::size_t(s.window_offset + (s.end - s.begin))] -= 1;
   }
-  const std::uint64_t reuse_h = std::max<std::uint64_t>(1, input_buffer_ / (h * bytes_));
+  const std::uint64_t reuse_h = std::max<std::uint64_t>(lanes_, input_buffer_ / (h * bytes_));
   int b = 0;
+  const std::uint64_t recurrent_before = c.recurrent_cycles;
   for (std::int64_t t = 0; t < span; ++t) {
     b += active[std::size_t(t)];
     if (b == 0) continue;
     const auto ub = std::uint64_t(b);
-    c.recurrent_cycles += recurrent_step_cycles(b);
+    const std::uint64_t step = recurrent_step_cycles(b);
+    if (c.recurrent_cycles == recurrent_before) c.overlap_cycles += step;  // the first step reads U as it arrives
+    c.recurrent_cycles += step;
     c.wb_read_bytes += double(cus_) * rows_per_cu_ * h * bytes_ * double(ceil_div(ub, reuse_h));
     c.weight_stream_bytes += u_overflow_per_cu * cus_;
   }
@@ -129,7 +137,7 @@ PassCost EpurCostModel::cost(const LayerPass& pass) {
   PassCost c;
   const int layer = pass.layer;
   const std::uint64_t per_cu = layer_bytes_per_cu(layer);
-  std::uint64_t u_overflow = 0;
+  std::uint64_t u_overflow = 0, output_load = 0;
   if (!pass.empty()) {
     const std::uint64_t loaded = make_resident(layer, per_cu);
     c.weight_load_bytes += loaded * cus_;
@@ -147,10 +155,11 @@ PassCost EpurCostModel::cost(const LayerPass& pass) {
     c.output_dram_bytes += rows * out_width * bytes_;
     if (net_.output.size > 0) {
       const std::uint64_t fc = std::uint64_t(net_.output.size);
-      c.weight_load_bytes += make_resident(net_.num_layers, output_layer_bytes_per_cu()) * cus_;
+      output_load = make_resident(net_.num_layers, output_layer_bytes_per_cu()) * cus_;
+      c.weight_load_bytes += output_load;
       c.output_layer_cycles += output_layer_cycles(pass.output_rows);
       c.macs += double(rows) * fc * out_width;
-      const std::uint64_t reuse = std::max<std::uint64_t>(1, input_buffer_ / (out_width * bytes_));
+      const std::uint64_t reuse = std::max<std::uint64_t>(lanes_, input_buffer_ / (out_width * bytes_));
       c.wb_read_bytes += double(fc) * out_width * bytes_ * double(ceil_div(rows, reuse));
       c.ib_write_bytes += double(cus_) * rows * out_width * bytes_;
       c.ib_read_bytes += double(rows) * fc * out_width * bytes_;
@@ -160,8 +169,23 @@ PassCost EpurCostModel::cost(const LayerPass& pass) {
       c.output_dram_bytes += rows * fc * bytes_;
     }
   }
+  if (prefetch_ == WeightPrefetch::next_layer && !pass.empty() && layer < pass.last_layer && per_cu <= capacity_) {
+    // Room beyond the current layer (which stays, most recent but one) for the next one.
+    const std::uint64_t next = layer_bytes_per_cu(layer + 1);
+    if (per_cu + next <= capacity_) c.prefetch_bytes = make_resident(layer + 1, next) * cus_;
+  }
+  if (streaming_ == WeightStreaming::overlapped && c.weight_load_bytes > 0) {
+    // One row per CU (of this layer, or of the output layer when only that one is loaded).
+    const std::uint64_t row_per_cu = c.weight_load_bytes > output_load
+                                         ? per_cu / (std::uint64_t(rows_per_cu_) * net_.directions())
+                                         : std::uint64_t(net_.layer_output_size() + 1) * bytes_;
+    c.first_chunk_bytes = std::min(c.weight_load_bytes, row_per_cu * cus_);
+    c.overlap_cycles += c.input_half_cycles + c.output_layer_cycles;
+  } else {
+    c.overlap_cycles = 0;
+  }
   c.dpu_busy_cycles = c.macs / width_;
-  c.wb_write_bytes = double(c.weight_load_bytes + c.weight_stream_bytes);
+  c.wb_write_bytes = double(c.weight_load_bytes + c.weight_stream_bytes + c.prefetch_bytes);
   return c;
 }
 

@@ -3,17 +3,26 @@
 // Models (Silfa et al., PACT 2018, as recalled in REFERENCE.md section 3):
 // - compute units (CUs) each own ceil(gates*H / CUs) rows of the layer's gate
 //   matrices (one gate per CU for an LSTM on 4 CUs); a CU's dot-product unit
-//   (DPU) does `w` MACs per cycle, so one row against one input vector takes
-//   ceil(K / w) cycles; the multifunctional unit (MFU) does `m` element-wise
-//   results per cycle;
+//   (DPU) does `w` MACs per cycle per lane, so one row against one input vector
+//   takes ceil(K / w) cycles; with `L` lanes (hardware.dot_product_lanes) one
+//   weight fetch feeds L input vectors at once, so V vectors take ceil(V / L)
+//   times that; the multifunctional unit (MFU) does `m` element-wise results per cycle;
 // - Maximizing Weight Locality: a layer's input half (W x_t) for all steps of
 //   the pass while its weights are on chip, then the recurrence (U h_{t-1})
 //   step by step, in lockstep over the active slots;
 // - a DPU reuses a fetched weight chunk for as many input vectors as its input
-//   buffer holds (batching saves weight-buffer reads, not DPU cycles);
+//   buffer holds, and at least for its L lanes (batching saves weight-buffer reads;
+//   lanes also save DPU cycles);
 // - weights live in the per-CU weight buffers, whole layers kept least-recently
 //   used; a layer that does not fit is streamed: W once per pass and the part of
-//   U that does not fit once per recurrent step, with the extra DRAM traffic counted.
+//   U that does not fit once per recurrent step, with the extra DRAM traffic counted;
+// - hardware.weight_streaming overlapped: the load is chunked (one row per CU) and
+//   double-buffered; only the first chunk is loaded before compute, the rest under
+//   the compute that consumes rows as they arrive (input halves, each direction's
+//   first recurrent step, the output layer: PassCost::overlap_cycles);
+// - hardware.weight_prefetch next_layer: when the buffer holds the current layer and
+//   the next layer of the command, the next layer is loaded during this pass's compute
+//   (PassCost::prefetch_bytes, counted once, in this pass).
 // Per recurrent step: max(DPU, MFU gate work) + DPU pipeline latency + the
 // cell update (LSTM 4 ops + tanh, GRU 7 ops + tanh per element) on all MFUs.
 // Ignores: bank conflicts, MFU/DPU overlap inside the cell update, control overhead.
@@ -32,6 +41,9 @@ namespace ebatch {
 // What one pass costs, before time is attached.
 struct PassCost {
   std::uint64_t weight_load_bytes = 0;    // DRAM reads of weights at the start of the pass
+  std::uint64_t first_chunk_bytes = 0;    // overlapped: the part of weight_load_bytes loaded before compute
+  std::uint64_t overlap_cycles = 0;       // overlapped: compute cycles the rest of the load can run under
+  std::uint64_t prefetch_bytes = 0;       // the next layer's weights, loaded during this pass's compute
   std::uint64_t weight_stream_bytes = 0;  // DRAM reads of weights re-fetched during the recurrence
   std::uint64_t input_dram_bytes = 0;     // layer-0 inputs read from DRAM
   std::uint64_t output_dram_bytes = 0;    // final outputs written to DRAM
@@ -53,6 +65,7 @@ class EpurCostModel {
   // Closed forms for one direction of a layer.
   std::uint64_t input_half_cycles(int layer, std::int64_t rows) const;
   std::uint64_t recurrent_step_cycles(int active_slots) const;
+  int lanes() const { return lanes_; }
   std::uint64_t output_layer_cycles(std::int64_t rows) const;
   // Bytes of one layer's weights (all directions) held by one CU.
   std::uint64_t layer_bytes_per_cu(int layer) const;
@@ -77,7 +90,9 @@ class EpurCostModel {
 
   HardwareConfig hw_;
   NetworkSpec net_;
-  int bytes_, cus_, width_, mfu_width_, rows_per_cu_, dpu_latency_, cell_ops_;
+  int bytes_, cus_, width_, lanes_, mfu_width_, rows_per_cu_, dpu_latency_, cell_ops_;
+  WeightStreaming streaming_;
+  WeightPrefetch prefetch_;
   std::uint64_t capacity_;                             // weight buffer per CU
   std::uint64_t input_buffer_;                         // per CU
   std::list<std::pair<int, std::uint64_t>> resident_;  // (id, bytes per CU), most recent first

@@ -2,11 +2,13 @@
 // read by both the SystemC shell (EpurAccelerator) and the window tuner's estimator.
 //
 // Phases: the weight load from DRAM when the layer is not resident (before compute
-// starts), the layer-0 input read, compute (input half, recurrence, output layer)
-// overlapped with the weights re-streamed every step when a layer does not fit its
-// buffers (the slower of the two sets the pace), then the output write, then (hardware.spill:
-// dram) the spill write and read of what exceeds the intermediate memory (EpurCapacity).
-// Ignores: prefetching the next layer's weights during compute.
+// starts; with weight_streaming overlapped only its first chunk), the layer-0 input
+// read, compute (input half, recurrence, output layer) overlapped with DRAM weight
+// reads (the slower of the two sets the pace): with overlapped streaming, first the
+// rest of the load under the compute that consumes it (PassCost::overlap_cycles), then
+// the weights re-streamed every step when a layer does not fit its buffers and the
+// next layer's prefetch; then the output write, then (hardware.spill: dram) the spill
+// write and read of what exceeds the intermediate memory (EpurCapacity).
 #pragma once
 
 #include "hw/epur/epur_capacity.h"

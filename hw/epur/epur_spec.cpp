@@ -16,10 +16,13 @@ std::unique_ptr<ConfigExtension> parse(const ConfigSection& s) {
   auto c = std::make_unique<EpurConfig>();
   c->compute_units = int(s.integer("compute_units", 1, 64, 4));
   c->dot_product_width = int(s.integer("dot_product_width", 1, 4096, 16));
+  c->dot_product_lanes = int(s.integer("dot_product_lanes", 1, 64, 1));
   c->mfu_width = int(s.integer("mfu_width", 1, 4096, 1));
   c->weight_buffer_bytes = s.size("weight_buffer");
   c->input_buffer_bytes = s.size("input_buffer");
   c->intermediate_memory_bytes = s.size("intermediate_memory");
+  c->weight_streaming = s.choice("weight_streaming", weight_streaming_modes(), WeightStreaming::overlapped);
+  c->weight_prefetch = s.choice("weight_prefetch", weight_prefetch_modes(), WeightPrefetch::next_layer);
   return c;
 }
 
@@ -36,10 +39,22 @@ void check(const HardwareConfig& hw, const NetworkSpec& net, const ConfigSection
   if (c.weight_buffer_bytes < row_bytes)
     hws.fail("weight_buffer", fmt(double(c.weight_buffer_bytes)) + " is smaller than one row of weights of network '" +
                                   net.name + "' (" + fmt(double(row_bytes)) + ")");
+  // Overlapped streaming double-buffers a layer that does not fit: two rows in flight.
+  if (c.weight_streaming == WeightStreaming::overlapped && c.weight_buffer_bytes < 2 * row_bytes)
+    hws.fail("weight_streaming", "overlapped needs room for two rows of weights of network '" + net.name + "' (" +
+                                     fmt(double(2 * row_bytes)) + "), weight_buffer is " +
+                                     fmt(double(c.weight_buffer_bytes)));
   const std::uint64_t input_bytes = std::uint64_t(std::max(widest_input, net.hidden_size)) * bytes;
   if (c.input_buffer_bytes < input_bytes)
     hws.fail("input_buffer", fmt(double(c.input_buffer_bytes)) + " cannot hold one input vector of network '" +
                                  net.name + "' (" + fmt(double(input_bytes)) + ")");
+  // Every lane works on its own input vector, held in the input buffer while the rows go by.
+  const std::uint64_t lanes = std::uint64_t(c.dot_product_lanes);
+  if (lanes > 1 && c.input_buffer_bytes < lanes * input_bytes)
+    hws.fail("dot_product_lanes", std::to_string(lanes) + " lanes need " + std::to_string(lanes) +
+                                      " input vectors of network '" + net.name + "' in the input buffer (" +
+                                      fmt(double(lanes * input_bytes)) + "), input_buffer is " +
+                                      fmt(double(c.input_buffer_bytes)));
   const std::uint64_t state_bytes = std::uint64_t(net.layer_output_size()) * 2 * bytes;
   if (c.intermediate_memory_bytes < state_bytes)
     hws.fail("intermediate_memory", fmt(double(c.intermediate_memory_bytes)) +

@@ -196,7 +196,8 @@ void TpuCostModel::add_direction(const LayerPass& pass, const std::vector<Segmen
 TpuPassCost TpuCostModel::cost(const LayerPass& pass) const {
   TpuPassCost c;
   WeightPipeline pipeline;  // the pass's GEMMs in order, with cross-GEMM prefetch
-  WeightPipeline* chain = hw_.config<TpuConfig>().weight_prefetch == WeightPrefetch::cross_gemm ? &pipeline : nullptr;
+  WeightPipeline* chain =
+      hw_.config<TpuConfig>().weight_prefetch == TpuWeightPrefetch::cross_gemm ? &pipeline : nullptr;
   add_direction(pass, pass.forward, pass.forward_span, c, chain);
   add_direction(pass, pass.backward, pass.backward_span, c, chain);
   if (pass.output_rows > 0) {

@@ -11,8 +11,9 @@
 
 namespace ebatch {
 
-const EnumTable<WeightPrefetch>& weight_prefetch_modes() {
-  static const EnumTable<WeightPrefetch> t{{WeightPrefetch::off, "off"}, {WeightPrefetch::cross_gemm, "cross_gemm"}};
+const EnumTable<TpuWeightPrefetch>& tpu_weight_prefetch_modes() {
+  static const EnumTable<TpuWeightPrefetch> t{{TpuWeightPrefetch::off, "off"},
+                                              {TpuWeightPrefetch::cross_gemm, "cross_gemm"}};
   return t;
 }
 
@@ -25,7 +26,7 @@ std::unique_ptr<ConfigExtension> parse(const ConfigSection& s) {
   c->cols = int(array.integer("cols", 1, 4096));
   array.finish();
   c->weight_fifo_tiles = int(s.integer("weight_fifo_tiles", 1, 64, 4));
-  c->weight_prefetch = s.choice("weight_prefetch", weight_prefetch_modes(), WeightPrefetch::off);
+  c->weight_prefetch = s.choice("weight_prefetch", tpu_weight_prefetch_modes(), TpuWeightPrefetch::cross_gemm);
   c->unified_buffer_bytes = s.size("unified_buffer");
   c->accumulator_bytes = s.size("accumulators");
   c->activation_width = int(s.integer("activation_width", 1, 65536, c->cols));

@@ -19,9 +19,9 @@ const EnumTable<CellularScheduler>& schedulers() {
 
 void parse(const ConfigSection& s, PolicyConfig& p) {
   auto& o = p.options.get<CellularOptions>();
-  const std::string n = s.has("in_flight") ? s.node()["in_flight"].Scalar() : "slots";
+  const std::string n = s.has("in_flight") ? s.node()["in_flight"].Scalar() : "auto";
   if (n == "slots" || n == "auto") {
-    s.string("in_flight", "slots");
+    s.string("in_flight", "auto");
     o.in_flight = n == "auto" ? CellularOptions::kAuto : CellularOptions::kSlots;
   } else {
     o.in_flight = int(s.integer("in_flight", 1, kMaxInFlight));
@@ -29,6 +29,9 @@ void parse(const ConfigSection& s, PolicyConfig& p) {
       s.fail("in_flight", std::to_string(o.in_flight) + " sequences in flight is fewer than policy.slots (" +
                               std::to_string(p.slots) + "): a cell could never be full");
   }
+  // Cells queued ahead in a command ring (one doorbell and one interrupt per batch of cells,
+  // not one MMIO round trip per cell), unless policy.command_mode says otherwise.
+  if (!s.has("command_mode")) p.command_mode = CommandMode::queue;
   o.scheduler = s.choice("scheduler", schedulers(), CellularScheduler::oldest_deepest);
   // E-BATCH's slot queue depth, when given: what in_flight: auto multiplies B by.
   if (s.has("slot_queue_depth") && s.node()["slot_queue_depth"].Scalar() == "auto")

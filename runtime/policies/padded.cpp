@@ -15,7 +15,7 @@ const EnumTable<PaddedOrder>& orders() {
 void parse(const ConfigSection& s, PolicyConfig& p) {
   p.batch_timeout_s = s.time("batch_timeout", "10 ms");
   auto& o = p.options.get<PaddedOptions>();
-  o.order = s.choice("order", orders(), PaddedOrder::arrival);
+  o.order = s.choice("order", orders(), PaddedOrder::length);
   o.sort_window = int(s.integer("sort_window", 0, 1'000'000, 0));
 }
 

@@ -285,7 +285,8 @@ TEST(HostRuntimeAlone, RefusesANetworkWithMoreLayersThanTheAcceleratorHas) {
 }
 
 TEST(HostRuntimeAlone, RefusesTheCommandQueueWhenCapsDoesNotOfferIt) {
-  Bench b({{"policy", "{kind: cellular, slots: 4, command_mode: queue}"}}, 4, 1);  // CAPS bit 15 clear
+  Bench b({{"policy", "{kind: cellular, slots: 4, in_flight: slots, command_mode: queue}"}}, 4,
+          1);  // CAPS bit 15 clear
   expect_refused(b, "policy.command_mode");
 }
 

@@ -37,6 +37,7 @@ struct Case {
   // hardware.spill: dram with this memory's capacity (hardware.<key>), or none (the default).
   const char* spill_key = nullptr;
   const char* spill_capacity = nullptr;
+  std::vector<Override> hardware = {};  // E-PUR's weight streaming, prefetch and lanes (issue 13)
 };
 
 // Burst size of the accelerator's DRAM transfers (hw/accelerator.h kMaxBurst).
@@ -61,6 +62,7 @@ TEST_P(EstimatorAgreement, EstimatorEqualsTheTimedRunWithinTheDocumentedDifferen
     overrides.push_back({"hardware.spill", "dram"});
     overrides.push_back({std::string("hardware.") + c.spill_key, c.spill_capacity});
   }
+  overrides.insert(overrides.end(), c.hardware.begin(), c.hardware.end());
   const Experiment e = load_experiment(test::repo_path(std::string("configs/experiments/") + c.experiment), overrides);
   std::unique_ptr<PlanEstimator> est;
   if (e.hardware.platform == platform_named("tpu"))
@@ -163,6 +165,20 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"epur_nmt_padded", "nmt_encoder_epur.yaml", "{kind: padded, slots: 8}"},
                       Case{"epur_nmt_cellular", "nmt_encoder_epur.yaml", "{kind: cellular, slots: 8}"},
                       Case{"epur_nmt_ebatch", "nmt_encoder_epur.yaml", "{kind: ebatch, slots: 8, window_steps: auto}"},
+                      Case{"epur_eesen_ebatch_overlapped_prefetch_lanes",
+                           "default.yaml",
+                           "{kind: ebatch, slots: 8, window_steps: auto}",
+                           nullptr,
+                           nullptr,
+                           {{"hardware.weight_streaming", "overlapped"},
+                            {"hardware.weight_prefetch", "next_layer"},
+                            {"hardware.dot_product_lanes", "4"}}},
+                      Case{"epur_nmt_cellular_overlapped",
+                           "nmt_encoder_epur.yaml",
+                           "{kind: cellular, slots: 8}",
+                           nullptr,
+                           nullptr,
+                           {{"hardware.weight_streaming", "overlapped"}}},
                       Case{"tpu_eesen_none", "eesen_tpu.yaml", "{kind: none}"},
                       Case{"tpu_eesen_padded", "eesen_tpu.yaml", "{kind: padded, slots: 16}"},
                       Case{"tpu_eesen_cellular", "eesen_tpu.yaml", "{kind: cellular, slots: 16}"},

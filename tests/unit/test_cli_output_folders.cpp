@@ -255,7 +255,8 @@ TEST(CliOutputFolders, ReproduceQuickHasItsOwnFolderAndLogsProgress) {
                                   ", lengths: " + repo_path("models/datasets/imdb.yaml") + "}\n");
   fs::create_directories(dir + "/results/reproduce");
   write_file(dir + "/results/reproduce/summary.txt", "full run\n");
-  const auto r = run_cli({"reproduce", "--quick", "--config", dir + "/r.yaml", "--no-plots", "--jobs", "2"}, dir);
+  const auto r = run_cli(
+      {"reproduce", "--quick", "--config", dir + "/r.yaml", "--no-plots", "--variants", "none", "--jobs", "2"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(dir + "/results/reproduce/summary.txt"), "full run\n");
   EXPECT_TRUE(fs::exists(dir + "/results/reproduce_quick/summary.txt"));

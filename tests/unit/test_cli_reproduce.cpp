@@ -47,7 +47,8 @@ TEST(CliReproduce, UsageIsRegistered) {
 // The shipped configs/reproduce.yaml, --quick: every combination, in the CSV, the JSON and the table.
 TEST(CliReproduce, QuickRunsEveryNetworkPlatformPolicyAndLoad) {
   const std::string out = scratch_dir("reproduce_quick") + "/out";
-  const auto r = run_cli({"reproduce", "--quick", "--no-plots", "--jobs", "2", "--out", out}, repo_path(""));
+  const auto r =
+      run_cli({"reproduce", "--quick", "--no-plots", "--variants", "none", "--jobs", "2", "--out", out}, repo_path(""));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const YAML::Node cfg = YAML::LoadFile(repo_path("configs/reproduce.yaml"));
   const std::size_t nets = cfg["networks"].size(), plats = cfg["platforms"].size(), pols = cfg["policies"].size();
@@ -89,7 +90,8 @@ TEST(CliReproduce, QuickRunsEveryNetworkPlatformPolicyAndLoad) {
 TEST(CliReproduce, ModerateLoadIsAFractionOfTheBaselineCapacity) {
   const std::string dir = scratch_dir("reproduce_small");
   write_file(dir + "/r.yaml", small_config());
-  const auto r = run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--out", dir + "/out"});
+  const auto r =
+      run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--variants", "none", "--out", dir + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const YAML::Node j = YAML::LoadFile(dir + "/out/reproduce.json");
   ASSERT_EQ(j["runs"].size(), 2u * 2 * 2 * 3);
@@ -128,7 +130,8 @@ TEST(CliReproduce, BadConfigsExitTwoAndWriteNothing) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     write_file(dir + "/r.yaml", cases[i].first);
     const std::string out = dir + "/out" + std::to_string(i);
-    const auto r = run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--out", out});
+    const auto r =
+        run_cli({"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--variants", "none", "--out", out});
     EXPECT_EQ(r.exit_code, 2) << cases[i].second << "\n" << r.err;
     EXPECT_CONTAINS(r.err, cases[i].second);
     EXPECT_CONTAINS(r.err, "r.yaml");

@@ -1,12 +1,16 @@
 // EpurCostModel (hw/epur/epur_cost.h), kernel-free: closed-form cycles, MACs,
-// weight residency and streaming, weight-buffer reuse across batch slots.
+// weight residency and streaming, weight-buffer reuse across batch slots; overlapped
+// (chunked) weight loading, next-layer prefetch and batched DPU lanes.
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "common/errors.h"
 #include "common/experiment.h"
 #include "hw/contract/slot_engine.h"
+#include "hw/energy_counters.h"
 #include "hw/epur/epur_cost.h"
+#include "hw/epur/epur_plan.h"
 #include "tests/test_support.h"
 #include "tests/unit/epur_closed_form.h"
 
@@ -16,8 +20,12 @@ namespace {
 using test::EpurClosedForm;
 using test::repo_path;
 
+// The hand-worked cases below are for serial weight loading without prefetch (the shipped
+// defaults are overlapped and next_layer); a test's own overrides come after and win.
 Experiment eesen(std::vector<Override> overrides = {}) {
-  overrides.insert(overrides.begin(), Override{"policy", "{kind: none}"});
+  overrides.insert(
+      overrides.begin(),
+      {{"policy", "{kind: none}"}, {"hardware.weight_streaming", "serial"}, {"hardware.weight_prefetch", "off"}});
   overrides.push_back({"workload.requests", "1"});
   return load_experiment(repo_path("configs/experiments/default.yaml"), overrides);
 }
@@ -309,6 +317,171 @@ TEST(EpurCost, WeightBufferReadsAreSharedByBatchedSlotsWithinInputBufferReuse) {
   EXPECT_DOUBLE_EQ(seven.wb_read_bytes, 2 * w_in + w_h);
   const PassCost thirteen = one_step(int(reuse_h) + 1);
   EXPECT_DOUBLE_EQ(thirteen.wb_read_bytes, 3 * w_in + 2 * w_h);
+}
+
+// A tiny LSTM on 4 CUs for the hand-worked cases below: G=4, H=16, I=16, 2 layers, fp16,
+// w=16, 1 GHz, latency-free DRAM of `gbps` GB/s. rows per CU = 64/4 = 16, DPU latency
+// log2(16) + 2 = 6; one layer per CU: 16 rows x (16 + 16 + 2) x 2 B = 1088 B, one row per
+// CU 68 B, so one chunk (a row on each CU) is 272 B and a whole layer 4352 B. A layer-0
+// pass of 4 steps also reads its inputs from DRAM first: 4 x 16 x 2 B = 128 B.
+HardwareConfig tiny_hw(double gbps, std::uint64_t weight_buffer, int hidden_width = 16) {
+  HardwareConfig hw;
+  hw.precision = Precision::fp16;
+  hw.frequency_hz = 1e9;
+  hw.dram.bandwidth_bytes_per_s = gbps * 1e9;
+  hw.dram.latency_s = 0;
+  auto& e = hw.config<EpurConfig>();
+  e.compute_units = 4;
+  e.dot_product_width = 16;
+  e.mfu_width = hidden_width == 16 ? 1 : 16;
+  e.weight_buffer_bytes = weight_buffer;
+  e.input_buffer_bytes = 8192;
+  e.intermediate_memory_bytes = 1 << 20;
+  return hw;
+}
+
+NetworkSpec tiny_lstm(int size = 16) {
+  NetworkSpec net;
+  net.name = "tiny_lstm";
+  net.cell = CellType::lstm;
+  net.input_size = size;
+  net.hidden_size = size;
+  net.num_layers = 2;
+  return net;
+}
+
+double pass_seconds(EpurPlanner& planner, const HardwareConfig& hw, const LayerPass& pass) {
+  PassPlan plan;
+  planner.plan(pass, plan);
+  return plan_seconds(plan, hw);
+}
+
+TEST(EpurCost, OverlappedStreamingExposesOnlyTheFirstChunk) {
+  // One slot, 4 steps of layer 0: input half 4 x 16 x 1 + 6 = 70 cycles; a step
+  // max(16, 16*3) + 6 + ceil(16*5/4) = 74; compute 70 + 4 x 74 = 366 ns.
+  // Overlap window: the input half and the first step, 70 + 74 = 144 ns.
+  const NetworkSpec net = tiny_lstm();
+  for (double gbps : {64.0, 1.0}) {
+    HardwareConfig hw = tiny_hw(gbps, 4096);
+    const double ns = 1e-9, load = 4352 / gbps, chunk = 272 / gbps, in = 128 / gbps;
+    EpurPlanner serial(hw, net);
+    LayerPass pass = whole_pass(net, 0, {4});
+    pass.last_layer = 1;
+    EXPECT_NEAR(pass_seconds(serial, hw, pass), (load + in + 366) * ns, 1e-15) << gbps;
+    hw.config<EpurConfig>().weight_streaming = WeightStreaming::overlapped;
+    EpurPlanner overlapped(hw, net);
+    const PassCost c = EpurCostModel(hw, net).cost(pass);
+    EXPECT_EQ(c.first_chunk_bytes, 272u);
+    EXPECT_EQ(c.overlap_cycles, 144u);
+    EXPECT_EQ(c.weight_load_bytes, 4352u) << "the same bytes, only their time moves";
+    // 64 GB/s: 4.25 ns exposed, the other 63.75 ns under the 144-cycle window: 4.25 + 2 + 366
+    // (63.75 ns saved). 1 GB/s: 272 + 128 + max(144, 4080) + (366 - 144) = 4702 (144 ns saved).
+    const double expect = chunk + in + std::max(144.0, load - chunk) + (366 - 144);
+    EXPECT_NEAR(pass_seconds(overlapped, hw, pass), expect * ns, 1e-15) << gbps;
+    EXPECT_NEAR((load + in + 366) - expect, gbps == 64.0 ? 63.75 : 144.0, 1e-9);
+    // Resident now: the second pass loads nothing in either mode.
+    EXPECT_NEAR(pass_seconds(overlapped, hw, pass), (in + 366) * ns, 1e-15);
+  }
+}
+
+TEST(EpurCost, NextLayerPrefetchHidesTheLoadExactlyWhenBothLayersFit) {
+  const NetworkSpec net = tiny_lstm();
+  const double ns = 1e-9;
+  // 64 GB/s: a layer's 4352 B take 68 ns, less than a pass's 366 ns of compute.
+  for (std::uint64_t buffer : {4096u, 2000u}) {  // per CU: both layers (2176 B) fit / only one
+    HardwareConfig hw = tiny_hw(64, buffer);
+    hw.config<EpurConfig>().weight_prefetch = WeightPrefetch::next_layer;
+    EpurPlanner planner(hw, net);
+    LayerPass p0 = whole_pass(net, 0, {4}), p1 = whole_pass(net, 1, {4});
+    p0.last_layer = p1.last_layer = 1;
+    PassPlan plan;
+    planner.plan(p0, plan);
+    const bool fits = buffer == 4096;
+    // Layer 0 loads its own weights first (68 ns) and its inputs (2 ns), then layer 1's
+    // weights under its compute.
+    EXPECT_EQ(plan.totals.weight_load_bytes, fits ? 2 * 4352u : 4352u) << buffer;
+    EXPECT_NEAR(plan_seconds(plan, hw), (68 + 2 + 366) * ns, 1e-15) << "the prefetch hides under 366 ns";
+    planner.plan(p1, plan);
+    EXPECT_EQ(plan.totals.weight_load_bytes, fits ? 0u : 4352u) << "counted once, in the pass that issued it";
+    EXPECT_NEAR(plan_seconds(plan, hw), (fits ? 366 : 68 + 366) * ns, 1e-15);
+  }
+  // A command that ends at layer 0 prefetches nothing.
+  HardwareConfig hw = tiny_hw(64, 4096);
+  hw.config<EpurConfig>().weight_prefetch = WeightPrefetch::next_layer;
+  EpurCostModel model(hw, net);
+  LayerPass p0 = whole_pass(net, 0, {4});
+  p0.last_layer = 0;
+  EXPECT_EQ(model.cost(p0).prefetch_bytes, 0u);
+  // Slow DRAM (1 GB/s): after the load and the inputs (4352 + 128 ns), the 4352 ns prefetch
+  // is longer than the 366 ns compute and sets the pace.
+  HardwareConfig slow = tiny_hw(1, 4096);
+  slow.config<EpurConfig>().weight_prefetch = WeightPrefetch::next_layer;
+  EpurPlanner planner(slow, net);
+  p0.last_layer = 1;
+  EXPECT_NEAR(pass_seconds(planner, slow, p0), (4352 + 128 + 4352) * ns, 1e-12);
+}
+
+TEST(EpurCost, DotProductLanesDivideDpuCyclesByTheVectorsThatShareAWeightFetch) {
+  // H = I = 64, m = 16: rows per CU 64, one row ceil(64/16) = 4 cycles per vector, so a
+  // step's DPU work is ceil(b/L) x 64 x 4; MFU gates ceil(b x 64 x 3 / 16), cell update
+  // ceil(b x 64 x 5 / 64), latency 6.
+  const NetworkSpec net = tiny_lstm(64);
+  const std::uint64_t expect_step[3][2] = {
+      {256 + 6 + 5, 1024 + 6 + 20},  // L=1: one slot 267, four slots 1050
+      {256 + 6 + 5, 512 + 6 + 20},   // L=2: one slot unchanged, four slots halved DPU
+      {256 + 6 + 5, 256 + 6 + 20},   // L=4: quartered
+  };
+  const int lanes[3] = {1, 2, 4};
+  double reads_l1 = 0;
+  for (int i = 0; i < 3; ++i) {
+    HardwareConfig hw = tiny_hw(64, 1 << 20, 64);
+    hw.config<EpurConfig>().dot_product_lanes = lanes[i];
+    EpurCostModel model(hw, net);
+    EXPECT_EQ(model.recurrent_step_cycles(1), expect_step[i][0]) << "L=" << lanes[i];
+    EXPECT_EQ(model.recurrent_step_cycles(4), expect_step[i][1]) << "L=" << lanes[i];
+    // Input half of 8 rows: ceil(8/L) x 64 x 4 + 6 = 2054, 1030, 518.
+    EXPECT_EQ(model.input_half_cycles(0, 8), std::uint64_t(8 / lanes[i]) * 256 + 6);
+    // MACs and weight-buffer reads do not change (the input buffer already shares a
+    // fetch among its 8192 / 128 = 64 vectors; one read feeds every lane).
+    const PassCost c = model.cost(whole_pass(net, 0, {2, 2, 2, 2}));
+    if (i == 0) reads_l1 = c.wb_read_bytes;
+    EXPECT_DOUBLE_EQ(c.wb_read_bytes, reads_l1);
+    EXPECT_DOUBLE_EQ(c.macs, 8.0 * 4 * 64 * 128);
+  }
+}
+
+TEST(EpurCost, DotProductLanesScaleTheDpuLeakageOfTheEnergyTable) {
+  // Shipped table: dpu leakage 4 mW for 4 CUs with one lane each; 1000 MACs at 0.75 pJ.
+  for (int lanes : {1, 2, 4}) {
+    const Experiment e = eesen({{"hardware.dot_product_lanes", std::to_string(lanes)}});
+    EpurPlanner planner(e.hardware, e.network);
+    EnergyCounters counters;
+    planner.set_capacities(counters);
+    counters.add(counters.action("dpu", "mac_fp16"), 1000);
+    const auto report = counters.report(e.energy, 1.0);
+    EXPECT_DOUBLE_EQ(report.components.at("dpu").leakage_j, 4e-3 * lanes) << lanes << " lanes";
+    EXPECT_DOUBLE_EQ(report.components.at("dpu").dynamic_j, 1000 * 0.75e-12) << "MAC energy per MAC unchanged";
+    EXPECT_DOUBLE_EQ(report.components.at("mfu").leakage_j, 2e-3) << "only the DPU has lanes";
+  }
+}
+
+TEST(EpurCost, NewHardwareKeysAreValidated) {
+  // EESEN's widest input vector is 640 x 2 B: the 8 KiB input buffer holds 6.
+  EXPECT_NO_THROW(eesen({{"hardware.dot_product_lanes", "6"}}));
+  EXPECT_THROW(eesen({{"hardware.dot_product_lanes", "7"}}), InputError);
+  EXPECT_THROW(eesen({{"hardware.dot_product_lanes", "0"}}), InputError);
+  EXPECT_THROW(eesen({{"hardware.weight_streaming", "eager"}}), InputError);
+  EXPECT_THROW(eesen({{"hardware.weight_prefetch", "all"}}), InputError);
+  // A row of weights is (640 + 320) x 2 B = 1920 B: overlapped needs two.
+  EXPECT_NO_THROW(eesen({{"hardware.weight_streaming", "overlapped"}, {"hardware.weight_buffer", "3840 B"}}));
+  EXPECT_THROW(eesen({{"hardware.weight_streaming", "overlapped"}, {"hardware.weight_buffer", "3839 B"}}), InputError);
+  const Experiment e = eesen({{"hardware.weight_streaming", "overlapped"}, {"hardware.weight_prefetch", "next_layer"}});
+  EXPECT_EQ(e.hardware.config<EpurConfig>().weight_streaming, WeightStreaming::overlapped);
+  EXPECT_EQ(e.hardware.config<EpurConfig>().weight_prefetch, WeightPrefetch::next_layer);
+  const Experiment d = load_experiment(repo_path("configs/experiments/default.yaml"));
+  EXPECT_EQ(d.hardware.config<EpurConfig>().weight_streaming, WeightStreaming::overlapped) << "the default";
+  EXPECT_EQ(d.hardware.config<EpurConfig>().weight_prefetch, WeightPrefetch::next_layer) << "the default";
+  EXPECT_EQ(eesen().hardware.config<EpurConfig>().dot_product_lanes, 1);
 }
 
 }  // namespace

@@ -87,8 +87,11 @@ LayerPass pass_of(const NetworkSpec& net, int layer, std::int64_t length) {
 }
 
 TEST(EpurPlanner, LoadsALayerOnceThenComputesFromTheBuffers) {
-  const Experiment e = load_experiment(test::repo_path("configs/experiments/default.yaml"),
-                                       {{"policy", "{kind: none}"}, {"workload.requests", "1"}});
+  const Experiment e =
+      load_experiment(test::repo_path("configs/experiments/default.yaml"), {{"policy", "{kind: none}"},
+                                                                            {"workload.requests", "1"},
+                                                                            {"hardware.weight_streaming", "serial"},
+                                                                            {"hardware.weight_prefetch", "off"}});
   EpurPlanner planner(e.hardware, e.network);
   EpurCostModel reference(e.hardware, e.network);
   const LayerPass p = pass_of(e.network, 0, 5);

@@ -106,7 +106,9 @@ TEST(TpuGemm, DeeperFifoNeverSlower) {
 }
 
 TEST(TpuCost, LayerPassIsInputHalfGemmPlusOneGemmPerStep) {
-  const Experiment e = load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"));
+  // GEMMs one after another, without cross-GEMM prefetch (the default; TpuPrefetch below).
+  const Experiment e =
+      load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"), {{"hardware.weight_prefetch", "off"}});
   const HardwareConfig& hw = e.hardware;
   const NetworkSpec& net = e.network;
   TpuCostModel model(hw, net);
@@ -215,10 +217,14 @@ TEST(TpuPrefetch, CrossGemmWorkedOutByHand) {
 // when the array is free (the element-wise work after a recurrent GEMM in between); never
 // slower than without, the same weight bytes; the default (off) is unchanged.
 TEST(TpuPrefetch, LayerPassChainsItsGemmsAndIsNeverSlower) {
-  Experiment e = load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"));
-  EXPECT_EQ(e.hardware.config<TpuConfig>().weight_prefetch, WeightPrefetch::off) << "the default";
+  EXPECT_EQ(
+      load_experiment(repo_path("configs/experiments/eesen_tpu.yaml")).hardware.config<TpuConfig>().weight_prefetch,
+      TpuWeightPrefetch::cross_gemm)
+      << "the default";
+  Experiment e =
+      load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"), {{"hardware.weight_prefetch", "off"}});
   HardwareConfig on = e.hardware;
-  on.config<TpuConfig>().weight_prefetch = WeightPrefetch::cross_gemm;
+  on.config<TpuConfig>().weight_prefetch = TpuWeightPrefetch::cross_gemm;
   const NetworkSpec& net = e.network;
   const LayerPass pass = two_slot_pass();
   const std::uint64_t h = 320, g4 = 4 * 320, in = 640;
