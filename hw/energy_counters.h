@@ -39,17 +39,23 @@ class EnergyCounters {
   // of a pass, the passes whose working set exceeded the capacity and the bytes spilled to
   // DRAM (written; as many are read back). Not energy: kept beside the counts that the
   // planners' recorders feed (PlanActionRecorder), for stats.json's onchip.*.
+  // Also the largest held activations between passes and the mean working set of a pass.
   struct OnChip {
     OnChipMemory memory;  // name, capacity key, capacity
-    std::uint64_t peak = 0, passes_over = 0, spill_bytes = 0;
+    std::uint64_t peak = 0, passes_over = 0, spill_bytes = 0, held_peak = 0, passes = 0;
+    double working_set_sum = 0;
+    std::uint64_t mean() const { return passes ? std::uint64_t(working_set_sum / double(passes) + 0.5) : 0; }
   };
   // Registers (or finds) a memory; its id for note_onchip.
   std::size_t onchip_memory(const OnChipMemory& memory);
-  void note_onchip(std::size_t id, std::uint64_t working_set, std::uint64_t spill_bytes) {
+  void note_onchip(std::size_t id, const OnChipUse& use) {
     OnChip& m = onchip_[id];
-    m.peak = std::max(m.peak, working_set);
-    m.passes_over += working_set > m.memory.capacity;
-    m.spill_bytes += spill_bytes;
+    m.peak = std::max(m.peak, use.working_set);
+    m.passes_over += use.working_set > m.memory.capacity;
+    m.spill_bytes += use.spill_bytes;
+    m.held_peak = std::max(m.held_peak, use.held_bytes);
+    ++m.passes;
+    m.working_set_sum += double(use.working_set);
   }
   const std::vector<OnChip>& onchip() const { return onchip_; }
 

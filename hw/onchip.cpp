@@ -1,6 +1,7 @@
 #include "hw/onchip.h"
 
 #include <algorithm>
+#include <string>
 
 #include "common/units.h"
 
@@ -42,24 +43,185 @@ std::uint64_t accumulator_working_set(const NetworkSpec& net, const LayerPass& p
   return most * 4;
 }
 
-std::string capacity_message(const OnChipMemory& m, std::uint64_t working_set) {
+std::string capacity_message(const OnChipMemory& m, std::uint64_t working_set, std::uint64_t held) {
+  const std::string of_held =
+      held ? ", " + std::to_string(held) + " B of them activations held for later passes" : std::string();
   return "hardware.spill: reject: " + m.name + ": a layer pass needs " + units::format_size(double(working_set)) +
-         " (" + std::to_string(working_set) + " B) on chip, capacity " + units::format_size(double(m.capacity)) + " (" +
-         std::to_string(m.capacity) + " B); raise hardware." + m.key +
+         " (" + std::to_string(working_set) + " B) on chip" + of_held + ", capacity " +
+         units::format_size(double(m.capacity)) + " (" + std::to_string(m.capacity) + " B); raise hardware." + m.key +
          ", use a smaller window or batch, or set hardware.spill: dram";
 }
 
 OnChipUse apply_spill(SpillMode mode, const OnChipMemory& m, std::uint64_t working_set) {
   OnChipUse use;
   use.working_set = working_set;
-  if (working_set > m.capacity && mode == SpillMode::dram) use.spill_bytes = working_set - m.capacity;
+  if (working_set > m.capacity && mode == SpillMode::dram)
+    use.spill_bytes = use.spill_read_bytes = working_set - m.capacity;
   return use;
 }
 
 void check_fits(const std::vector<OnChipMemory>& memories, const std::vector<OnChipUse>& uses) {
   for (std::size_t i = 0; i < memories.size() && i < uses.size(); ++i)
     if (uses[i].working_set > memories[i].capacity)
-      throw CapacityError(capacity_message(memories[i], uses[i].working_set));
+      throw CapacityError(capacity_message(memories[i], uses[i].working_set, uses[i].held_in_working_set));
+}
+
+HeldActivations::HeldActivations(const NetworkSpec& net, int bytes)
+    : bidirectional_(net.bidirectional),
+      layers_(net.num_layers),
+      half_(std::uint64_t(net.hidden_size) * std::uint64_t(bytes)),
+      step_(std::uint64_t(net.layer_output_size()) * std::uint64_t(bytes)) {}
+
+HeldActivations::Entry* HeldActivations::find(int layer, const Segment& s) {
+  if (std::size_t(layer) >= entries_.size() || std::size_t(s.slot) >= entries_[std::size_t(layer)].size())
+    return nullptr;
+  for (Entry& e : entries_[std::size_t(layer)][std::size_t(s.slot)])
+    if (e.id == s.sequence.id) return &e;
+  return nullptr;
+}
+
+HeldActivations::Entry& HeldActivations::find_or_add(int layer, const Segment& s) {
+  if (Entry* e = find(layer, s)) return *e;
+  if (std::size_t(layer) >= entries_.size()) entries_.resize(std::size_t(layer) + 1);
+  auto& slots = entries_[std::size_t(layer)];
+  if (std::size_t(s.slot) >= slots.size()) slots.resize(std::size_t(s.slot) + 1);
+  slots[std::size_t(s.slot)].push_back(fresh(s));
+  return slots[std::size_t(s.slot)].back();
+}
+
+void HeldActivations::erase(int layer, const Segment& s) {
+  auto& v = entries_[std::size_t(layer)][std::size_t(s.slot)];
+  v.erase(std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.id == s.sequence.id; }));
+}
+
+void HeldActivations::reset() {
+  entries_.clear();
+  held_ = spilled_ = 0;
+  touches_.clear();
+}
+
+std::uint64_t HeldActivations::held_of(const Entry& e) const {
+  if (!bidirectional_) return std::uint64_t(std::max<std::int64_t>(0, e.forward - e.consumed_forward)) * half_;
+  // Steps with both halves, with one half only, and released (run by both directions of l + 1).
+  const std::int64_t both = std::max<std::int64_t>(0, e.forward - e.backward);
+  const std::int64_t halves = (e.forward - both) + (e.length - e.backward - both);
+  const std::int64_t released = std::clamp<std::int64_t>(e.consumed_forward - e.consumed_backward, 0, both);
+  return std::uint64_t(std::max<std::int64_t>(0, halves)) * half_ + std::uint64_t(both - released) * step_;
+}
+
+HeldActivations::Entry HeldActivations::fresh(const Segment& s) const {
+  Entry e;
+  e.id = s.sequence.id;
+  e.length = std::max(s.sequence.padded_length, s.end);
+  e.backward = e.consumed_backward = e.length;
+  return e;
+}
+
+void HeldActivations::consume(Entry& e, const Touch& t) const {
+  if (t.forward) e.consumed_forward = std::max(e.consumed_forward, t.forward->end);
+  if (t.backward) e.consumed_backward = std::min(e.consumed_backward, t.backward->begin);
+}
+
+void HeldActivations::produce(Entry& e, const Touch& t) const {
+  const Segment& any = t.forward ? *t.forward : *t.backward;
+  if (any.end > e.length) {  // a pass made by hand without lengths: the entry grows
+    if (e.backward == e.length) e.backward = any.end;
+    if (e.consumed_backward == e.length) e.consumed_backward = any.end;
+    e.length = any.end;
+  }
+  if (t.forward) e.forward = std::max(e.forward, t.forward->end);
+  if (t.backward) e.backward = std::min(e.backward, t.backward->begin);
+}
+
+HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
+  layer_ = pass.layer;
+  touches_.clear();
+  for (const Segment& s : pass.forward) touches_.push_back({&s, nullptr});
+  for (const Segment& s : pass.backward) {
+    auto it = std::find_if(touches_.begin(), touches_.end(), [&](const Touch& t) {
+      return t.forward && t.forward->slot == s.slot && t.forward->sequence.id == s.sequence.id;
+    });
+    if (it == touches_.end())
+      touches_.push_back({nullptr, &s});
+    else
+      it->backward = &s;
+  }
+  Before b;
+  std::uint64_t read_on_chip = 0;
+  for (Touch& t : touches_) {
+    const Segment& any = t.forward ? *t.forward : *t.backward;
+    if (layer_ > 0) {
+      if (const Entry* found = find(layer_ - 1, any)) {
+        Entry e = *found;
+        const std::uint64_t held = held_of(e);
+        consume(e, t);
+        // Every step the pass runs is held until then; a step both directions run is read once.
+        std::int64_t steps = t.forward ? t.forward->end - t.forward->begin : 0;
+        if (t.backward) steps += t.backward->end - t.backward->begin;
+        if (t.forward && t.backward)
+          steps -= std::max<std::int64_t>(
+              0, std::min(t.forward->end, t.backward->end) - std::max(t.forward->begin, t.backward->begin));
+        t.read = std::min(held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
+        t.read_back = std::min(found->spilled, t.read);
+        read_on_chip += t.read - t.read_back;
+        b.read_back += t.read_back;
+      }
+    }
+    if (layer_ < layers_ - 1) {
+      const Entry* found = find(layer_, any);
+      Entry e = found ? *found : fresh(any);
+      const std::uint64_t held = held_of(e);
+      produce(e, t);
+      t.gain = held_of(e) - std::min(held, held_of(e));
+      b.new_held += t.gain;
+    }
+  }
+  const std::uint64_t resident = held_ - spilled_;
+  b.resident_not_read = resident - std::min(resident, read_on_chip);
+  return b;
+}
+
+std::uint64_t HeldActivations::after(std::uint64_t spill) {
+  for (const Touch& t : touches_) {
+    const Segment& any = t.forward ? *t.forward : *t.backward;
+    if (layer_ > 0) {
+      if (Entry* found = find(layer_ - 1, any)) {
+        Entry& e = *found;
+        const std::uint64_t held = held_of(e);
+        consume(e, t);
+        const std::uint64_t released = held - std::min(held, held_of(e));
+        held_ = held_ - held + held_of(e);
+        // Spilled bytes read back and released leave DRAM; those still needed (by the other
+        // direction) stay there, to be read again.
+        const std::uint64_t freed = std::min(t.read_back, released);
+        e.spilled -= freed;
+        spilled_ -= freed;
+        const bool done = e.consumed_forward >= e.length && (!bidirectional_ || e.consumed_backward <= 0);
+        if (done) {
+          spilled_ -= e.spilled;
+          erase(layer_ - 1, any);
+        }
+      }
+    }
+    if (layer_ < layers_ - 1) {
+      Entry& e = find_or_add(layer_, any);
+      held_ -= held_of(e);
+      produce(e, t);
+      held_ += held_of(e);
+    }
+  }
+  // The spilled outputs: the newest, from the pass's last segment back.
+  if (layer_ < layers_ - 1)
+    for (auto t = touches_.rbegin(); t != touches_.rend() && spill > 0; ++t) {
+      const Segment& any = t->forward ? *t->forward : *t->backward;
+      Entry& e = find_or_add(layer_, any);
+      const std::uint64_t s = std::min({spill, t->gain, held_of(e) - std::min(held_of(e), e.spilled)});
+      e.spilled += s;
+      spilled_ += s;
+      spill -= s;
+    }
+  touches_.clear();
+  return held_;
 }
 
 }  // namespace ebatch

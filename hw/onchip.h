@@ -27,8 +27,37 @@
 //                               GEMM's active slots x g*h; output layer: rows_out x o): the
 //                               cost model folds K outermost, so every column of a GEMM
 //                               accumulates until its last row fold.
-// Ignores: what earlier passes left on chip beyond the rows this pass reads (E-BATCH's
-// queued windows of other layers), bank granularity, double buffering.
+// Ignores: bank granularity, double buffering.
+//
+// Held activations (HeldActivations, below): what earlier passes left on chip for later
+// passes. The activation memory's working set (E-PUR intermediate memory, TPU unified
+// buffer: memory 0 of each platform) is the pass's own set above plus the held bytes the
+// pass does not read (those it reads are its `inputs`) and that are not spilled.
+//   held:      the outputs of a layer l below the last, per (slot, sequence), from the pass
+//              that produced them until the pass of layer l + 1 that consumes them for the
+//              last time. Unidirectional: step t of l is released when l + 1's forward
+//              direction has run step t (h * b bytes while held). Bidirectional: each
+//              direction's half (h * b) is held from when that direction of l produced it;
+//              once both halves exist the step is layer l's output (concat: 2h * b, sum: h *
+//              b); it is released when both directions of l + 1 have run step t (the forward
+//              direction of l + 1 may read it long before the backward one: E-BATCH keeps
+//              whole sequences of layer-l outputs until l + 1's backward direction has run).
+//              Padded steps are computed, so they are held like useful ones.
+//   not held:  layer-0 inputs (read from DRAM), the last layer's outputs (written to DRAM),
+//              the states (already in the pass's own set: a slot's h and c stay with it).
+//   held bytes reported (OnChipUse::held_bytes, stats onchip.<memory>.held_peak_bytes):
+//              everything held between this pass and the next, on chip or spilled.
+// hardware.spill: dram with held activations: the pass's excess (working set - capacity) is
+// taken first from its own outputs that later passes need (the newest produced; from its
+// last segment back): those bytes are written to DRAM once (spill_write of this pass) and
+// stay there until released; each pass that reads that (slot, sequence)'s layer outputs
+// reads them back (spill_read of that pass: as many spilled bytes as it reads, spilled ones
+// first), so a unidirectional next layer reads each spilled byte once, a bidirectional one
+// once per direction (the forward pass's copy is not kept on chip for the backward one). A
+// held byte is written to DRAM at most once. The rest of the excess (a pass whose own set
+// alone does not fit, or the last layer) is written and read back within the pass (as
+// before). A request dropped by a failure (SlotEngine::abort) keeps its held bytes
+// counted until the planner is reset.
 //
 // hardware.spill (common/experiment.h):
 //   ignore  the memories are unbounded (as before the capacity model): working sets are only
@@ -56,11 +85,6 @@
 
 namespace ebatch {
 
-// One memory in one pass: its working set and the bytes spilled to DRAM (written, and read back).
-struct OnChipUse {
-  std::uint64_t working_set = 0, spill_bytes = 0;
-};
-
 // The parts of a pass's activation working set (see above).
 struct ActivationWorkingSet {
   std::uint64_t inputs = 0, wx = 0, states = 0, outputs = 0;
@@ -72,13 +96,63 @@ ActivationWorkingSet activation_working_set(const NetworkSpec& net, const LayerP
 // The TPU accumulators' working set: the largest M * N * 4 of the pass's GEMMs.
 std::uint64_t accumulator_working_set(const NetworkSpec& net, const LayerPass& pass);
 
-// hardware.spill applied to one memory's working set: the bytes spilled (dram: the excess;
-// otherwise, or a set that fits: 0).
+// hardware.spill applied to one memory's working set: the bytes spilled, written and read
+// back within the pass (dram: the excess; otherwise, or a set that fits: 0).
 OnChipUse apply_spill(SpillMode mode, const OnChipMemory& memory, std::uint64_t working_set);
-// "hardware.spill: reject: unified_buffer: a layer pass needs 30 MiB (... B) on chip, capacity
-// 24 MiB (... B); raise hardware.unified_buffer, ..."
-std::string capacity_message(const OnChipMemory& memory, std::uint64_t working_set);
+// "hardware.spill: reject: unified_buffer: a layer pass needs 30 MiB (... B) on chip[, ... B of
+// them activations held for later passes], capacity 24 MiB (... B); raise hardware.unified_buffer, ..."
+std::string capacity_message(const OnChipMemory& memory, std::uint64_t working_set, std::uint64_t held = 0);
 // Throws CapacityError for the first memory whose working set exceeds its capacity.
 void check_fits(const std::vector<OnChipMemory>& memories, const std::vector<OnChipUse>& uses);
+
+// The activations held on chip between passes (see above), from the passes a planner sees in
+// order. Untimed; no SlotEngine state: a pass's segments say what it produced and consumed.
+class HeldActivations {
+ public:
+  HeldActivations(const NetworkSpec& net, int bytes);
+  // Before the pass's working set is known: the held bytes on chip (not spilled) that it does
+  // not read, the spilled bytes it reads back, and the bytes of its outputs that later passes
+  // need (0 for the last layer: they go to DRAM).
+  struct Before {
+    std::uint64_t resident_not_read = 0, read_back = 0, new_held = 0;
+  };
+  Before before(const LayerPass& pass);
+  // Then: records what that pass produced and consumed (spilled bytes it released leave DRAM);
+  // `spill` bytes of its new held outputs were written to DRAM. Returns the bytes held now.
+  std::uint64_t after(std::uint64_t spill);
+  std::uint64_t held_bytes() const { return held_; }
+  std::uint64_t spilled_bytes() const { return spilled_; }
+  void reset();
+
+ private:
+  // Layer `layer`'s outputs of one (slot, sequence): steps [0, forward) and [backward, length)
+  // produced; steps [0, consumed_forward) and [consumed_backward, length) run by layer + 1.
+  struct Entry {
+    std::int64_t id = 0, length = 0, forward = 0, backward = 0, consumed_forward = 0, consumed_backward = 0;
+    std::uint64_t spilled = 0;  // of its held bytes, in DRAM
+  };
+  // Entries by layer and slot (a slot holds a few sequences in flight: searched in turn).
+  Entry* find(int layer, const Segment& s);
+  Entry& find_or_add(int layer, const Segment& s);
+  void erase(int layer, const Segment& s);
+  // One (slot, sequence) of the pass: its segments in each direction (or null).
+  struct Touch {
+    const Segment *forward = nullptr, *backward = nullptr;
+    std::uint64_t read = 0, read_back = 0, gain = 0;
+  };
+  std::uint64_t held_of(const Entry& e) const;
+  // Entry `e` (layer l) with layer l + 1's pass `t` run over it, and with layer l's pass `t`.
+  void consume(Entry& e, const Touch& t) const;
+  void produce(Entry& e, const Touch& t) const;
+  Entry fresh(const Segment& s) const;
+
+  bool bidirectional_;
+  int layers_;
+  std::uint64_t half_, step_;  // bytes of one direction's h at one step; of the layer's output at one step
+  std::vector<std::vector<std::vector<Entry>>> entries_;  // [layer][slot]
+  std::uint64_t held_ = 0, spilled_ = 0;
+  int layer_ = 0;  // the pass between before() and after()
+  std::vector<Touch> touches_;
+};
 
 }  // namespace ebatch

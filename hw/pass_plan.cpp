@@ -28,11 +28,10 @@ std::uint64_t PassPlan::dram_write_bytes() const {
 }
 
 void PassPlan::add_spill_phases() {
-  std::uint64_t bytes = 0;
-  for (const OnChipUse& u : onchip) bytes += u.spill_bytes;
-  if (bytes == 0) return;
-  add(PlanPhase::Kind::spill_write, 0, bytes);
-  add(PlanPhase::Kind::spill_read, 0, bytes);
+  std::uint64_t written = 0, read = 0;
+  for (const OnChipUse& u : onchip) written += u.spill_bytes, read += u.spill_read_bytes;
+  if (written) add(PlanPhase::Kind::spill_write, 0, written);
+  if (read) add(PlanPhase::Kind::spill_read, 0, read);
 }
 
 double phase_seconds(const PlanPhase& p, const HardwareConfig& hw) {
@@ -57,7 +56,7 @@ PlanActionRecorder::PlanActionRecorder(EnergyCounters& counters, const PassPlann
 void PlanActionRecorder::record(const PassPlan& plan) {
   for (std::size_t i = 0; i < ids_.size(); ++i) counters_.add(ids_[i], plan.actions[i]);
   for (std::size_t i = 0; i < memories_.size() && i < plan.onchip.size(); ++i)
-    counters_.note_onchip(memories_[i], plan.onchip[i].working_set, plan.onchip[i].spill_bytes);
+    counters_.note_onchip(memories_[i], plan.onchip[i]);
 }
 
 PlanEstimator::PlanEstimator(std::unique_ptr<PassPlanner> planner, const HardwareConfig& hw, const EnergyTable& table)

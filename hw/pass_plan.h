@@ -66,8 +66,9 @@ struct PassPlan {
   }
   std::uint64_t dram_read_bytes() const;   // every phase's reads, timed or not
   std::uint64_t dram_write_bytes() const;  // output and spill writes
-  // The spill phases of `onchip` (hw/onchip.h): the bytes spilled by every memory written to
-  // DRAM, then read back; nothing when nothing spills. Planners call it after compute.
+  // The spill phases of `onchip` (hw/onchip.h): the bytes every memory spills written to
+  // DRAM, then the spilled bytes this pass reads back (its own excess, and held activations
+  // that an earlier pass spilled); nothing when nothing spills. Planners call it after compute.
   void add_spill_phases();
 };
 

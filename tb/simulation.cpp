@@ -261,6 +261,8 @@ std::string stats_json(const RunStats& s, const Experiment& e) {
         .value(n(kOnChipPeak), static_cast<unsigned long long>(m.peak))
         .value(n(kOnChipPassesOver), static_cast<unsigned long long>(m.passes_over))
         .value(n(kOnChipSpill), static_cast<unsigned long long>(m.spill_bytes))
+        .value(n(kOnChipHeldPeak), static_cast<unsigned long long>(m.held_peak))
+        .value(n(kOnChipMean), static_cast<unsigned long long>(m.mean()))
         .end_object();
   j.end_object();
   j.begin_object(n(kStepSlots))

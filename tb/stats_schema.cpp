@@ -131,6 +131,8 @@ const std::vector<const Stat*>& all() {
       &kOnChipPeak,
       &kOnChipPassesOver,
       &kOnChipSpill,
+      &kOnChipHeldPeak,
+      &kOnChipMean,
       &kStepSlots,
       &kStepSlotsUseful,
       &kStepSlotsPadding,

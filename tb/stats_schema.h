@@ -133,11 +133,15 @@ inline const Stat kOnChipMemory{"onchip.<memory>", Type::object, "",
                                 "one memory (intermediate_memory, unified_buffer, accumulators)", ""};
 inline const Stat kOnChipCapacity{"onchip.<memory>.capacity_bytes", Type::integer, "B", "the memory's capacity", ""};
 inline const Stat kOnChipPeak{"onchip.<memory>.peak_bytes", Type::integer, "B",
-                              "the largest working set of a layer pass", ""};
+                              "the largest working set of a layer pass (held activations included)", ""};
 inline const Stat kOnChipPassesOver{"onchip.<memory>.passes_over_capacity", Type::integer, "",
                                     "layer passes whose working set exceeded the capacity", ""};
 inline const Stat kOnChipSpill{"onchip.<memory>.spill_bytes", Type::integer, "B",
-                               "bytes spilled to DRAM and read back (hardware.spill: dram; else 0)", ""};
+                               "bytes spilled to DRAM, each read back once (hardware.spill: dram; else 0)", ""};
+inline const Stat kOnChipHeldPeak{"onchip.<memory>.held_peak_bytes", Type::integer, "B",
+                                  "the most activations held between two passes for later passes", ""};
+inline const Stat kOnChipMean{"onchip.<memory>.mean_bytes", Type::integer, "B", "the mean working set of a layer pass",
+                              ""};
 inline const Stat kStepSlots{"step_slots", Type::object, "", "slot-time-steps computed", ""};
 inline const Stat kStepSlotsUseful{"step_slots.useful", Type::number, "", "step-slots of real time-steps", ""};
 inline const Stat kStepSlotsPadding{"step_slots.padding", Type::number, "", "step-slots of padding", ""};

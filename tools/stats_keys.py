@@ -78,6 +78,8 @@ ONCHIP_MEMORY_CAPACITY_BYTES = "onchip.<memory>.capacity_bytes"
 ONCHIP_MEMORY_PEAK_BYTES = "onchip.<memory>.peak_bytes"
 ONCHIP_MEMORY_PASSES_OVER_CAPACITY = "onchip.<memory>.passes_over_capacity"
 ONCHIP_MEMORY_SPILL_BYTES = "onchip.<memory>.spill_bytes"
+ONCHIP_MEMORY_HELD_PEAK_BYTES = "onchip.<memory>.held_peak_bytes"
+ONCHIP_MEMORY_MEAN_BYTES = "onchip.<memory>.mean_bytes"
 STEP_SLOTS = "step_slots"
 STEP_SLOTS_USEFUL = "step_slots.useful"
 STEP_SLOTS_PADDING = "step_slots.padding"
@@ -162,6 +164,8 @@ UNITS = {
     "onchip.<memory>.peak_bytes": "B",
     "onchip.<memory>.passes_over_capacity": "",
     "onchip.<memory>.spill_bytes": "B",
+    "onchip.<memory>.held_peak_bytes": "B",
+    "onchip.<memory>.mean_bytes": "B",
     "step_slots": "",
     "step_slots.useful": "",
     "step_slots.padding": "",
@@ -244,9 +248,11 @@ DESCRIPTIONS = {
     "onchip": "working sets of the on-chip memories, per memory (hw/onchip.h)",
     "onchip.<memory>": "one memory (intermediate_memory, unified_buffer, accumulators)",
     "onchip.<memory>.capacity_bytes": "the memory's capacity",
-    "onchip.<memory>.peak_bytes": "the largest working set of a layer pass",
+    "onchip.<memory>.peak_bytes": "the largest working set of a layer pass (held activations included)",
     "onchip.<memory>.passes_over_capacity": "layer passes whose working set exceeded the capacity",
-    "onchip.<memory>.spill_bytes": "bytes spilled to DRAM and read back (hardware.spill: dram; else 0)",
+    "onchip.<memory>.spill_bytes": "bytes spilled to DRAM, each read back once (hardware.spill: dram; else 0)",
+    "onchip.<memory>.held_peak_bytes": "the most activations held between two passes for later passes",
+    "onchip.<memory>.mean_bytes": "the mean working set of a layer pass",
     "step_slots": "slot-time-steps computed",
     "step_slots.useful": "step-slots of real time-steps",
     "step_slots.padding": "step-slots of padding",

@@ -22,7 +22,10 @@ class EpurPlanner : public PassPlanner {
   EpurPlanner(const HardwareConfig& hw, const NetworkSpec& net);
   const std::vector<ActionName>& action_names() const override { return names_; }
   void plan(const LayerPass& pass, PassPlan& out) override;
-  void reset() override { cost_.reset_residency(); }
+  void reset() override {
+    cost_.reset_residency();
+    capacity_.reset();
+  }
   void set_capacities(EnergyCounters& counters) const override;
   const std::vector<OnChipMemory>& onchip_memories() const override { return capacity_.memories(); }
   const EpurCostModel& cost_model() const { return cost_; }

@@ -20,6 +20,7 @@ class TpuPlanner : public PassPlanner {
   TpuPlanner(const HardwareConfig& hw, const NetworkSpec& net);
   const std::vector<ActionName>& action_names() const override { return names_; }
   void plan(const LayerPass& pass, PassPlan& out) override;
+  void reset() override { capacity_.reset(); }  // the held activations (hw/onchip.h)
   void set_capacities(EnergyCounters& counters) const override;
   const std::vector<OnChipMemory>& onchip_memories() const override { return capacity_.memories(); }
   // The plan of a closed-form cost (also for a single GEMM, as `ebatch gemm` reports it).
