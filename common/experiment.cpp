@@ -384,7 +384,8 @@ PolicyConfig parse_policy(const ConfigSection& s) {
                           std::to_string(kMaxSlots));
   }
   p.host_reaction_latency_s = s.time("host_reaction_latency", "1 us");
-  p.command_mode = s.choice("command_mode", command_modes(), CommandMode::mmio);
+  p.command_mode =
+      s.choice("command_mode", command_modes(), p.kind->queues_commands ? CommandMode::queue : CommandMode::mmio);
   p.command_queue_entries = int(s.integer("command_queue_entries", 1, 4096, 64));
   // Keys that only other policies read.
   const auto& mine = p.kind->own_keys;

@@ -38,6 +38,8 @@ struct PolicySpec {
   std::function<void(const ConfigSection& policy, PolicyConfig& config)> parse;
   // The variants `--variants all` runs (empty: the policy as configured, once).
   std::vector<PolicyVariant> variants;
+  // policy.command_mode when the key is absent: true queue (a command ring), false mmio.
+  bool queues_commands = false;
 };
 
 using PolicyKind = const PolicySpec*;

@@ -29,9 +29,6 @@ void parse(const ConfigSection& s, PolicyConfig& p) {
       s.fail("in_flight", std::to_string(o.in_flight) + " sequences in flight is fewer than policy.slots (" +
                               std::to_string(p.slots) + "): a cell could never be full");
   }
-  // Cells queued ahead in a command ring (one doorbell and one interrupt per batch of cells,
-  // not one MMIO round trip per cell), unless policy.command_mode says otherwise.
-  if (!s.has("command_mode")) p.command_mode = CommandMode::queue;
   o.scheduler = s.choice("scheduler", schedulers(), CellularScheduler::oldest_deepest);
   // E-BATCH's slot queue depth, when given: what in_flight: auto multiplies B by.
   if (s.has("slot_queue_depth") && s.node()["slot_queue_depth"].Scalar() == "auto")
@@ -63,7 +60,10 @@ const PolicySpec kSpec{"cellular",
                         {"most_ready-slots", {{"scheduler", "most_ready"}, {"in_flight", "slots"}}},
                         {"most_ready-auto", {{"scheduler", "most_ready"}, {"in_flight", "auto"}}},
                         {"sticky-slots", {{"scheduler", "sticky"}, {"in_flight", "slots"}}},
-                        {"sticky-auto", {{"scheduler", "sticky"}, {"in_flight", "auto"}}}}};
+                        {"sticky-auto", {{"scheduler", "sticky"}, {"in_flight", "auto"}}}},
+                       // One command per cell: queued in a command ring (one doorbell and one
+                       // interrupt per batch of cells, not one MMIO round trip per cell).
+                       /*queues_commands=*/true};
 
 const PolicyFactory kFactory{"cellular", 2, make};
 

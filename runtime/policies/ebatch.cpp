@@ -55,7 +55,8 @@ const PolicySpec kSpec{"ebatch",
                        /*tunes_window=*/true,
                        {"window_steps", "refill", "slot_queue_depth", "bidirectional", "tuner"},
                        parse,
-                       {}};
+                       {},
+                       /*queues_commands=*/false};
 
 const PolicyFactory kFactory{"ebatch", 3, make};
 

@@ -27,7 +27,8 @@ const PolicySpec kSpec{"padded",
                        {"batch_timeout", "order", "sort_window"},
                        parse,
                        {{"arrival", {{"order", "arrival"}, {"sort_window", "0"}}},
-                        {"length", {{"order", "length"}, {"sort_window", "0"}}}}};
+                        {"length", {{"order", "length"}, {"sort_window", "0"}}}},
+                       /*queues_commands=*/false};
 
 const PolicyFactory kFactory{"padded", 1, [](const Experiment& e, int, const std::string&) {
                                return std::unique_ptr<BatchingPolicy>(std::make_unique<PaddedBatchingPolicy>(

@@ -160,6 +160,7 @@ const std::vector<std::string> kFourCells = {
     "policy.kind=cellular",
     "policy.window_steps=~",
     "policy.slots=1",
+    "policy.command_mode=mmio",
     "network={name: big, cell: lstm, input_size: 1024, hidden_size: 1024, layers: 1}",
     "workload.lengths={distribution: fixed, value: 4}",
     "workload.requests=1",
@@ -181,7 +182,8 @@ TEST(CliRun, EachCellularCommandWaitsForOneHostReaction) {
 // when START ignored the host's local time).
 TEST(CliRun, HostReactionIsOnTheCriticalPathOfEveryCellularCommand) {
   const std::string base = scratch_dir("cli_reaction_nmt");
-  const std::vector<std::string> overrides = {"policy.kind=cellular", "policy.window_steps=~", "workload.requests=100"};
+  const std::vector<std::string> overrides = {"policy.kind=cellular", "policy.window_steps=~",
+                                              "policy.command_mode=mmio", "workload.requests=100"};
   const auto [fast, slow] = fast_and_slow("configs/experiments/nmt_encoder_tpu.yaml", overrides, base);
   ASSERT_EQ(fast.commands, 740u);
   ASSERT_EQ(slow.commands, 740u);
@@ -210,7 +212,8 @@ TEST(CliRun, QueuedCellsWaitForOneHostReactionPerBatch) {
 // makespan (one reaction per batch instead of per cell).
 TEST(CliRun, CellularCommandQueueRunsTheSameCellsWithFewerInterrupts) {
   const std::string base = scratch_dir("cli_queue_vs_mmio");
-  const std::vector<std::string> common = {"policy={kind: cellular, slots: 8}", "workload.requests=100"};
+  const std::vector<std::string> common = {"policy={kind: cellular, slots: 8, command_mode: mmio}",
+                                           "workload.requests=100"};
   std::vector<std::string> queued = common;
   queued.push_back("policy.command_mode=queue");
   const RunFigures mmio = run_with_reaction("configs/experiments/default.yaml", "1 us", common, base + "/mmio");

@@ -339,8 +339,8 @@ TEST(Registry, PlatformsAndPoliciesAreListedInTheirOrder) {
 
 TEST(Registry, RejectsANameRegisteredTwice) {
   Registry<PolicySpec> r;
-  const PolicySpec a{"x", 1, false, false, {}, nullptr, {}}, b{"x", 0, false, false, {}, nullptr, {}},
-      c{"w", 1, false, false, {}, nullptr, {}};
+  const PolicySpec a{"x", 1, false, false, {}, nullptr, {}, false}, b{"x", 0, false, false, {}, nullptr, {}, false},
+      c{"w", 1, false, false, {}, nullptr, {}, false};
   r.add(&a);
   EXPECT_THROW(r.add(&b), std::logic_error);
   r.add(&c);  // same order: by name

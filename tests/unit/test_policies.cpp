@@ -803,6 +803,12 @@ TEST(MakePolicy, CellularOptionsAreCheckedWithTheirKey) {
   const Experiment d = load_experiment(def, {{"policy", "{kind: cellular, slots: 4}"}});
   EXPECT_EQ(d.resolved["policy"]["in_flight"].as<std::string>(), "auto");  // defaults are shown
   EXPECT_EQ(d.resolved["policy"]["scheduler"].as<std::string>(), "oldest_deepest");
+  // Cellular queues its cells in a command ring unless told otherwise; the others use MMIO.
+  EXPECT_EQ(d.policy.command_mode, CommandMode::queue);
+  EXPECT_EQ(d.resolved["policy"]["command_mode"].as<std::string>(), "queue");
+  EXPECT_EQ(load_experiment(def, {{"policy", "{kind: cellular, slots: 4, command_mode: mmio}"}}).policy.command_mode,
+            CommandMode::mmio);
+  EXPECT_EQ(load_experiment(def, {{"policy", "{kind: padded, slots: 4}"}}).policy.command_mode, CommandMode::mmio);
 }
 
 // --- window tuner -------------------------------------------------------------------------
