@@ -2,7 +2,8 @@
 # Installs what ebatch needs from Debian 12 with apt-get, only what is missing,
 # so re-runs take a second. Usage: tools/setup.sh [build|test|plots]...
 #   build  compiler toolchain and libraries (always)
-#   test   GoogleTest, Google Benchmark, GTKWave (vcd2fst checks VCD files), GNU parallel (sweeps)
+#   test   GoogleTest, Google Benchmark, GTKWave (vcd2fst checks VCD files), GNU parallel (sweeps),
+#          Verilator (RTL co-simulation, hw/rtl/)
 #   plots  Python 3 with matplotlib and NumPy
 #   slurm  slurm-wlm and munge (a one-node cluster for tools/slurm_test.sh)
 set -euo pipefail
@@ -12,7 +13,7 @@ packages=(g++ cmake make pkg-config libsystemc-dev libyaml-cpp-dev libboost-dev
 for want in "$@"; do
   case "$want" in
     build) ;;
-    test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev gtkwave parallel) ;;
+    test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev gtkwave parallel verilator) ;;
     plots) packages+=(python3 python3-matplotlib python3-numpy) ;;
     slurm) packages+=(slurm-wlm munge) ;;
     *) echo "setup.sh: unknown component '$want' (build, test, plots, slurm)" >&2; exit 2 ;;
