@@ -356,7 +356,7 @@ std::uint64_t Accelerator::burst(tlm::tlm_generic_payload& trans, bool write, st
 
 bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t bytes,
                                 tlm_utils::tlm_quantumkeeper& qk, bool timed) {
-  tlm::tlm_generic_payload trans;
+  tlm::tlm_generic_payload& trans = dram_trans_;
   while (bytes > 0) {
     const std::uint64_t n = burst(trans, write, address, bytes);
     sc_time delay = qk.get_local_time();
@@ -393,7 +393,7 @@ void Accelerator::request_failed(int slot, std::int64_t id, std::uint32_t code) 
 }
 
 void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_step, tlm_utils::tlm_quantumkeeper& qk) {
-  tlm::tlm_generic_payload trans;
+  tlm::tlm_generic_payload& trans = dram_trans_;
   const sc_time issue = qk.get_local_time();
   sc_time last = issue;
   for (const auto* dir : {&pass.forward, &pass.backward})
@@ -451,7 +451,7 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
       current_layer.write(layer);
       window_index.write(stats_.commands);
     }
-    const double pass_start = now_s(qk);
+    const double pass_start = timeline_ ? now_s(qk) : 0.0;
     execute_pass(pass, qk);
     if (timeline_) {
       const std::int64_t rows = [&] {

@@ -219,6 +219,9 @@ class Accelerator : public sc_core::sc_module {
   std::vector<std::uint32_t> fetched_;
   std::size_t next_fetched_ = 0;
   std::vector<unsigned char> scratch_;
+  // The payload of the sequencer's DRAM bursts (dram_transfer, read_inputs), reused: a fresh
+  // one allocates its extension array. burst() sets every field a transfer reads.
+  tlm::tlm_generic_payload dram_trans_;
   EnergyCounters::ActionId reg_access_id_, interrupt_id_;
 };
 

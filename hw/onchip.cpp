@@ -72,30 +72,32 @@ HeldActivations::HeldActivations(const NetworkSpec& net, int bytes)
       half_(std::uint64_t(net.hidden_size) * std::uint64_t(bytes)),
       step_(std::uint64_t(net.layer_output_size()) * std::uint64_t(bytes)) {}
 
-HeldActivations::Entry* HeldActivations::find(int layer, const Segment& s) {
-  if (std::size_t(layer) >= entries_.size() || std::size_t(s.slot) >= entries_[std::size_t(layer)].size())
-    return nullptr;
-  for (Entry& e : entries_[std::size_t(layer)][std::size_t(s.slot)])
-    if (e.id == s.sequence.id) return &e;
-  return nullptr;
+int HeldActivations::find(int layer, const Segment& s) const {
+  if (std::size_t(layer) >= entries_.size() || std::size_t(s.slot) >= entries_[std::size_t(layer)].size()) return -1;
+  const auto& v = entries_[std::size_t(layer)][std::size_t(s.slot)];
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (v[i].id == s.sequence.id) return int(i);
+  return -1;
 }
 
-HeldActivations::Entry& HeldActivations::find_or_add(int layer, const Segment& s) {
-  if (Entry* e = find(layer, s)) return *e;
+std::vector<HeldActivations::Entry>& HeldActivations::entries(int layer, int slot) {
   if (std::size_t(layer) >= entries_.size()) entries_.resize(std::size_t(layer) + 1);
   auto& slots = entries_[std::size_t(layer)];
-  if (std::size_t(s.slot) >= slots.size()) slots.resize(std::size_t(s.slot) + 1);
-  slots[std::size_t(s.slot)].push_back(fresh(s));
-  return slots[std::size_t(s.slot)].back();
+  if (std::size_t(slot) >= slots.size()) slots.resize(std::size_t(slot) + 1);
+  return slots[std::size_t(slot)];
 }
 
-void HeldActivations::erase(int layer, const Segment& s) {
-  auto& v = entries_[std::size_t(layer)][std::size_t(s.slot)];
-  v.erase(std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.id == s.sequence.id; }));
+HeldActivations::Recount HeldActivations::recount() const {
+  Recount r;
+  for (const auto& layer : entries_)
+    for (const auto& slot : layer)
+      for (const Entry& e : slot) r.held += held_of(e), r.spilled += e.spilled;
+  return r;
 }
 
 void HeldActivations::reset() {
   entries_.clear();
+  finished_.clear();
   held_ = spilled_ = 0;
   touches_.clear();
 }
@@ -114,6 +116,7 @@ HeldActivations::Entry HeldActivations::fresh(const Segment& s) const {
   e.id = s.sequence.id;
   e.length = std::max(s.sequence.padded_length, s.end);
   e.backward = e.consumed_backward = e.length;
+  e.held = held_of(e);
   return e;
 }
 
@@ -133,46 +136,58 @@ void HeldActivations::produce(Entry& e, const Touch& t) const {
   if (t.backward) e.backward = std::min(e.backward, t.backward->begin);
 }
 
+// before() works out each touched entry as the pass leaves it (Touch::input_after,
+// output_after) and after() only stores those: one held_of per entry and pass, the running
+// totals (held_, spilled_) updated by differences, never rescanned. A pass touches each
+// (slot, sequence) entry once per layer, so the touches are independent.
 HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   layer_ = pass.layer;
   touches_.clear();
-  for (const Segment& s : pass.forward) touches_.push_back({&s, nullptr});
+  for (const Segment& s : pass.forward) touches_.emplace_back().forward = &s;
+  // The slot engine lists both directions slot by slot in queue order: the backward segment's
+  // forward partner is almost always the touch after the last one matched.
+  std::size_t hint = 0;
   for (const Segment& s : pass.backward) {
-    auto it = std::find_if(touches_.begin(), touches_.end(), [&](const Touch& t) {
+    const auto same = [&](const Touch& t) {
       return t.forward && t.forward->slot == s.slot && t.forward->sequence.id == s.sequence.id;
-    });
-    if (it == touches_.end())
-      touches_.push_back({nullptr, &s});
-    else
+    };
+    auto it = hint < touches_.size() && same(touches_[hint]) ? touches_.begin() + std::ptrdiff_t(hint)
+                                                             : std::find_if(touches_.begin(), touches_.end(), same);
+    if (it == touches_.end()) {
+      touches_.emplace_back().backward = &s;
+    } else {
       it->backward = &s;
+      hint = std::size_t(it - touches_.begin()) + 1;
+    }
   }
   Before b;
   std::uint64_t read_on_chip = 0;
   for (Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (layer_ > 0) {
-      if (const Entry* found = find(layer_ - 1, any)) {
-        Entry e = *found;
-        const std::uint64_t held = held_of(e);
-        consume(e, t);
-        // Every step the pass runs is held until then; a step both directions run is read once.
-        std::int64_t steps = t.forward ? t.forward->end - t.forward->begin : 0;
-        if (t.backward) steps += t.backward->end - t.backward->begin;
-        if (t.forward && t.backward)
-          steps -= std::max<std::int64_t>(
-              0, std::min(t.forward->end, t.backward->end) - std::max(t.forward->begin, t.backward->begin));
-        t.read = std::min(held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
-        t.read_back = std::min(found->spilled, t.read);
-        read_on_chip += t.read - t.read_back;
-        b.read_back += t.read_back;
-      }
+    if (layer_ > 0 && (t.input = find(layer_ - 1, any)) >= 0) {
+      const Entry& found = entries_[std::size_t(layer_ - 1)][std::size_t(any.slot)][std::size_t(t.input)];
+      Entry& e = t.input_after = found;
+      consume(e, t);
+      e.held = held_of(e);
+      // Every step the pass runs is held until then; a step both directions run is read once.
+      std::int64_t steps = t.forward ? t.forward->end - t.forward->begin : 0;
+      if (t.backward) steps += t.backward->end - t.backward->begin;
+      if (t.forward && t.backward)
+        steps -= std::max<std::int64_t>(
+            0, std::min(t.forward->end, t.backward->end) - std::max(t.forward->begin, t.backward->begin));
+      t.read = std::min(found.held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
+      t.read_back = std::min(found.spilled, t.read);
+      read_on_chip += t.read - t.read_back;
+      b.read_back += t.read_back;
     }
     if (layer_ < layers_ - 1) {
-      const Entry* found = find(layer_, any);
-      Entry e = found ? *found : fresh(any);
-      const std::uint64_t held = held_of(e);
+      t.output = find(layer_, any);
+      Entry& e = t.output_after =
+          t.output >= 0 ? entries_[std::size_t(layer_)][std::size_t(any.slot)][std::size_t(t.output)] : fresh(any);
+      const std::uint64_t held = e.held;
       produce(e, t);
-      t.gain = held_of(e) - std::min(held, held_of(e));
+      e.held = held_of(e);
+      t.gain = e.held - std::min(held, e.held);
       b.new_held += t.gain;
     }
   }
@@ -182,44 +197,55 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
 }
 
 std::uint64_t HeldActivations::after(std::uint64_t spill) {
-  for (const Touch& t : touches_) {
-    const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (layer_ > 0) {
-      if (Entry* found = find(layer_ - 1, any)) {
-        Entry& e = *found;
-        const std::uint64_t held = held_of(e);
-        consume(e, t);
-        const std::uint64_t released = held - std::min(held, held_of(e));
-        held_ = held_ - held + held_of(e);
-        // Spilled bytes read back and released leave DRAM; those still needed (by the other
-        // direction) stay there, to be read again.
-        const std::uint64_t freed = std::min(t.read_back, released);
-        e.spilled -= freed;
-        spilled_ -= freed;
-        const bool done = e.consumed_forward >= e.length && (!bidirectional_ || e.consumed_backward <= 0);
-        if (done) {
-          spilled_ -= e.spilled;
-          erase(layer_ - 1, any);
-        }
+  finished_.clear();
+  for (Touch& t : touches_) {
+    const int slot = t.forward ? t.forward->slot : t.backward->slot;
+    if (t.input >= 0) {
+      Entry& e = entries_[std::size_t(layer_ - 1)][std::size_t(slot)][std::size_t(t.input)];
+      const std::uint64_t held = e.held, now = t.input_after.held;
+      const std::uint64_t released = held - std::min(held, now);
+      held_ = held_ - held + now;
+      e.consumed_forward = t.input_after.consumed_forward;
+      e.consumed_backward = t.input_after.consumed_backward;
+      e.held = now;
+      // Spilled bytes read back and released leave DRAM; those still needed (by the other
+      // direction) stay there, to be read again.
+      const std::uint64_t freed = std::min(t.read_back, released);
+      e.spilled -= freed;
+      spilled_ -= freed;
+      const bool done = e.consumed_forward >= e.length && (!bidirectional_ || e.consumed_backward <= 0);
+      if (done) {
+        spilled_ -= e.spilled;
+        e.length = -1;  // released: removed below (the other touches' indices stay valid until then)
+        finished_.push_back(slot);
       }
     }
     if (layer_ < layers_ - 1) {
-      Entry& e = find_or_add(layer_, any);
-      held_ -= held_of(e);
-      produce(e, t);
-      held_ += held_of(e);
+      auto& v = entries(layer_, slot);
+      if (t.output < 0) {
+        t.output = int(v.size());
+        v.push_back(t.output_after);  // a fresh entry as the pass leaves it
+      } else {
+        held_ -= v[std::size_t(t.output)].held;
+        v[std::size_t(t.output)] = t.output_after;
+      }
+      held_ += t.output_after.held;
     }
   }
   // The spilled outputs: the newest, from the pass's last segment back.
   if (layer_ < layers_ - 1)
     for (auto t = touches_.rbegin(); t != touches_.rend() && spill > 0; ++t) {
-      const Segment& any = t->forward ? *t->forward : *t->backward;
-      Entry& e = find_or_add(layer_, any);
-      const std::uint64_t s = std::min({spill, t->gain, held_of(e) - std::min(held_of(e), e.spilled)});
+      const int slot = t->forward ? t->forward->slot : t->backward->slot;
+      Entry& e = entries_[std::size_t(layer_)][std::size_t(slot)][std::size_t(t->output)];
+      const std::uint64_t s = std::min({spill, t->gain, e.held - std::min(e.held, e.spilled)});
       e.spilled += s;
       spilled_ += s;
       spill -= s;
     }
+  for (const int slot : finished_) {
+    auto& v = entries_[std::size_t(layer_ - 1)][std::size_t(slot)];
+    v.erase(std::remove_if(v.begin(), v.end(), [](const Entry& e) { return e.length < 0; }), v.end());
+  }
   touches_.clear();
   return held_;
 }

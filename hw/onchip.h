@@ -122,6 +122,12 @@ class HeldActivations {
   std::uint64_t after(std::uint64_t spill);
   std::uint64_t held_bytes() const { return held_; }
   std::uint64_t spilled_bytes() const { return spilled_; }
+  // The held and spilled bytes summed afresh over every entry (tests: held_bytes() and
+  // spilled_bytes() are running totals, never rescanned, and must equal these).
+  struct Recount {
+    std::uint64_t held = 0, spilled = 0;
+  };
+  Recount recount() const;
   void reset();
 
  private:
@@ -130,15 +136,20 @@ class HeldActivations {
   struct Entry {
     std::int64_t id = 0, length = 0, forward = 0, backward = 0, consumed_forward = 0, consumed_backward = 0;
     std::uint64_t spilled = 0;  // of its held bytes, in DRAM
+    std::uint64_t held = 0;     // held_of(*this), kept current (the running totals read it, not rescan)
   };
-  // Entries by layer and slot (a slot holds a few sequences in flight: searched in turn).
-  Entry* find(int layer, const Segment& s);
-  Entry& find_or_add(int layer, const Segment& s);
-  void erase(int layer, const Segment& s);
-  // One (slot, sequence) of the pass: its segments in each direction (or null).
+  // Entries by layer and slot (a slot holds a few sequences in flight: searched in turn); the
+  // index of (layer, s.slot, s.sequence.id), or -1.
+  int find(int layer, const Segment& s) const;
+  std::vector<Entry>& entries(int layer, int slot);
+  // One (slot, sequence) of the pass: its segments in each direction (or null), and what
+  // before() worked out for after(): the index of its layer - 1 entry (the pass's inputs) and
+  // of its layer entry (its outputs; -1: none yet), each entry as the pass leaves it.
   struct Touch {
     const Segment *forward = nullptr, *backward = nullptr;
     std::uint64_t read = 0, read_back = 0, gain = 0;
+    int input = -1, output = -1;
+    Entry input_after, output_after;
   };
   std::uint64_t held_of(const Entry& e) const;
   // Entry `e` (layer l) with layer l + 1's pass `t` run over it, and with layer l's pass `t`.
@@ -151,8 +162,9 @@ class HeldActivations {
   std::uint64_t half_, step_;  // bytes of one direction's h at one step; of the layer's output at one step
   std::vector<std::vector<std::vector<Entry>>> entries_;  // [layer][slot]
   std::uint64_t held_ = 0, spilled_ = 0;
-  int layer_ = 0;  // the pass between before() and after()
-  std::vector<Touch> touches_;
+  int layer_ = 0;               // the pass between before() and after()
+  std::vector<Touch> touches_;  // kept between passes (no allocation per pass)
+  std::vector<int> finished_;   // after(): slots of layer_ - 1 whose entries were released
 };
 
 }  // namespace ebatch

@@ -134,6 +134,7 @@ struct CellularBatchingPolicy::Shadow {
   bool by_age_dirty = true;
   std::vector<int> ready_per_layer;  // most_ready's counts, kept between calls
   SlotEngine::Command command;
+  std::vector<int> taken;               // the slots of the last cell (its mask's set bits)
   std::vector<Completion> completions;  // take_completions' buffer, kept between cells
   bool completed = false;               // the last cell completed a sequence (its slot frees at the interrupt)
 
@@ -235,16 +236,16 @@ bool CellularBatchingPolicy::next_cell() {
   Shadow& sh = *shadow_;
   auto& cmd = sh.command;
   cmd.slot_mask.assign(std::size_t(in_flight_), 0);
-  int taken = 0;  // the B oldest ready requests
-  for (std::size_t i = 0; i < sh.by_age.size() && taken < batch_; ++i)
-    if (sh.ready_at(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, ++taken;
+  auto& taken = sh.taken;  // the B oldest ready requests
+  taken.clear();
+  for (std::size_t i = 0; i < sh.by_age.size() && int(taken.size()) < batch_; ++i)
+    if (sh.ready_at(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, taken.push_back(sh.by_age[i]);
   cmd.steps = 1;
   cmd.first_layer = cmd.last_layer = layer;
   sh.engine.advance_layer(cmd, layer);
   // A cell of `layer` changes what that layer has done and what it has produced for the
   // next: only those two layers' readiness can change, unless a sequence completed.
-  for (int s = 0; s < in_flight_; ++s)
-    if (cmd.slot_mask[std::size_t(s)]) sh.refresh(s, layer, layer + 1);
+  for (const int s : taken) sh.refresh(s, layer, layer + 1);
   sh.engine.take_completions(sh.completions);
   sh.completed = !sh.completions.empty();
   for (const Completion& c : sh.completions) sh.refresh(c.slot);  // its queue changed

@@ -7,9 +7,34 @@
 #   diff -r OUT_BEFORE OUT_AFTER && echo identical
 # Or both at once: bash tools/stats_snapshot.sh --compare OLD_EBATCH NEW_EBATCH [OUT]
 # stats.json holds only modelled results (no wall clock), so identical models give identical bytes.
+# EXTRA=1 (environment): also the default experiment under every policy variant a speed change
+# can reach (cellular in queue and mmio mode x each scheduler x in_flight slots and auto, 300
+# requests; ebatch, padded, none as configured), files extra_*.json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${JOBS:-$(nproc)}"
+
+extra() {  # EBATCH OUT WORK: the default experiment under each policy variant
+  local ebatch="$1" out="$2" work="$3" exp="$root/configs/experiments/default.yaml" mode sched fl name
+  local -a variants=("ebatch:" "padded:--set policy.window_steps=~ --set policy.kind=padded"
+    "none:--set policy.window_steps=~ --set policy.kind=none --set policy.slots=1")
+  for mode in queue mmio; do
+    for sched in oldest_deepest most_ready sticky; do
+      for fl in slots auto; do
+        variants+=("cellular_${mode}_${sched}_${fl}:--set policy.window_steps=~ --set policy.kind=cellular \
+--set policy.command_mode=$mode --set policy.scheduler=$sched --set policy.in_flight=$fl --set workload.requests=300")
+      done
+    done
+  done
+  local v args
+  for v in "${variants[@]}"; do
+    name="${v%%:*}"
+    read -r -a args <<<"${v#*:}"
+    (cd "$root" && "$ebatch" run "$exp" "${args[@]}" --out "$work/extra_$name" >/dev/null 2>&1) ||
+      echo "stats_snapshot: extra run $name exited $?" >&2
+    [ -f "$work/extra_$name/stats.json" ] && cp "$work/extra_$name/stats.json" "$out/extra_$name.json"
+  done
+}
 
 snapshot() {  # EBATCH OUT
   local ebatch="$1" out="$2" work
@@ -35,6 +60,7 @@ snapshot() {  # EBATCH OUT
       [ -f "$p/stats.json" ] && cp "$p/stats.json" "$out/sweep_${name}_$(basename "$p").json"
     done
   done < <(find "$root/configs/sweeps" -name '*.yaml' | sort)
+  [ "${EXTRA:-0}" = 1 ] && extra "$ebatch" "$out" "$work"
   echo "stats_snapshot: $(ls "$out" | wc -l) stats.json files in $out" >&2
 }
 

@@ -153,10 +153,10 @@ void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
     if (last) {
       // Rows whose final output appeared in this pass, and sequences now complete.
       if (kPass) pass->output_rows += produced() - produced_before;
-      while (!q.empty() && available(q.front(), layer) == q.front().descriptor.padded_length) {
-        completions_.push_back({slot, q.front().descriptor});
-        q.pop_front();
-      }
+      std::size_t done = 0;
+      while (done < q.size() && available(q[done], layer) == q[done].descriptor.padded_length)
+        completions_.push_back({slot, q[done++].descriptor});
+      if (done) q.erase(q.begin(), q.begin() + std::ptrdiff_t(done));
     }
   }
 }

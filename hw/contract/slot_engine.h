@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "common/rnn_spec.h"
@@ -106,7 +105,8 @@ class SlotEngine {
 
   NetworkSpec network_;
   int queue_depth_;
-  std::vector<std::deque<InFlight>> slots_;
+  // Per slot, its queue oldest first (a vector: a few entries, walked every pass).
+  std::vector<std::vector<InFlight>> slots_;
   std::vector<Completion> completions_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace ebatch {
 namespace {
@@ -80,48 +81,53 @@ std::uint64_t EpurCostModel::make_resident(int id, std::uint64_t bytes) {
   return bytes;
 }
 
-void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
-                                  PassCost& c, std::uint64_t u_overflow_per_cu) const {
-  if (segments.empty()) return;
-  const int layer = pass.layer;
+bool DirectionCost::operator==(const DirectionCost& o) const {
+  return input_half_cycles == o.input_half_cycles && recurrent_cycles == o.recurrent_cycles &&
+         overlap_cycles == o.overlap_cycles && weight_stream_bytes == o.weight_stream_bytes &&
+         input_dram_bytes == o.input_dram_bytes && macs == o.macs && wb_read_bytes == o.wb_read_bytes &&
+         ib_write_bytes == o.ib_write_bytes && ib_read_bytes == o.ib_read_bytes && im_read_bytes == o.im_read_bytes &&
+         im_write_bytes == o.im_write_bytes && mfu_ops == o.mfu_ops && mfu_activations == o.mfu_activations;
+}
+
+std::uint64_t EpurCostModel::step_cycles(int active, bool cached) const {
+  if (!cached) return recurrent_step_cycles(active);
+  if (std::size_t(active) >= step_memo_.size()) step_memo_.resize(std::size_t(active) + 1, 0);
+  std::uint64_t& m = step_memo_[std::size_t(active)];
+  if (m == 0) m = recurrent_step_cycles(active);  // > 0 for active >= 1
+  return m;
+}
+
+DirectionCost EpurCostModel::direction_closed_form(int layer, std::int64_t rows,
+                                                   const std::pair<std::int64_t, int>* runs, std::size_t n_runs,
+                                                   std::uint64_t u_overflow_per_cu, bool cached) const {
+  DirectionCost c;
   const std::uint64_t in = std::uint64_t(net_.layer_input_size(layer));
   const std::uint64_t h = std::uint64_t(net_.hidden_size);
   const std::uint64_t g = std::uint64_t(net_.gates());
   // Input half: one GEMM over every (slot, step) row of the pass.
-  std::int64_t rows = 0;
-  for (const auto& s : segments) rows += s.end - s.begin;
   const auto urows = std::uint64_t(rows);
-  c.input_half_cycles += input_half_cycles(layer, rows);
+  c.input_half_cycles = input_half_cycles(layer, rows);
   const std::uint64_t reuse_in = std::max<std::uint64_t>(lanes_, input_buffer_ / (in * bytes_));
-  c.wb_read_bytes += double(cus_) * rows_per_cu_ * in * bytes_ * double(ceil_div(urows, reuse_in));
-  c.ib_write_bytes += double(cus_) * urows * in * bytes_;
-  c.ib_read_bytes += double(cus_) * urows * rows_per_cu_ * in * bytes_;
-  c.macs += double(urows) * g * h * in;
-  c.mfu_ops += double(urows) * g * h;  // bias add
+  c.wb_read_bytes = double(cus_) * rows_per_cu_ * in * bytes_ * double(ceil_div(urows, reuse_in));
+  c.ib_write_bytes = double(cus_) * urows * in * bytes_;
+  c.ib_read_bytes = double(cus_) * urows * rows_per_cu_ * in * bytes_;
+  c.macs = double(urows) * g * h * in;
+  c.mfu_ops = double(urows) * g * h;  // bias add
   if (layer == 0)
-    c.input_dram_bytes += urows * in * bytes_;
+    c.input_dram_bytes = urows * in * bytes_;
   else
-    c.im_read_bytes += double(urows) * in * bytes_;
-  c.im_write_bytes += double(urows) * g * h * bytes_;  // W x_t + b kept for the recurrence
-  // Recurrence: lockstep over the slots active at each step of the span.
-  std::vector<int>& active = active_scratch_;
-  active.assign(std::size_t(span) + 1, 0);
-  for (const auto& s : segments) {
-    active[std::size_t(s.window_offset)] += 1;
-    active[std::size_t(s.window_offset + (s.end - s.begin))] -= 1;
-  }
+    c.im_read_bytes = double(urows) * in * bytes_;
+  c.im_write_bytes = double(urows) * g * h * bytes_;  // W x_t + b kept for the recurrence
+  // Recurrence: lockstep over the slots active at each step, a run of equal counts at a time.
   const std::uint64_t reuse_h = std::max<std::uint64_t>(lanes_, input_buffer_ / (h * bytes_));
-  int b = 0;
-  const std::uint64_t recurrent_before = c.recurrent_cycles;
-  for (std::int64_t t = 0; t < span; ++t) {
-    b += active[std::size_t(t)];
-    if (b == 0) continue;
-    const auto ub = std::uint64_t(b);
-    const std::uint64_t step = recurrent_step_cycles(b);
-    if (c.recurrent_cycles == recurrent_before) c.overlap_cycles += step;  // the first step reads U as it arrives
-    c.recurrent_cycles += step;
-    c.wb_read_bytes += double(cus_) * rows_per_cu_ * h * bytes_ * double(ceil_div(ub, reuse_h));
-    c.weight_stream_bytes += u_overflow_per_cu * cus_;
+  for (std::size_t i = 0; i < n_runs; ++i) {
+    const auto [steps, b] = runs[i];
+    const auto ub = std::uint64_t(b), n = std::uint64_t(steps);
+    const std::uint64_t step = step_cycles(b, cached);
+    if (c.recurrent_cycles == 0) c.overlap_cycles = step;  // the first step reads U as it arrives
+    c.recurrent_cycles += n * step;
+    c.wb_read_bytes += double(n) * (double(cus_) * rows_per_cu_ * h * bytes_ * double(ceil_div(ub, reuse_h)));
+    c.weight_stream_bytes += n * (u_overflow_per_cu * cus_);
   }
   c.macs += double(urows) * g * h * h;
   c.ib_write_bytes += double(cus_) * urows * h * bytes_;  // h_{t-1} into every CU
@@ -131,6 +137,73 @@ void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segme
   c.im_write_bytes += double(urows) * h * bytes_ * (net_.cell == CellType::lstm ? 2 : 1);  // state/outputs
   c.mfu_ops += double(urows) * g * h * 2 + double(urows) * h * (cell_ops_ - 1);
   c.mfu_activations += double(urows) * g * h + double(urows) * h;
+  return c;
+}
+
+DirectionCost EpurCostModel::direction_cost(int layer, const std::vector<Segment>& segments, std::int64_t span,
+                                            std::uint64_t u_overflow_per_cu, bool cached) const {
+  if (segments.empty()) return DirectionCost{};
+  bool rectangular = true;
+  std::int64_t rows = 0;
+  for (const auto& s : segments) {
+    rows += s.end - s.begin;
+    rectangular = rectangular && s.window_offset == 0 && s.end - s.begin == span;
+  }
+  if (rectangular) {
+    // Every segment active at every step: one run; memoised per (layer, segments, span).
+    const int n = int(segments.size());
+    const std::pair<std::int64_t, int> run{span, n};
+    if (!cached || span <= 0)
+      return direction_closed_form(layer, rows, &run, span > 0 ? 1 : 0, u_overflow_per_cu, cached);
+    const std::size_t key =
+        (std::size_t(layer) * 131 + std::size_t(n) * 31 + std::size_t(span) * 7 + std::size_t(u_overflow_per_cu)) %
+        memo_.size();
+    MemoEntry& m = memo_[key];
+    if (m.layer != layer || m.segments != n || m.span != span || m.u_overflow != u_overflow_per_cu) {
+      m.layer = layer;
+      m.segments = n;
+      m.span = span;
+      m.u_overflow = u_overflow_per_cu;
+      m.cost = direction_closed_form(layer, rows, &run, 1, u_overflow_per_cu, cached);
+    }
+    return m.cost;
+  }
+  // The active count changes only where a segment starts or ends: sweep those points in order.
+  events_.clear();
+  for (const auto& s : segments) {
+    events_.push_back({s.window_offset, 1});
+    events_.push_back({s.window_offset + (s.end - s.begin), -1});
+  }
+  std::sort(events_.begin(), events_.end());
+  runs_.clear();
+  int b = 0;
+  for (std::size_t i = 0; i < events_.size();) {
+    const std::int64_t t = events_[i].first;
+    if (t >= span) break;
+    while (i < events_.size() && events_[i].first == t) b += events_[i++].second;
+    const std::int64_t next = i < events_.size() ? std::min(events_[i].first, span) : span;
+    if (b > 0 && next > t) runs_.push_back({next - t, b});
+  }
+  return direction_closed_form(layer, rows, runs_.data(), runs_.size(), u_overflow_per_cu, cached);
+}
+
+void EpurCostModel::add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span,
+                                  PassCost& c, std::uint64_t u_overflow_per_cu) const {
+  if (segments.empty()) return;
+  const DirectionCost d = direction_cost(pass.layer, segments, span, u_overflow_per_cu);
+  c.overlap_cycles += d.overlap_cycles;  // the direction's first recurrent step
+  c.input_half_cycles += d.input_half_cycles;
+  c.recurrent_cycles += d.recurrent_cycles;
+  c.weight_stream_bytes += d.weight_stream_bytes;
+  c.input_dram_bytes += d.input_dram_bytes;
+  c.macs += d.macs;
+  c.wb_read_bytes += d.wb_read_bytes;
+  c.ib_write_bytes += d.ib_write_bytes;
+  c.ib_read_bytes += d.ib_read_bytes;
+  c.im_read_bytes += d.im_read_bytes;
+  c.im_write_bytes += d.im_write_bytes;
+  c.mfu_ops += d.mfu_ops;
+  c.mfu_activations += d.mfu_activations;
 }
 
 PassCost EpurCostModel::cost(const LayerPass& pass) {

@@ -26,6 +26,15 @@
 // Per recurrent step: max(DPU, MFU gate work) + DPU pipeline latency + the
 // cell update (LSTM 4 ops + tanh, GRU 7 ops + tanh per element) on all MFUs.
 // Ignores: bank conflicts, MFU/DPU overlap inside the cell update, control overhead.
+//
+// Speed (no result change): one direction's cost (DirectionCost) is summed over runs of
+// recurrent steps with the same active slot count (not step by step), the per-step closed
+// form is tabled per active count, and the cost of a rectangular direction (every segment
+// starts at lockstep step 0 and runs the whole span: every cell of cellular batching, every
+// full window) is memoised per (layer, segments, span) in a small direct-mapped table. The
+// tables cache the closed forms, they do not replace them (direction_cost(..., false) is the
+// uncached form; tests compare both). Every count is an integer below 2^53, so summing a
+// direction's terms before adding them to the pass gives the same doubles.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +48,15 @@
 namespace ebatch {
 
 // What one pass costs, before time is attached.
+// One direction's share of a PassCost (the terms add_direction adds to the pass).
+struct DirectionCost {
+  std::uint64_t input_half_cycles = 0, recurrent_cycles = 0, overlap_cycles = 0;
+  std::uint64_t weight_stream_bytes = 0, input_dram_bytes = 0;
+  double macs = 0, wb_read_bytes = 0, ib_write_bytes = 0, ib_read_bytes = 0, im_read_bytes = 0, im_write_bytes = 0;
+  double mfu_ops = 0, mfu_activations = 0;
+  bool operator==(const DirectionCost& o) const;
+};
+
 struct PassCost {
   std::uint64_t weight_load_bytes = 0;    // DRAM reads of weights at the start of the pass
   std::uint64_t first_chunk_bytes = 0;    // overlapped: the part of weight_load_bytes loaded before compute
@@ -74,6 +92,10 @@ class EpurCostModel {
 
   // Cost of a pass; updates which layers are resident in the weight buffers.
   PassCost cost(const LayerPass& pass);
+  // One direction of `layer` (its segments and lockstep span; `u_overflow_per_cu`: U bytes
+  // per CU re-read every recurrent step). `cached`: read and fill the memo tables (above).
+  DirectionCost direction_cost(int layer, const std::vector<Segment>& segments, std::int64_t span,
+                               std::uint64_t u_overflow_per_cu, bool cached = true) const;
   void reset_residency() { resident_.clear(); }
   std::uint64_t resident_bytes() const {
     std::uint64_t total = 0;
@@ -86,7 +108,19 @@ class EpurCostModel {
   std::uint64_t make_resident(int id, std::uint64_t bytes_per_cu);
   void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span, PassCost& c,
                      std::uint64_t u_overflow_per_cu) const;
-  mutable std::vector<int> active_scratch_;  // add_direction's per-step slot counts, kept between passes
+  // The uncached closed form: rows (slot, step) rows; runs: (steps, active slots), in order.
+  DirectionCost direction_closed_form(int layer, std::int64_t rows, const std::pair<std::int64_t, int>* runs,
+                                      std::size_t n_runs, std::uint64_t u_overflow_per_cu, bool cached) const;
+  std::uint64_t step_cycles(int active, bool cached) const;
+  mutable std::vector<std::pair<std::int64_t, int>> events_, runs_;  // direction_cost's scratch
+  mutable std::vector<std::uint64_t> step_memo_;                     // recurrent_step_cycles by active count (0: unset)
+  struct MemoEntry {
+    int layer = -1, segments = 0;
+    std::int64_t span = 0;
+    std::uint64_t u_overflow = 0;
+    DirectionCost cost;
+  };
+  mutable std::vector<MemoEntry> memo_ = std::vector<MemoEntry>(256);  // rectangular directions, direct-mapped
 
   HardwareConfig hw_;
   NetworkSpec net_;

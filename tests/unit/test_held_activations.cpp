@@ -4,6 +4,7 @@
 // read back by the pass that reads them); reject naming the held bytes; the tuner pricing it.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,14 +21,14 @@ using ebatch::test::repo_path;
 
 namespace {
 
-// LSTM, input 3, h = 4 (4 gates), 2 layers, output layer of 2.
-NetworkSpec tiny(bool bidirectional) {
+// LSTM, input 3, h = 4 (4 gates), 2 layers (or `layers`), output layer of 2.
+NetworkSpec tiny(bool bidirectional, int layers = 2) {
   NetworkSpec n;
   n.name = "tiny";
   n.cell = CellType::lstm;
   n.input_size = 3;
   n.hidden_size = 4;
-  n.num_layers = 2;
+  n.num_layers = layers;
   n.bidirectional = bidirectional;
   n.output.size = 2;
   return n;
@@ -226,5 +227,74 @@ TEST(HeldActivations, TunerPricesTheSpillOfHeldActivations) {
     const double ignore = makespan(SpillMode::ignore, n), dram = makespan(SpillMode::dram, n);
     EXPECT_GT(dram - ignore, 1e-3 * 0.1) << "N = " << n << ": " << ignore << " s vs " << dram << " s";
     EXPECT_LT(dram - ignore, 0.05 * ignore) << "N = " << n << ": spilled once, not per pass";
+  }
+}
+
+// Hand-worked: unidirectional, one slot holding two sequences back to back (2 and 3 steps),
+// h = 4, fp16: a step of layer 0's output is 8 B. One window of N = 5 over layers 0-1:
+//   layer 0: both sequences' 5 steps produced, held for layer 1: 40 B;
+//   layer 1: reads all 5 (both entries released together: 0 B of layer 0), produces 5 steps
+//            for layer 2: 40 B.
+TEST(HeldActivations, TwoSequencesInOneSlotReleasedInOnePass) {
+  const NetworkSpec net = tiny(false, 3);
+  SlotEngine engine(net, 1, 2);
+  SequenceDescriptor a, b;
+  a.id = 1, a.length = a.padded_length = 2;
+  b.id = 2, b.length = b.padded_length = 3;
+  engine.enqueue(0, a);
+  engine.enqueue(0, b);
+  HeldActivations held(net, 2);
+  LayerPass pass;
+  std::vector<std::uint64_t> after;
+  for (int layer = 0; layer <= 1; ++layer) {
+    engine.run_layer({{}, 5, 0, 1}, layer, pass);
+    ASSERT_EQ(pass.forward.size(), 2u);
+    held.before(pass);
+    after.push_back(held.after(0));
+    EXPECT_EQ(held.recount().held, held.held_bytes());
+  }
+  EXPECT_EQ(after, (std::vector<std::uint64_t>{40, 40}));
+}
+
+// Random windows, cells and spills on both directions: after every pass the running totals
+// equal a rescan of the entries.
+TEST(HeldActivations, RunningTotalsEqualARescan) {
+  for (const bool bidirectional : {false, true}) {
+    const NetworkSpec net = tiny(bidirectional, 3);
+    std::mt19937 rng(bidirectional ? 7 : 8);
+    SlotEngine engine(net, 4, 3);
+    HeldActivations held(net, 2);
+    std::int64_t next_id = 1;
+    LayerPass pass;
+    int passes = 0;
+    for (int round = 0; round < 400; ++round) {
+      for (int s = 0; s < 4; ++s)
+        while (engine.queued(s) < 3 && rng() % 3 == 0) {
+          SequenceDescriptor d;
+          d.id = next_id++;
+          d.length = 1 + std::int64_t(rng() % 9);
+          d.padded_length = d.length + std::int64_t(rng() % 2);
+          engine.enqueue(s, d);
+        }
+      SlotEngine::Command cmd;
+      cmd.steps = 1 + std::int64_t(rng() % 6);
+      if (rng() % 2) {
+        cmd.slot_mask.assign(4, 0);
+        cmd.slot_mask[rng() % 4] = 1;
+        cmd.slot_mask[rng() % 4] = 1;
+      }
+      for (int layer = 0; layer < net.num_layers; ++layer) {
+        engine.run_layer(cmd, layer, pass);
+        if (pass.empty()) continue;
+        const HeldActivations::Before b = held.before(pass);
+        held.after(b.new_held ? std::uint64_t(rng() % (b.new_held + 1)) : 0);
+        const HeldActivations::Recount r = held.recount();
+        ASSERT_EQ(r.held, held.held_bytes()) << "pass " << passes;
+        ASSERT_EQ(r.spilled, held.spilled_bytes()) << "pass " << passes;
+        ++passes;
+      }
+      engine.take_completions();
+    }
+    EXPECT_GT(passes, 500);
   }
 }
