@@ -184,6 +184,13 @@ TEST_P(RtlControlLockstep, SameOrderEdgesOutputsAndStats) {
   }
   std::printf("%zu interrupt edges; first %.2f cycles later; worst drift %.2f cycles per edge\n", tlm_edges.size(),
               worst_first, worst);
+  // Waveforms: the RTL's pins in trace.vcd, grouped in trace.gtkw after the TLM control group.
+  const std::string gtkw = read_file(out["rtl"] + "/trace.gtkw");
+  EXPECT_CONTAINS(gtkw, "rtl control pins");
+  EXPECT_CONTAINS(gtkw, "rtl_control.psel");
+  EXPECT_LT(gtkw.find("SystemC.irq"), gtkw.find("rtl_control.psel"));
+  EXPECT_CONTAINS(read_file(out["rtl"] + "/trace.vcd"), " pslverr ");
+  EXPECT_EQ(read_file(out["tlm"] + "/trace.gtkw").find("rtl_control"), std::string::npos);
   // Outputs: bitwise.
   EXPECT_EQ(read_file(out["tlm"] + "/outputs.npz"), read_file(out["rtl"] + "/outputs.npz"));
   // stats.json: the same keys, the same numbers apart from the bus-timing ones.

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -301,7 +302,9 @@ struct SideBySide : sc_core::sc_module {
 TEST(RtlControlRegisters, RandomTrafficAgreesWithTheTlmModelRead_for_read) {
   RtlControl::set_assertions_fatal(true);  // any assertion here is a failure: abort
   SideBySide top("top");
+  const auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   EXPECT_GT(top.reads, 5000u);
   EXPECT_EQ(top.mismatches, 0u);
   EXPECT_GT(top.races, 50u);
@@ -310,9 +313,10 @@ TEST(RtlControlRegisters, RandomTrafficAgreesWithTheTlmModelRead_for_read) {
   EXPECT_EQ(top.tlm_dp.log.str(), top.rtl_dp.log.str());
   EXPECT_NE(top.tlm_dp.log.str().find("fault"), std::string::npos);
   EXPECT_NE(top.tlm_dp.log.str().find("start"), std::string::npos);
-  std::printf("reads compared: %llu, control cycles: %llu, accesses: %llu, sim time %s\n",
+  std::printf("reads compared: %llu, control cycles: %llu, accesses: %llu, sim time %s, wall %.3f s: %.0f cycles/s\n",
               (unsigned long long)top.reads, (unsigned long long)top.rtl.cycles(),
-              (unsigned long long)top.rtl.accesses(), sc_core::sc_time_stamp().to_string().c_str());
+              (unsigned long long)top.rtl.accesses(), sc_core::sc_time_stamp().to_string().c_str(), wall,
+              double(top.rtl.cycles()) / wall);
 }
 
 // A thread that drives raw pins or impossible datapath events, with assertions reporting.
