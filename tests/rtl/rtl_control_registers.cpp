@@ -366,3 +366,91 @@ TEST(RtlControlAssertions, CompletionWithNothingQueuedFires) {
 
 }  // namespace
 }  // namespace ebatch
+
+namespace ebatch {
+namespace {
+
+// Hand-worked timing of the transactor at a 1 GHz control clock (T = 1 ns; a cycle drives its
+// inputs at its start, has its rising edge at +0.5 T and samples at its end):
+// - a write issued at kernel time 10 ns with 3 ns annotated delay starts at 13 ns; setup cycle
+//   [13, 14), access cycle [14, 15): b_transport returns at 15 ns with zero delay;
+// - LENGTH then PUSH of slot 0: accesses [15, 17) and [17, 19): the push reaches the datapath
+//   at 19 ns (the access's end); a second PUSH [19, 21) at 21 ns;
+// - two completions and their raise at 30 ns: cycles [30, 31) and [31, 32); the first edge at
+//   30.5 ns sets SEQ_DONE: the line rises at 30.5 ns;
+// - DONE_POP at 40 ns with two waiting: access [40, 42), its edge at 41.5 ns pops and drops the
+//   line for one cycle; the tail cycle's edge at 42.5 ns raises it again.
+struct Timing : sc_core::sc_module {
+  bool busy = false;
+  RecordingDatapath dp{busy, 2, 2, false};
+  RtlControl rtl;
+  tlm_utils::simple_initiator_socket<Timing> bus{"bus"};
+  sc_core::sc_signal<bool> irq{"irq"};
+  std::vector<std::pair<double, bool>> edges;  // (ns, level)
+  std::vector<double> returns_ns;
+  SC_HAS_PROCESS(Timing);
+  explicit Timing(sc_core::sc_module_name n) : sc_module(n), rtl("rtl", RtlControl::Straps{1e9, 2, 2, 1, 0}) {
+    rtl.attach(&dp);
+    rtl.irq.bind(irq);
+    bus.bind(rtl.regs);
+    SC_THREAD(run);
+    SC_METHOD(watch);
+    sensitive << irq;
+    dont_initialize();
+  }
+  void watch() { edges.emplace_back(sc_core::sc_time_stamp().to_seconds() * 1e9, irq.read()); }
+  void access(bool write, std::uint32_t address, std::uint32_t value, sc_time delay) {
+    tlm::tlm_generic_payload t;
+    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    t.set_address(address);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    bus->b_transport(t, delay);
+    EXPECT_EQ(delay, sc_core::SC_ZERO_TIME);
+    returns_ns.push_back(sc_core::sc_time_stamp().to_seconds() * 1e9);
+  }
+  void run() {
+    wait(sc_time(10, SC_NS));
+    access(true, kIrqEnable, 7, sc_time(3, SC_NS));
+    access(true, slot_reg(0, kSlotLength), 1, sc_core::SC_ZERO_TIME);
+    access(true, slot_reg(0, kSlotPush), 1, sc_core::SC_ZERO_TIME);
+    access(true, slot_reg(0, kSlotPush), 1, sc_core::SC_ZERO_TIME);
+    wait(sc_time(30, SC_NS) - sc_core::sc_time_stamp());
+    Completion c;
+    rtl.push_done(c);
+    rtl.raise(kIrqSeqDone);
+    rtl.push_done(c);
+    rtl.raise(kIrqSeqDone);
+    wait(sc_time(40, SC_NS) - sc_core::sc_time_stamp());
+    access(false, kDonePop, 0, sc_core::SC_ZERO_TIME);
+    wait(sc_time(10, SC_NS));
+    sc_core::sc_stop();
+  }
+};
+
+TEST(RtlControlTiming, HandWorkedCyclesOfAccessesPushesAndInterruptEdges) {
+  RtlControl::set_assertions_fatal(true);
+  Timing top("top");
+  sc_core::sc_start();
+  ASSERT_EQ(top.returns_ns.size(), 5u);
+  EXPECT_DOUBLE_EQ(top.returns_ns[0], 15.0);  // 10 + 3 (annotated) + 2 cycles
+  EXPECT_DOUBLE_EQ(top.returns_ns[1], 17.0);
+  EXPECT_DOUBLE_EQ(top.returns_ns[2], 19.0);
+  EXPECT_DOUBLE_EQ(top.returns_ns[3], 21.0);
+  EXPECT_DOUBLE_EQ(top.returns_ns[4], 42.0);  // DONE_POP: [40, 42)
+  EXPECT_EQ(top.dp.log.str(), "push 0 0 1 1 0 0;push 0 0 1 1 0 0;");
+  const std::vector<std::pair<double, bool>> want = {{30.5, true}, {41.5, false}, {42.5, true}};
+  ASSERT_EQ(top.edges.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(top.edges[i].first, want[i].first, 1e-6) << "edge " << i;
+    EXPECT_EQ(top.edges[i].second, want[i].second) << "edge " << i;
+  }
+  EXPECT_EQ(top.rtl.accesses(), 5u);
+  // Cycles run: 2 per access (10), 2 for the completions, 1 tail after the pop.
+  EXPECT_EQ(top.rtl.cycles(), 13u);
+}
+
+}  // namespace
+}  // namespace ebatch
