@@ -170,6 +170,11 @@ const EnumTable<SpillMode>& spill_modes() {
   return t;
 }
 
+const EnumTable<ControlKind>& control_kinds() {
+  static const EnumTable<ControlKind> t{{ControlKind::tlm, "tlm"}, {ControlKind::rtl, "rtl"}};
+  return t;
+}
+
 HardwareConfig parse_hardware(const ConfigSection& s) {
   HardwareConfig hw;
   const auto& platforms = PlatformRegistry::instance();
@@ -182,6 +187,11 @@ HardwareConfig parse_hardware(const ConfigSection& s) {
   hw.precision = *precisions().find(s.choice("precision", allowed, allowed.front()));
   hw.platform_config.reset(hw.platform->parse(s));
   hw.spill = s.choice("spill", spill_modes(), SpillMode::dram);
+  hw.control = s.choice("control", control_kinds(), ControlKind::tlm);
+  if (hw.control == ControlKind::rtl && !kHaveRtl)
+    s.fail("control",
+           "'rtl' needs the RTL co-simulation, and this ebatch was built without Verilator "
+           "(configure with -DEBATCH_RTL=ON after installing verilator)");
   const ConfigSection dram = s.section("dram");
   hw.dram.technology = dram.string("technology", "");
   hw.dram.bandwidth_bytes_per_s = dram.bandwidth("bandwidth");

@@ -36,6 +36,19 @@ struct DramConfig {
 enum class SpillMode { ignore, dram, reject };
 const EnumTable<SpillMode>& spill_modes();
 
+// hardware.control: the control block (register file, FIFOs, interrupt) the host drives:
+// the transaction-level model (tlm), or the SystemVerilog block verilated by Verilator behind
+// an APB transactor (rtl; hw/rtl/control/, only in builds with Verilator).
+enum class ControlKind { tlm, rtl };
+const EnumTable<ControlKind>& control_kinds();
+// Whether this build has the RTL co-simulation (configured with Verilator).
+constexpr bool kHaveRtl =
+#ifdef EBATCH_HAVE_RTL
+    true;
+#else
+    false;
+#endif
+
 struct HardwareConfig {
   std::string name;
   Platform platform = nullptr;  // the registered platform (common/platform.h)
@@ -43,6 +56,7 @@ struct HardwareConfig {
   Precision precision = Precision::fp16;
   DramConfig dram;
   SpillMode spill = SpillMode::ignore;
+  ControlKind control = ControlKind::tlm;
   ExtensionSlot platform_config;  // the platform's own keys, in its own type (e.g. EpurConfig)
 
   // The platform's own config, e.g. hw.config<EpurConfig>(); throws std::logic_error for another type.

@@ -11,18 +11,6 @@ using sc_core::SC_SEC;
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
-namespace {
-// A 64-bit field written as two 32-bit registers.
-template <typename T>
-void set_lo(T& field, std::uint32_t v) {
-  field = T((std::uint64_t(field) & ~0xffffffffull) | v);
-}
-template <typename T>
-void set_hi(T& field, std::uint32_t v) {
-  field = T((std::uint64_t(field) & 0xffffffffull) | (std::uint64_t(v) << 32));
-}
-}  // namespace
-
 Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                          int queue_depth)
     : sc_module(name),
@@ -41,8 +29,13 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       engine_(experiment.network, slots, queue_depth),
       weight_image_bytes_(std::max<std::uint64_t>(
           1, experiment.network.total_parameters() * std::uint64_t(bytes_per_value(experiment.hardware.precision)))),
-      slot_mask_(regs::kMaxSlots / 32, 0),
-      staged_(std::size_t(slots)),
+      tlm_control_(std::make_unique<TlmControl>(*this, slots,
+                                                regs::kIdValue | experiment.hardware.platform->register_id,
+                                                regs::make_caps(std::uint32_t(slots), std::uint32_t(queue_depth),
+                                                                std::uint32_t(experiment.network.num_layers)) |
+                                                    regs::kCapsCommandQueue,
+                                                [this](const sc_time& delay) { irq_event_.notify(delay); })),
+      control_(tlm_control_.get()),
       reg_access_id_(energy.action("control", "register_access")),
       interrupt_id_(energy.action("control", "interrupt")) {
   regs.register_b_transport(this, &Accelerator::b_transport);
@@ -55,38 +48,27 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
 
 Accelerator::~Accelerator() = default;
 
-tlm::tlm_response_status Accelerator::check_access(const tlm::tlm_generic_payload& trans) const {
-  const std::uint64_t address = trans.get_address();
-  if (trans.get_data_length() != 4 || address % 4 != 0 || trans.get_byte_enable_ptr())
-    return tlm::TLM_BURST_ERROR_RESPONSE;
-  const bool in_global = address < 0x100;
-  const bool in_slots =
-      address >= regs::kSlotBase && address < regs::kSlotBase + std::uint64_t(engine_.slots()) * regs::kSlotStride;
-  if (!in_global && !in_slots) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-  return tlm::TLM_OK_RESPONSE;
-}
-
 unsigned Accelerator::transport_dbg(tlm::tlm_generic_payload& trans) {
-  using namespace regs;
-  if (check_access(trans) != tlm::TLM_OK_RESPONSE) return 0;
+  if (tlm_control_->check_access(trans.get_address(), trans.get_data_length(), trans.get_byte_enable_ptr()) !=
+      tlm::TLM_OK_RESPONSE)
+    return 0;
   const std::uint32_t address = std::uint32_t(trans.get_address());
   std::uint32_t value = 0;
   if (trans.is_read()) {
-    if (address != kDonePop && address != kErrPop) value = read_register(address);
+    tlm_control_->debug_read(address, value);
     std::memcpy(trans.get_data_ptr(), &value, 4);
     return 4;
   }
-  if (trans.is_write() && (address == kWeightsLo || address == kWeightsHi)) {
+  if (trans.is_write()) {
     std::memcpy(&value, trans.get_data_ptr(), 4);
-    write_register(address, value);
-    return 4;
+    return tlm_control_->debug_write(address, value) ? 4 : 0;
   }
   return 0;
 }
 
 void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  const std::uint64_t address = trans.get_address();
-  const tlm::tlm_response_status access = check_access(trans);
+  const tlm::tlm_response_status access =
+      tlm_control_->check_access(trans.get_address(), trans.get_data_length(), trans.get_byte_enable_ptr());
   if (access != tlm::TLM_OK_RESPONSE) {
     trans.set_response_status(access);
     return;
@@ -97,210 +79,45 @@ void Accelerator::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   }
   // Side effects (START, PUSH, interrupt acknowledges) take effect at the initiator's local
   // time, the kernel's time plus the annotated delay, not at the kernel's time.
-  access_delay_ = delay;
+  const std::uint32_t address = std::uint32_t(trans.get_address());
   std::uint32_t value = 0;
   if (trans.is_write()) {
     std::memcpy(&value, trans.get_data_ptr(), 4);
-    write_register(std::uint32_t(address), value);
+    tlm_control_->write(address, value, delay);
   } else {
-    value = read_register(std::uint32_t(address));
+    value = tlm_control_->read(address, delay);
     std::memcpy(trans.get_data_ptr(), &value, 4);
   }
-  access_delay_ = SC_ZERO_TIME;
   energy_.add(reg_access_id_, 1);
   delay += 2 * cycle_;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-std::uint32_t Accelerator::read_register(std::uint32_t address) {
-  using namespace regs;
-  if (address >= kSlotBase) {
-    const int slot = int((address - kSlotBase) / kSlotStride);
-    const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
-    if (offset == kSlotQueued) return std::uint32_t(engine_.queued(slot) + pending_in(slot));
-    return 0;
-  }
-  switch (address) {
-    case kId:
-      return kIdValue | experiment_.hardware.platform->register_id;
-    case kCaps:
-      return make_caps(std::uint32_t(engine_.slots()), std::uint32_t(engine_.queue_depth()),
-                       std::uint32_t(experiment_.network.num_layers)) |
-             kCapsCommandQueue;
-    case kCqBaseLo:
-      return std::uint32_t(cq_base_ & 0xffffffffu);
-    case kCqBaseHi:
-      return std::uint32_t(cq_base_ >> 32);
-    case kCqSize:
-      return cq_size_;
-    case kCqTail:
-      return doorbells_.empty() ? cq_tail_ : doorbells_.back().tail;
-    case kCqHead:
-      return cq_head_;
-    case kStatus:
-      return (busy_ || start_pending_ || !doorbells_.empty() ? kStatusBusy : 0) |
-             (error_code_ || !errors_.empty() ? kStatusError : 0);
-    case kIrqStatus:
-      return irq_status_;
-    case kIrqEnable:
-      return irq_enable_;
-    case kCmdSteps:
-      return cmd_steps_;
-    case kCmdLayers:
-      return cmd_layers_;
-    case kDonePop: {
-      if (done_.empty()) return 0;
-      last_popped_ = done_.front();
-      done_.pop_front();
-      if (done_.empty()) {
-        irq_status_ &= ~kIrqSeqDone;
-      } else {
-        irq_gap_ = true;  // drop the line for a cycle: one rising edge per sequence
-      }
-      irq_event_.notify(access_delay_);
-      return 0x80000000u | std::uint32_t(last_popped_.slot);
-    }
-    case kDoneIdLo:
-      return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) & 0xffffffffu);
-    case kDoneIdHi:
-      return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
-    case kDoneCount:
-      return std::uint32_t(done_.size());
-    case kErrorCode:
-      return error_code_;
-    case kErrPop: {
-      if (errors_.empty()) return 0;
-      last_error_ = errors_.front();
-      errors_.pop_front();
-      if (errors_.empty()) {
-        if (!error_code_) irq_status_ &= ~kIrqError;
-      } else {
-        irq_gap_ = true;  // one rising edge per failed request
-      }
-      irq_event_.notify(access_delay_);
-      return 0x80000000u | (last_error_.code << 16) | std::uint32_t(last_error_.slot);
-    }
-    case kErrIdLo:
-      return std::uint32_t(std::uint64_t(last_error_.id) & 0xffffffffu);
-    case kErrIdHi:
-      return std::uint32_t(std::uint64_t(last_error_.id) >> 32);
-    case kErrCount:
-      return std::uint32_t(errors_.size());
-    case kWeightsLo:
-      return std::uint32_t(weights_address_ & 0xffffffffu);
-    case kWeightsHi:
-      return std::uint32_t(weights_address_ >> 32);
-    default:
-      if (address >= kSlotMask0 && address < kSlotMask0 + 32) return slot_mask_[(address - kSlotMask0) / 4];
-      return 0;
-  }
+void Accelerator::control_start(const sc_time& delay) {
+  start_pending_ = true;
+  start_at_ = sc_core::sc_time_stamp() + delay;
+  start_event_.notify(delay);
 }
 
-void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
-  using namespace regs;
-  if (address >= kSlotBase) {
-    const int slot = int((address - kSlotBase) / kSlotStride);
-    const std::uint32_t offset = (address - kSlotBase) % kSlotStride;
-    SequenceDescriptor& d = staged_[std::size_t(slot)];
-    switch (offset) {
-      case kSlotIdLo:
-        set_lo(d.id, value);
-        break;
-      case kSlotIdHi:
-        set_hi(d.id, value);
-        break;
-      case kSlotLength:
-        d.length = value;
-        break;
-      case kSlotPadded:
-        d.padded_length = value;
-        break;
-      case kSlotInLo:
-        set_lo(d.input_address, value);
-        break;
-      case kSlotInHi:
-        set_hi(d.input_address, value);
-        break;
-      case kSlotOutLo:
-        set_lo(d.output_address, value);
-        break;
-      case kSlotOutHi:
-        set_hi(d.output_address, value);
-        break;
-      case kSlotPush: {
-        if (!(value & 1)) break;
-        SequenceDescriptor pushed = d;
-        if (pushed.padded_length == 0) pushed.padded_length = pushed.length;
-        if (pushed.length < 1 || pushed.padded_length < pushed.length) {
-          fail(kErrBadDescriptor);
-        } else if (busy_ || start_pending_) {
-          // A running command sees the sequence from the write's time on (admit_pushes).
-          if (engine_.queued(slot) + pending_in(slot) >= engine_.queue_depth())
-            fail(kErrQueueFull);
-          else
-            pending_.push_back({slot, pushed, sc_core::sc_time_stamp() + access_delay_});
-        } else if (!engine_.enqueue(slot, pushed)) {
-          fail(kErrQueueFull);
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return;
+bool Accelerator::control_push(int slot, const SequenceDescriptor& d, const sc_time& delay) {
+  if (busy_ || start_pending_) {
+    // A running command sees the sequence from the write's time on (admit_pushes).
+    if (engine_.queued(slot) + pending_in(slot) >= engine_.queue_depth()) return false;
+    pending_.push_back({slot, d, sc_core::sc_time_stamp() + delay});
+    return true;
   }
-  switch (address) {
-    case kCtrl:
-      if (value & 1) {
-        if (busy_ || start_pending_) {
-          fail(kErrBadCommand);
-        } else {
-          start_pending_ = true;
-          start_at_ = sc_core::sc_time_stamp() + access_delay_;
-          start_event_.notify(access_delay_);
-        }
-      }
-      break;
-    case kIrqStatus:
-      irq_status_ &= ~value;
-      if (!done_.empty()) irq_status_ |= kIrqSeqDone;  // still waiting: stays pending
-      if (!errors_.empty()) irq_status_ |= kIrqError;
-      irq_event_.notify(access_delay_);
-      break;
-    case kIrqEnable:
-      irq_enable_ = value;
-      irq_event_.notify(access_delay_);
-      break;
-    case kCmdSteps:
-      cmd_steps_ = value;
-      break;
-    case kCmdLayers:
-      cmd_layers_ = value;
-      break;
-    case kWeightsLo:
-      set_lo(weights_address_, value);
-      break;
-    case kCqBaseLo:
-      set_lo(cq_base_, value);
-      break;
-    case kCqBaseHi:
-      set_hi(cq_base_, value);
-      break;
-    case kCqSize:
-      cq_size_ = value;
-      break;
-    case kCqTail:
-      // The doorbell: the descriptors written so far become visible at the write's time.
-      doorbells_.push_back({value, sc_core::sc_time_stamp() + access_delay_});
-      start_event_.notify(access_delay_);
-      break;
-    case kWeightsHi:
-      set_hi(weights_address_, value);
-      break;
-    default:
-      if (address >= kSlotMask0 && address < kSlotMask0 + 32) slot_mask_[(address - kSlotMask0) / 4] = value;
-      break;
-  }
+  return engine_.enqueue(slot, d);
+}
+
+void Accelerator::control_doorbell(std::uint32_t tail, const sc_time& delay) {
+  // The descriptors written so far become visible at the write's time.
+  doorbells_.push_back({tail, sc_core::sc_time_stamp() + delay});
+  start_event_.notify(delay);
+}
+
+void Accelerator::control_fault() {
+  failed_ = true;
+  count_interrupt();
 }
 
 int Accelerator::pending_in(int slot) const {
@@ -316,25 +133,27 @@ void Accelerator::admit_pushes(const sc_time& now) {
   }
 }
 
-void Accelerator::raise(std::uint32_t bits) {
-  irq_status_ |= bits;
-  irq_event_.notify(SC_ZERO_TIME);
+void Accelerator::count_interrupt() {
   stats_.interrupts++;
   energy_.add(interrupt_id_, 1);
 }
 
+void Accelerator::raise(std::uint32_t bits) {
+  control_->raise(bits);
+  count_interrupt();
+}
+
 void Accelerator::irq_driver() {
-  if (irq_gap_) {
-    irq_gap_ = false;
+  if (tlm_control_->take_gap()) {
     irq.write(false);
     irq_event_.notify(cycle_);
     return;
   }
-  irq.write((irq_status_ & irq_enable_) != 0);
+  irq.write(tlm_control_->irq_level());
 }
 
 void Accelerator::fail(std::uint32_t code) {
-  if (!error_code_) error_code_ = code;
+  control_->set_error(code);
   failed_ = true;
   raise(regs::kIrqError);
 }
@@ -378,7 +197,7 @@ bool Accelerator::dram_transfer(bool write, std::uint64_t address, std::uint64_t
 bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkeeper& qk, bool timed) {
   while (bytes > 0) {
     const std::uint64_t n = std::min(bytes, weight_image_bytes_);
-    if (!dram_transfer(false, weights_address_, n, qk, timed)) return false;
+    if (!dram_transfer(false, control_->weights_address(), n, qk, timed)) return false;
     bytes -= n;
   }
   return true;
@@ -387,7 +206,7 @@ bool Accelerator::weight_transfer(std::uint64_t bytes, tlm_utils::tlm_quantumkee
 void Accelerator::request_failed(int slot, std::int64_t id, std::uint32_t code) {
   if (!engine_.abort(slot, id)) return;  // already dropped by an earlier failure in this pass
   if (functional_) functional_->drop_sequence(id);
-  errors_.push_back({slot, id, code});
+  control_->push_error(slot, id, code);
   stats_.failed_requests++;
   raise(regs::kIrqError);
 }
@@ -482,7 +301,7 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
         qk.sync();
         for (auto& c : completions_) {
           if (functional_) functional_->finish_sequence(c);
-          done_.push_back(c);
+          control_->push_done(c);
           if (timeline_)
             timeline_->instant("accelerator", "interrupts", "sequence done", now_s(qk),
                                {{"slot", std::to_string(c.slot)}, {"request", std::to_string(c.descriptor.id)}});
@@ -513,7 +332,9 @@ bool Accelerator::fetch_descriptors(tlm_utils::tlm_quantumkeeper& qk) {
   admit_doorbells(sc_core::sc_time_stamp() + qk.get_local_time());
   const std::uint32_t n = cq_tail_ - cq_head_;
   if (n == 0) return false;
-  if (cq_size_ == 0 || n > cq_size_) {  // a doorbell past the ring's end
+  const std::uint32_t cq_size = control_->cq_size();
+  const std::uint64_t cq_base = control_->cq_base();
+  if (cq_size == 0 || n > cq_size) {  // a doorbell past the ring's end
     fail(kErrBadCommand);
     cq_head_ = cq_tail_;
     return false;
@@ -525,9 +346,9 @@ bool Accelerator::fetch_descriptors(tlm_utils::tlm_quantumkeeper& qk) {
   next_fetched_ = 0;
   tlm::tlm_generic_payload trans;
   for (std::uint32_t done = 0; done < n;) {
-    const std::uint32_t entry = (cq_head_ + done) % cq_size_;
-    const std::uint32_t count = std::min(n - done, cq_size_ - entry);
-    const std::uint64_t address = cq_base_ + std::uint64_t(entry) * kCmdDescriptorBytes;
+    const std::uint32_t entry = (cq_head_ + done) % cq_size;
+    const std::uint32_t count = std::min(n - done, cq_size - entry);
+    const std::uint64_t address = cq_base + std::uint64_t(entry) * kCmdDescriptorBytes;
     const unsigned bytes = count * kCmdDescriptorBytes;
     trans.set_command(tlm::TLM_READ_COMMAND);
     trans.set_address(address);
@@ -554,7 +375,7 @@ void Accelerator::run_queue(LayerPass& pass, SlotEngine::Command& cmd, tlm_utils
   busy_ = true;
   fetched_.clear();
   next_fetched_ = 0;
-  while (!error_code_) {
+  while (!control_->error_code()) {
     if (next_fetched_ * kWords >= fetched_.size() && !fetch_descriptors(qk)) break;
     const std::uint32_t* d = fetched_.data() + next_fetched_ * kWords;
     ++next_fetched_;
@@ -593,7 +414,9 @@ void Accelerator::sequencer() {
     if (!start_pending_) continue;
     start_pending_ = false;
     busy_ = true;
-    decode_command(cmd_steps_, cmd_layers_, slot_mask_.data(), cmd);
+    std::uint32_t steps = 0, layers = 0;
+    control_->command_words(steps, layers, mask_words_);
+    decode_command(steps, layers, mask_words_, cmd);
     run_command(cmd, pass, qk);
     end_command(qk);
   }

@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "hw/contract/control_block.h"
 #include "hw/contract/register_map.h"
 #include "hw/contract/slot_engine.h"
+#include "hw/contract/tlm_control.h"
 #include "hw/energy_counters.h"
 #include "hw/pass_plan.h"
 #include "hw/timeline.h"
@@ -54,7 +56,7 @@ struct AcceleratorStats {
   std::uint64_t failed_requests = 0;
 };
 
-class Accelerator : public sc_core::sc_module {
+class Accelerator : public sc_core::sc_module, public ControlDatapath {
  public:
   tlm_utils::simple_target_socket<Accelerator> regs;
   tlm_utils::simple_initiator_socket<Accelerator> mem;
@@ -90,7 +92,21 @@ class Accelerator : public sc_core::sc_module {
     std::vector<std::pair<const sc_core::sc_signal<std::uint64_t>*, std::string>> memory;
   };
   virtual PlatformSignals platform_signals() const { return {}; }
-  std::uint32_t error_code() const { return error_code_; }
+  std::uint32_t error_code() const { return control_->error_code(); }
+  // hardware.control: rtl: the control block is `control` (an RtlControl, whose target socket
+  // then takes the host's register bus instead of `regs`, and whose line drives the interrupt);
+  // by default the transaction-level register model (TlmControl) behind `regs`.
+  void attach_control(ControlBlock* control) { control_ = control ? control : tlm_control_.get(); }
+
+  // ControlDatapath (hw/contract/control_block.h): what the control block tells the sequencer.
+  bool control_busy() const override { return busy_ || start_pending_; }
+  bool control_doorbell_pending() const override { return !doorbells_.empty(); }
+  int control_queued(int slot) const override { return engine_.queued(slot) + pending_in(slot); }
+  std::uint32_t control_cq_head() const override { return cq_head_; }
+  void control_start(const sc_core::sc_time& delay) override;
+  bool control_push(int slot, const SequenceDescriptor& d, const sc_core::sc_time& delay) override;
+  void control_doorbell(std::uint32_t tail, const sc_core::sc_time& delay) override;
+  void control_fault() override;
 
  protected:
   // Adds the time of one layer pass to `qk` (and issues its DRAM transfers). By default:
@@ -164,11 +180,9 @@ class Accelerator : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // Debug access (regs::): reads without side effects, writes of WEIGHTS_LO/HI; no time, no energy.
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
-  // Whether a register access is well formed and inside the map.
-  tlm::tlm_response_status check_access(const tlm::tlm_generic_payload& trans) const;
-  std::uint32_t read_register(std::uint32_t address);
-  void write_register(std::uint32_t address, std::uint32_t value);
+  // Sets IRQ_STATUS bits in the control block, counted as an interrupt.
   void raise(std::uint32_t bits);
+  void count_interrupt();
   // Sequences pushed while a command runs, each visible to the sequencer from the write's time.
   struct PendingPush {
     int slot = 0;
@@ -178,9 +192,6 @@ class Accelerator : public sc_core::sc_module {
   std::deque<PendingPush> pending_;
   int pending_in(int slot) const;
   void admit_pushes(const sc_core::sc_time& now);  // moves the pushes written by `now` into the slots
-  // When the register access in progress takes effect, relative to the kernel's time (the
-  // annotated delay b_transport received); zero outside an access and for debug accesses.
-  sc_core::sc_time access_delay_ = sc_core::SC_ZERO_TIME;
 
   SlotEngine engine_;
   std::unique_ptr<PassPlanner> planner_;
@@ -188,33 +199,22 @@ class Accelerator : public sc_core::sc_module {
   PassPlan plan_;  // reused pass after pass
   PassObserver pass_observer_;
   FunctionalEngine* functional_ = nullptr;
-  std::uint64_t weight_image_bytes_ = 1;  // the network's weights at the hardware's precision
-  std::uint64_t weights_address_ = 0;     // WEIGHTS_LO/HI
-  std::uint32_t irq_status_ = 0, irq_enable_ = 0, error_code_ = 0;
-  std::uint32_t cmd_steps_ = 0, cmd_layers_ = 0;
-  std::vector<std::uint32_t> slot_mask_;
-  std::vector<SequenceDescriptor> staged_;
-  std::deque<Completion> done_;
+  std::uint64_t weight_image_bytes_ = 1;     // the network's weights at the hardware's precision
+  std::unique_ptr<TlmControl> tlm_control_;  // the register model (hardware.control: tlm)
+  ControlBlock* control_ = nullptr;          // tlm_control_ or an attached RTL block
+  std::uint32_t mask_words_[regs::kMaxSlots / 32] = {};
   std::vector<Completion> completions_;  // the last pass's, its storage kept between passes
-  Completion last_popped_;
-  struct RequestError {
-    int slot = 0;
-    std::int64_t id = 0;
-    std::uint32_t code = 0;
-  };
-  std::deque<RequestError> errors_;
-  RequestError last_error_;
-  bool busy_ = false, start_pending_ = false, irq_gap_ = false;
+  bool busy_ = false, start_pending_ = false;
   sc_core::sc_event start_event_, irq_event_;  // start_event_: START or a doorbell
   sc_core::sc_time start_at_;                  // when the pending START takes effect
-  // Command queue (regs::kCqBaseLo..kCqHead): the ring, the free-running head (finished) and
-  // tail (rung, visible) counts, the doorbells not yet visible, the fetched descriptors' words.
+  // Command queue (regs::kCqBaseLo..kCqHead; the ring's place in the control block): the
+  // free-running head (finished) and tail (rung, visible) counts, the doorbells not yet visible, the fetched
+  // descriptors' words.
   struct Doorbell {
     std::uint32_t tail = 0;
     sc_core::sc_time at;
   };
-  std::uint64_t cq_base_ = 0;
-  std::uint32_t cq_size_ = 0, cq_head_ = 0, cq_tail_ = 0;
+  std::uint32_t cq_head_ = 0, cq_tail_ = 0;
   std::deque<Doorbell> doorbells_;
   std::vector<std::uint32_t> fetched_;
   std::size_t next_fetched_ = 0;

@@ -7,7 +7,7 @@
 //   have a non-zero length;
 // - the initiator set the response to TLM_INCOMPLETE_RESPONSE before the call, and the
 //   target set it to something else by the return;
-// - the target never moves the timing annotation backwards (sc_time cannot be negative,
+// - the target never moves the annotated time (kernel time plus delay) backwards (sc_time cannot be negative,
 //   so "negative" shows as a delay smaller on return than on entry);
 // - b_transport is not called from an SC_METHOD (it may wait).
 // A violation is reported with SC_REPORT_ERROR (by default SystemC throws, failing the

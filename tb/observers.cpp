@@ -171,6 +171,14 @@ void WaveformTracer::attach(SystemTop& top) {
     trace(slots, top.accelerator->slot_remaining[i], "accelerator.slot" + std::to_string(i) + ".remaining", 64);
   }
   groups_ = {control};  // then compute and memory (full), then the groups that grow with the slots
+#ifdef EBATCH_HAVE_RTL
+  if (top.rtl_control) {
+    // hardware.control: rtl: the control block's pins (APB, datapath side, interrupt).
+    WaveGroup pins{"rtl control pins", {}, "APB3 and datapath pins of hw/rtl/control/ebatch_ctrl.sv"};
+    top.rtl_control->trace(vcd_, "rtl_control", pins.signals);
+    groups_.push_back(pins);
+  }
+#endif
   if (e_.output.trace == TraceLevel::full) {
     WaveGroup compute{"compute", {}, ""}, memory{"memory", {}, ""};
     const auto own = top.accelerator->platform_signals();

@@ -101,6 +101,8 @@ row "impossible hardware (buffer)" run "$exp" --set hardware.input_buffer=16B
 row "impossible hardware (DRAM)" run "$exp" --set hardware.dram.capacity=1KiB
 row "unknown spill mode" run "$exp" --set hardware.spill=disk
 row "no window fits on chip (spill: reject)" run "$exp" --set hardware.spill=reject --set "hardware.intermediate_memory=100 KiB"
+row "unknown control block" run "$exp" --set hardware.control=verilog
+row "RTL control beyond its FIFOs" run "$exp" --set hardware.control=rtl --set policy.slots=200 --set policy.slot_queue_depth=8
 row "unit missing" run "$exp" --set hardware.frequency=500
 row "policy option for another policy" run "$exp" --set "policy={kind: cellular, slots: 4, window_steps: 8}"
 row "too many slots for the register map" run "$exp" --set policy.slots=300
