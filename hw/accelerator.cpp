@@ -166,6 +166,8 @@ std::uint32_t Accelerator::read_register(std::uint32_t address) {
       return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
     case kDoneCount:
       return std::uint32_t(done_.size());
+    case kDoneSteps:
+      return std::uint32_t(last_popped_.steps);
     case kErrorCode:
       return error_code_;
     case kErrPop: {
@@ -215,6 +217,15 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
       case kSlotPadded:
         d.padded_length = value;
         break;
+      case kSlotSource:
+        d.source_length = value;
+        break;
+      case kSlotSourcePadded:
+        d.source_padded = value;
+        break;
+      case kSlotFlags:
+        d.run_to_padded = value & kSlotRunToPadded;
+        break;
       case kSlotInLo:
         set_lo(d.input_address, value);
         break;
@@ -231,7 +242,10 @@ void Accelerator::write_register(std::uint32_t address, std::uint32_t value) {
         if (!(value & 1)) break;
         SequenceDescriptor pushed = d;
         if (pushed.padded_length == 0) pushed.padded_length = pushed.length;
-        if (pushed.length < 1 || pushed.padded_length < pushed.length) {
+        if (pushed.source_padded == 0) pushed.source_padded = pushed.source_length;
+        const bool bad_source = experiment_.network.encoder_decoder() &&
+                                (pushed.source_length < 1 || pushed.source_padded < pushed.source_length);
+        if (pushed.length < 1 || pushed.padded_length < pushed.length || bad_source) {
           fail(kErrBadDescriptor);
         } else if (busy_ || start_pending_) {
           // A running command sees the sequence from the write's time on (admit_pushes).
@@ -398,7 +412,11 @@ void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_ste
   sc_time last = issue;
   for (const auto* dir : {&pass.forward, &pass.backward})
     for (const auto& seg : *dir) {
-      std::uint64_t address = seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
+      // A decoder's first layer reads the embedding of the previous token: one row per step from
+      // the weight image (the token is not modelled in timing: the row's bytes are).
+      std::uint64_t address = experiment_.network.is_decoder_layer(pass.layer)
+                                  ? weights_address_
+                                  : seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
       std::uint64_t bytes = std::uint64_t(seg.end - seg.begin) * bytes_per_step;
       while (bytes > 0) {
         const std::uint64_t n = burst(trans, false, address, bytes);
@@ -436,10 +454,13 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
     fail(regs::kErrBadCommand);
     return;
   }
-  for (int layer = cmd.first_layer; layer <= cmd.last_layer && !failed_; ++layer) {
+  // Layer by layer; an autoregressive network's decoder layers step by step (SlotEngine::next_pass).
+  SlotEngine::Cursor cursor;
+  while (!failed_) {
     if (!pending_.empty()) admit_pushes(sc_core::sc_time_stamp() + qk.get_local_time());
-    engine_.run_layer(cmd, layer, pass);
+    if (!engine_.next_pass(cmd, cursor, pass)) break;
     if (pass.empty()) continue;
+    const int layer = pass.layer;
     stats_.passes++;
     for (const auto* dir : {&pass.forward, &pass.backward})
       for (const auto& seg : *dir) {

@@ -75,6 +75,12 @@ class Accelerator : public sc_core::sc_module {
   ~Accelerator() override;
 
   void set_functional(FunctionalEngine* engine) { functional_ = engine; }
+  // Timing-only decoders: where each decoded sequence ends (request id -> steps), drawn by the
+  // stimulus and seen by nobody else (the host programs only the maximum into LENGTH).
+  void set_output_lengths(OutputLengths lengths) {
+    output_lengths_ = std::move(lengths);
+    engine_.set_output_lengths(&output_lengths_);
+  }
   void set_tracing(bool on) { tracing_ = on; }
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   // Sees every layer pass carried out from a plan, with its simulated start and end (for
@@ -197,6 +203,7 @@ class Accelerator : public sc_core::sc_module {
   std::deque<Completion> done_;
   std::vector<Completion> completions_;  // the last pass's, its storage kept between passes
   Completion last_popped_;
+  OutputLengths output_lengths_;
   struct RequestError {
     int slot = 0;
     std::int64_t id = 0;

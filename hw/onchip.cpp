@@ -69,6 +69,7 @@ void check_fits(const std::vector<OnChipMemory>& memories, const std::vector<OnC
 HeldActivations::HeldActivations(const NetworkSpec& net, int bytes)
     : bidirectional_(net.bidirectional),
       layers_(net.num_layers),
+      encoder_top_(net.encoder_decoder() ? net.encoder_layers - 1 : -1),
       half_(std::uint64_t(net.hidden_size) * std::uint64_t(bytes)),
       step_(std::uint64_t(net.layer_output_size()) * std::uint64_t(bytes)) {}
 
@@ -112,7 +113,7 @@ std::uint64_t HeldActivations::held_of(const Entry& e) const {
 HeldActivations::Entry HeldActivations::fresh(const Segment& s) const {
   Entry e;
   e.id = s.sequence.id;
-  e.length = std::max(s.sequence.padded_length, s.end);
+  e.length = std::max(s.layer_steps > 0 ? s.layer_steps : s.sequence.padded_length, s.end);
   e.backward = e.consumed_backward = e.length;
   return e;
 }
@@ -150,7 +151,7 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   std::uint64_t read_on_chip = 0;
   for (Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (layer_ > 0) {
+    if (reads_held(layer_)) {
       if (const Entry* found = find(layer_ - 1, any)) {
         Entry e = *found;
         const std::uint64_t held = held_of(e);
@@ -167,7 +168,7 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
         b.read_back += t.read_back;
       }
     }
-    if (layer_ < layers_ - 1) {
+    if (holds(layer_)) {
       const Entry* found = find(layer_, any);
       Entry e = found ? *found : fresh(any);
       const std::uint64_t held = held_of(e);
@@ -184,7 +185,7 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
 std::uint64_t HeldActivations::after(std::uint64_t spill) {
   for (const Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (layer_ > 0) {
+    if (reads_held(layer_)) {
       if (Entry* found = find(layer_ - 1, any)) {
         Entry& e = *found;
         const std::uint64_t held = held_of(e);
@@ -203,7 +204,7 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
         }
       }
     }
-    if (layer_ < layers_ - 1) {
+    if (holds(layer_)) {
       Entry& e = find_or_add(layer_, any);
       held_ -= held_of(e);
       produce(e, t);
@@ -211,7 +212,7 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
     }
   }
   // The spilled outputs: the newest, from the pass's last segment back.
-  if (layer_ < layers_ - 1)
+  if (holds(layer_))
     for (auto t = touches_.rbegin(); t != touches_.rend() && spill > 0; ++t) {
       const Segment& any = t->forward ? *t->forward : *t->backward;
       Entry& e = find_or_add(layer_, any);
