@@ -248,6 +248,17 @@ NetworkSpec parse_network(const ConfigSection& s) {
     n.output.activation = out->choice("activation", output_activations(), OutputActivation::none);
     out->finish();
   }
+  if (auto emb = s.optional_section("embedding")) {
+    EmbeddingSpec& e = n.embedding;
+    e.vocabulary = int(emb->integer("vocabulary", 2, 1 << 22));
+    e.size = int(emb->integer("size", 1, 1 << 20));
+    if (e.size != n.input_size)
+      emb->fail("size", std::to_string(e.size) + " differs from input_size " + std::to_string(n.input_size) +
+                            " (the embedding is the first layer's input)");
+    e.bos_token = int(emb->integer("bos_token", 0, e.vocabulary - 1, 0));
+    e.eos_token = int(emb->integer("eos_token", 0, e.vocabulary - 1, 1));
+    emb->finish();
+  }
   s.finish();
   return n;
 }

@@ -1,14 +1,15 @@
 // RNN network description shared by every layer of the simulator.
 //
 // Models a stack of identical recurrent layers (LSTM or GRU, one or two
-// directions) with an optional dense output layer, as loaded from models/*.yaml.
-// An autoregressive network (a decoder) runs step-major: each step goes through
-// every decoder layer and the output layer before the next step starts, because
+// directions) with an optional dense output layer and an optional embedding table
+// (token id -> input vector, for token inputs and greedy decoding), as loaded from
+// models/*.yaml. An autoregressive network (a decoder) runs step-major: each step goes
+// through every decoder layer and the output layer before the next step starts, because
 // the next step's input is the embedding of the token this step predicted. An
-// encoder-decoder network is `encoder_layers` encoder layers (layer-major over
-// the source) followed by the decoder layers (step-major over the target); decoder
-// layer encoder_layers + i starts from encoder layer i's final state.
-// Ignores front-ends (convolutions, embeddings): their output size is the
+// encoder-decoder network is `encoder_layers` encoder layers (layer-major over the
+// source) followed by the decoder layers (step-major over the target); decoder layer
+// encoder_layers + i starts from encoder layer i's final state. Ignores other front-ends
+// (convolutions): their output size is the
 // network's input_size.
 #pragma once
 
@@ -36,6 +37,16 @@ struct OutputLayerSpec {
   OutputActivation activation = OutputActivation::none;
 };
 
+// network.embedding: a table of `vocabulary` rows of `size` values (PyTorch's
+// nn.Embedding, weights array `embedding.weight`); size equals input_size. bos_token is
+// the token a greedy decoder starts from, eos_token the one that ends a sequence.
+struct EmbeddingSpec {
+  int vocabulary = 0;  // 0: no embedding table
+  int size = 0;
+  int bos_token = 0;
+  int eos_token = 1;
+};
+
 struct NetworkSpec {
   std::string name;
   CellType cell = CellType::lstm;
@@ -45,6 +56,7 @@ struct NetworkSpec {
   bool bidirectional = false;
   DirectionMerge merge = DirectionMerge::concat;
   OutputLayerSpec output;
+  EmbeddingSpec embedding;
   double steps_per_second = 0.0;  // time-steps per second of audio; 0 for token inputs
   bool autoregressive = false;    // layers [encoder_layers, num_layers) are a step-major decoder
   int encoder_layers = 0;         // autoregressive only: layers [0, encoder_layers) are the encoder
@@ -83,6 +95,9 @@ struct NetworkSpec {
   std::uint64_t output_parameters() const {
     return output.size > 0 ? std::uint64_t(output.size) * (layer_output_size() + 1) : 0;
   }
+  // The embedding table is a lookup, not part of the weights a pass streams: not in
+  // total_parameters().
+  std::uint64_t embedding_parameters() const { return std::uint64_t(embedding.vocabulary) * embedding.size; }
   std::uint64_t total_parameters() const {
     std::uint64_t total = output_parameters();
     for (int l = 0; l < num_layers; ++l) total += layer_parameters(l);

@@ -38,7 +38,7 @@ void check_spec(const NetworkSpec& spec) {
 
 // Sizes `w` to the spec and lists its arrays in the fixed order used everywhere:
 // for each layer, for each direction (forward, then reverse): weight_ih, weight_hh,
-// bias_ih, bias_hh; then fc.weight, fc.bias.
+// bias_ih, bias_hh; then fc.weight, fc.bias; then embedding.weight.
 std::vector<Slot> layout(RnnWeights& w) {
   const NetworkSpec& s = w.spec;
   const auto rows = std::size_t(s.gates()) * std::size_t(s.hidden_size);
@@ -63,12 +63,40 @@ std::vector<Slot> layout(RnnWeights& w) {
     w.fc_w.clear();
     w.fc_b.clear();
   }
+  if (s.embedding.vocabulary > 0) {
+    slots.push_back(
+        {"embedding.weight", {std::size_t(s.embedding.vocabulary), std::size_t(s.embedding.size)}, &w.embedding});
+  } else {
+    w.embedding.clear();
+  }
   for (Slot& slot : slots) {
     std::size_t n = 1;
     for (std::size_t d : slot.shape) n *= d;
     slot.data->resize(n);
   }
   return slots;
+}
+
+// Why `name` is not one of `spec`'s arrays, for the error message.
+std::string unused_reason(const std::string& name, const NetworkSpec& spec) {
+  std::size_t layer_at = std::string::npos;
+  for (const char* prefix : {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"})
+    if (name.rfind(prefix, 0) == 0) layer_at = std::string(prefix).size();
+  if (layer_at != std::string::npos) {
+    std::size_t end = layer_at;
+    while (end < name.size() && end - layer_at < 9 && name[end] >= '0' && name[end] <= '9') ++end;
+    const std::string rest = name.substr(end);
+    if (end > layer_at && (rest.empty() || rest == "_reverse")) {
+      const long layer = std::stol(name.substr(layer_at, end - layer_at));
+      if (layer >= spec.num_layers)
+        return "it has " + std::to_string(spec.num_layers) + " layer" + (spec.num_layers == 1 ? "" : "s") +
+               " (l0 to l" + std::to_string(spec.num_layers - 1) + "), the array is for layer " + std::to_string(layer);
+      if (!rest.empty() && !spec.bidirectional) return "it is not bidirectional (no _reverse arrays)";
+    }
+  }
+  if (name == "fc.weight" || name == "fc.bias") return "it has no output layer (network.output.size is 0)";
+  if (name == "embedding.weight") return "it has no embedding table (network.embedding)";
+  return "not one of its array names (docs/ARCHITECTURE.md, \"Weights files\", lists them)";
 }
 
 }  // namespace
@@ -87,7 +115,7 @@ RnnWeights RnnWeights::random(const NetworkSpec& spec, std::uint64_t seed) {
   const float rnn_bound = 1.0f / std::sqrt(float(spec.hidden_size));
   const float fc_bound = 1.0f / std::sqrt(float(spec.layer_output_size()));
   for (const Slot& slot : slots) {
-    const float b = slot.name.compare(0, 3, "fc.") == 0 ? fc_bound : rnn_bound;
+    const float b = slot.data == &w.embedding ? 1.0f : slot.name.compare(0, 3, "fc.") == 0 ? fc_bound : rnn_bound;
     boost::random::uniform_real_distribution<float> dist(-b, b);
     for (float& v : *slot.data) v = dist(gen);
   }
@@ -105,7 +133,17 @@ RnnWeights RnnWeights::load_npz(const std::string& path, const NetworkSpec& spec
     largest = std::max(largest, n);
   }
   const std::map<std::string, NpyArray> arrays = read_npz(path, 8 * largest + kNpyHeaderAllowance);
-  for (const Slot& slot : layout(w)) {
+  const std::vector<Slot> slots = layout(w);
+  // A weights file for another network (more layers, a second direction) must not run
+  // silently with the arrays that happen to fit: every array must be one of the network's.
+  for (const auto& [name, array] : arrays) {
+    const bool used =
+        std::any_of(slots.begin(), slots.end(), [&name = name](const Slot& slot) { return slot.name == name; });
+    if (!used)
+      throw InputError(path + ": array '" + name + "' is not used by network '" + spec.name +
+                       "': " + unused_reason(name, spec) + "; a weights file must hold exactly the network's arrays");
+  }
+  for (const Slot& slot : slots) {
     const std::string where = path + ": array '" + slot.name + "'";
     const auto it = arrays.find(slot.name);
     if (it == arrays.end()) {
@@ -143,6 +181,7 @@ void RnnWeights::save_npz(const std::string& path) const {
     }
   }
   if (spec.output.size > 0) mine.insert(mine.end(), {&fc_w, &fc_b});
+  if (spec.embedding.vocabulary > 0) mine.push_back(&embedding);
   std::map<std::string, FloatArray> out;
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (mine[i]->size() != slots[i].data->size()) {

@@ -18,6 +18,7 @@ FunctionalEngine::FunctionalEngine(const RnnWeights& weights, Precision precisio
       states_.back().push_back(layers_.back().back().make_state(slots));
     }
   }
+  if (spec_.output.size > 0) output_.emplace_back(spec_, weights.fc_w, weights.fc_b, precision);
   gx_step_.resize(slots, Eigen::Index(spec_.gates()) * spec_.hidden_size);
   h_out_.resize(slots, spec_.hidden_size);
 }
@@ -139,6 +140,16 @@ void FunctionalEngine::finish_sequence(const Completion& completion) {
       merged_rows(spec_, precision_, it->second.outputs[std::size_t(spec_.num_layers - 1)], 0, d.length);
   write_(d.output_address, out.data(), std::uint64_t(out.size()) * sizeof(float));
   sequences_.erase(it);
+  if (output_.empty()) return;
+  OutputLayerValues& v = finished_outputs_[d.id];
+  v.logits.resize(out.rows(), spec_.output.size);
+  v.output.resize(out.rows(), spec_.output.size);
+  output_.front().forward(out, v.logits, v.output);
+}
+
+const FunctionalEngine::OutputLayerValues* FunctionalEngine::output_layer_values(std::int64_t id) const {
+  const auto it = finished_outputs_.find(id);
+  return it == finished_outputs_.end() ? nullptr : &it->second;
 }
 
 }  // namespace ebatch

@@ -11,8 +11,12 @@
 // loads the same values from DRAM each time (those loads are timed elsewhere).
 // Padding steps are computed; a bidirectional layer's backward direction resets its
 // state at the sequence's real last step, as masked (packed) padding does.
-// Ignores: the output layer's values (its cost is modelled; outputs.npz holds
-// the recurrent outputs).
+// The output layer (when the network has one) is applied to every step of the
+// last recurrent layer's merged outputs when the sequence completes; its values
+// (logits and activated, length x output size) are kept by the engine until the
+// testbench collects them (output_layer_values / release), handed over by debug
+// access like the recurrent outputs, untimed (the output layer's cost is modelled
+// by the platform; the timed transfer to the host stays the recurrent outputs).
 #pragma once
 
 #include <cstdint>
@@ -42,6 +46,16 @@ class FunctionalEngine {
   void drop_sequence(std::int64_t id) { sequences_.erase(id); }
   std::size_t sequences_in_flight() const { return sequences_.size(); }
 
+  // The output layer's values of a finished sequence (rows = its length), computed by
+  // finish_sequence with OutputDatapath at the run's precision; null if the network has
+  // no output layer or the sequence is not finished (or already released).
+  struct OutputLayerValues {
+    RowMatrix logits;  // length x output size, rounded, before the activation
+    RowMatrix output;  // length x output size, after spec.output.activation
+  };
+  const OutputLayerValues* output_layer_values(std::int64_t id) const;
+  void release(std::int64_t id) { finished_outputs_.erase(id); }
+
  private:
   struct Sequence {
     RowMatrix input;                 // padded_length x input_size
@@ -59,6 +73,8 @@ class FunctionalEngine {
   std::vector<std::vector<LayerDatapath>> layers_;  // [layer][direction]
   std::vector<std::vector<SlotState>> states_;      // [layer][direction]
   std::map<std::int64_t, Sequence> sequences_;
+  std::vector<OutputDatapath> output_;  // 0 or 1 element
+  std::map<std::int64_t, OutputLayerValues> finished_outputs_;
   RowMatrix gx_, gx_step_, h_out_;
 };
 

@@ -1,6 +1,7 @@
 #include "hw/rnn_datapath.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -366,9 +367,15 @@ OutputDatapath::OutputDatapath(const NetworkSpec& spec, const std::vector<float>
 }
 
 void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> y) const {
+  forward(x, y, y);  // row by row, the logits are written before the activated values overwrite them
+}
+
+void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> logits,
+                             Eigen::Ref<RowMatrix> y) const {
   const Index rows = x.rows(), size = output_size();
   require(x.cols() == input_size(), "output layer: x has the wrong number of columns");
   require(y.rows() == rows && y.cols() == size, "output layer: y has the wrong shape");
+  require(logits.rows() == rows && logits.cols() == size, "output layer: logits have the wrong shape");
   if (rows == 0) return;
   const RowMatrix* product;
   if (precision_ == Precision::int8) {
@@ -390,6 +397,7 @@ void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<Ro
   for (Index r = 0; r < rows; ++r) {
     row_.noalias() = product->row(r).head(size) + b_;
     round_in_place(precision_, row_.data(), n);
+    logits.row(r) = row_;
     if (activation_ == OutputActivation::sigmoid) {
       row_.array() = row_.array().logistic();
       round_in_place(precision_, row_.data(), n);
@@ -400,6 +408,83 @@ void OutputDatapath::forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<Ro
     }
     y.row(r) = row_;
   }
+}
+
+int argmax(const float* values, Index n) {
+  require(n >= 1, "argmax of no values");
+  Index best = 0;
+  for (Index k = 1; k < n; ++k)  // strictly greater: ties keep the lowest index; NaN never wins
+    if (values[k] > values[best] || (std::isnan(values[best]) && !std::isnan(values[k]))) best = k;
+  return static_cast<int>(best);
+}
+
+int argmax(const Eigen::Ref<const RowVector>& values) { return argmax(values.data(), values.size()); }
+
+namespace {
+
+// Row `token` of a vocabulary x size table.
+Eigen::Map<const RowVector> embedding_row(const NetworkSpec& spec, const std::vector<float>& table, int token) {
+  const EmbeddingSpec& e = spec.embedding;
+  require(e.vocabulary > 0, "network " + spec.name + " has no embedding table");
+  require(token >= 0 && token < e.vocabulary,
+          "token " + std::to_string(token) + " outside the vocabulary [0, " + std::to_string(e.vocabulary) + ")");
+  require(table.size() == std::size_t(e.vocabulary) * std::size_t(e.size), "embedding table has the wrong size");
+  return Eigen::Map<const RowVector>(table.data() + std::size_t(token) * std::size_t(e.size), e.size);
+}
+
+const NetworkSpec& decoder_spec(const RnnWeights& w) {
+  const NetworkSpec& s = w.spec;
+  require(!s.bidirectional, "greedy decoding: network " + s.name + " is bidirectional");
+  require(s.embedding.vocabulary > 0, "greedy decoding: network " + s.name + " has no embedding table");
+  require(s.output.size == s.embedding.vocabulary, "greedy decoding: network " + s.name + "'s output layer has " +
+                                                       std::to_string(s.output.size) + " values, its vocabulary " +
+                                                       std::to_string(s.embedding.vocabulary));
+  require(w.layers.size() == std::size_t(s.num_layers), "greedy decoding: wrong number of layers");
+  return s;
+}
+
+}  // namespace
+
+RowVector embedding_lookup(const RnnWeights& weights, int token) {
+  return embedding_row(weights.spec, weights.embedding, token);
+}
+
+GreedyStepper::GreedyStepper(const RnnWeights& weights, Precision precision)
+    : spec_(decoder_spec(weights)),
+      embedding_(weights.embedding),
+      output_(weights.spec, weights.fc_w, weights.fc_b, precision) {
+  for (int l = 0; l < spec_.num_layers; ++l)
+    layers_.emplace_back(spec_, weights.layers[std::size_t(l)][0], l, precision);
+  h_.resize(1, spec_.hidden_size);
+}
+
+DecoderState GreedyStepper::zero_state() const {
+  DecoderState s;
+  for (const LayerDatapath& l : layers_) s.layers.push_back(l.make_state(1));
+  return s;
+}
+
+GreedyStep GreedyStepper::step(int previous_token, DecoderState& state) const {
+  require(state.layers.size() == layers_.size(), "greedy decoding: the state has the wrong number of layers");
+  RowMatrix x = embedding_row(spec_, embedding_, previous_token);
+  const std::vector<std::uint8_t> all{1}, none{0};
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const LayerDatapath& dp = layers_[l];
+    require(state.layers[l].slots() == 1 && state.layers[l].h.cols() == spec_.hidden_size,
+            "greedy decoding: layer " + std::to_string(l) + "'s state is not 1 x hidden_size");
+    gx_.resize(1, dp.gate_width());
+    dp.input_half(x, gx_);
+    dp.step(gx_, all, none, state.layers[l], h_);
+    x = h_;
+  }
+  GreedyStep result;
+  result.hidden = x;
+  RowMatrix logits(1, spec_.output.size), out(1, spec_.output.size);
+  output_.forward(x, logits, out);
+  result.logits = logits;
+  result.output = out;
+  result.token = argmax(result.logits);
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -475,7 +560,8 @@ NetworkOutputs NetworkDatapath::run_network(const Eigen::Ref<const RowMatrix>& i
   if (has_output_layer()) {
     const OutputDatapath& o = output_.front();
     result.output.resize(result.hidden.rows(), o.output_size());
-    o.forward(result.hidden, result.output);
+    result.logits.resize(result.hidden.rows(), o.output_size());
+    o.forward(result.hidden, result.logits, result.output);
   }
   return result;
 }

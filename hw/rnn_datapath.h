@@ -4,9 +4,9 @@
 // Models one LSTM/GRU layer direction over a batch of B slots (E-BATCH): the input half
 // W_ih x + b_ih of a whole window as one product over N*B rows, then the recurrent half
 // step by step over the B slots, with a per-slot state, a per-step slot mask (idle slots)
-// and per-slot resets (a new sequence starts). Also the dense output layer, and a
-// convenience runner for one unbatched sequence through the whole network. Ignores timing,
-// buffers and DRAM.
+// and per-slot resets (a new sequence starts). Also the dense output layer, a convenience
+// runner for one unbatched sequence through the whole network, and the pieces of greedy
+// decoding (argmax, embedding lookup, one decoder step). Ignores timing, buffers and DRAM.
 //
 // Floating-point precision emulation (fp32, fp16, bf16; all arithmetic is FP32; `round` =
 // round to the storage format, nearest-even: IEEE binary16 for fp16, bfloat16 for bf16,
@@ -220,6 +220,9 @@ class OutputDatapath {
   OutputActivation activation() const { return activation_; }
   // x: rows x layer_output_size(); y: rows x output size (already shaped).
   void forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> y) const;
+  // Also the rounded logits round(x W_fc^T + b_fc) before the activation (equal to y for
+  // activation none). logits and y: rows x output size (already shaped).
+  void forward(const Eigen::Ref<const RowMatrix>& x, Eigen::Ref<RowMatrix> logits, Eigen::Ref<RowMatrix> y) const;
 
  private:
   Precision precision_;
@@ -231,9 +234,59 @@ class OutputDatapath {
   mutable RowVector row_;
 };
 
+// Index of the largest of the n values (n >= 1), ties to the lowest index; NaN values are
+// never chosen unless all are NaN (then 0). Throws std::invalid_argument for n < 1.
+int argmax(const float* values, Eigen::Index n);
+int argmax(const Eigen::Ref<const RowVector>& values);
+
+// Row `token` of the embedding table (1 x embedding.size, the FP32 master values: the
+// datapath rounds its inputs on entry). Throws std::invalid_argument if the network has
+// no embedding or token is outside [0, vocabulary).
+RowVector embedding_lookup(const RnnWeights& weights, int token);
+
+// Per-layer recurrent state of a unidirectional network for one sequence: layers[l] is
+// layer l's SlotState with one slot (h, and c for LSTM). Zero, or an encoder's final
+// states handed over.
+struct DecoderState {
+  std::vector<SlotState> layers;
+};
+
+// One greedy decoding step through a unidirectional network with an embedding and an
+// output layer whose size is the vocabulary (an autoregressive decoder):
+//   x = embedding[previous_token]; for each layer l: h_l = cell_l(x, state_l), x = h_l;
+//   logits = round(x W_fc^T + b_fc); output = act(logits); token = argmax(logits).
+// Same datapath and precision rounding as LayerDatapath / OutputDatapath (header comment);
+// the argmax is taken over the rounded logits (the activations are monotonic, but rounding
+// a softmax can create ties the logits do not have).
+struct GreedyStep {
+  int token = 0;     // argmax of the logits: the next input token
+  RowVector hidden;  // 1 x H: the last layer's output at this step
+  RowVector logits;  // 1 x vocabulary
+  RowVector output;  // 1 x vocabulary: activated per spec.output.activation
+};
+
+class GreedyStepper {
+ public:
+  // Throws std::invalid_argument unless the network is unidirectional, has an embedding and
+  // an output layer of embedding.vocabulary values.
+  GreedyStepper(const RnnWeights& weights, Precision precision);
+  const NetworkSpec& spec() const { return spec_; }
+  DecoderState zero_state() const;
+  // Runs one step from `previous_token`, updating `state` in place (the new state).
+  GreedyStep step(int previous_token, DecoderState& state) const;
+
+ private:
+  NetworkSpec spec_;
+  std::vector<float> embedding_;
+  std::vector<LayerDatapath> layers_;
+  OutputDatapath output_;
+  mutable RowMatrix gx_, h_;
+};
+
 struct NetworkOutputs {
   RowMatrix hidden;  // steps x layer_output_size(): last recurrent layer
-  RowMatrix output;  // steps x output size; empty if the network has no output layer
+  RowMatrix output;  // steps x output size, activated; empty if the network has no output layer
+  RowMatrix logits;  // steps x output size, before the activation; empty likewise
 };
 
 // All layers of a network, for running whole sequences unbatched (one slot).

@@ -29,6 +29,29 @@ std::vector<double> affine(const std::vector<float>& m, const std::vector<float>
   return y;
 }
 
+// One time-step of one cell: updates hs (and cs for LSTM) from input x.
+void cell_step(const NetworkSpec& spec, const DirectionWeights& w, const std::vector<double>& x,
+               std::vector<double>& hs, std::vector<double>& cs) {
+  const std::size_t h = spec.hidden_size, g = std::size_t(spec.gates()) * h;
+  const std::vector<double> gi = affine(w.w_ih, w.b_ih, x, g);   // W_ih x + b_ih
+  const std::vector<double> gh = affine(w.w_hh, w.b_hh, hs, g);  // W_hh h + b_hh
+  for (std::size_t j = 0; j < h; ++j) {
+    if (spec.cell == CellType::lstm) {
+      const double i = sigmoid(gi[j] + gh[j]);
+      const double f = sigmoid(gi[h + j] + gh[h + j]);
+      const double gg = std::tanh(gi[2 * h + j] + gh[2 * h + j]);
+      const double o = sigmoid(gi[3 * h + j] + gh[3 * h + j]);
+      cs[j] = f * cs[j] + i * gg;
+      hs[j] = o * std::tanh(cs[j]);
+    } else {
+      const double r = sigmoid(gi[j] + gh[j]);
+      const double z = sigmoid(gi[h + j] + gh[h + j]);
+      const double n = std::tanh(gi[2 * h + j] + r * gh[2 * h + j]);
+      hs[j] = (1.0 - z) * n + z * hs[j];
+    }
+  }
+}
+
 // One direction of one layer over the whole sequence (reverse: from the last step).
 GoldenSequence run_direction(const NetworkSpec& spec, int layer, const DirectionWeights& w, const GoldenSequence& xs,
                              bool reverse) {
@@ -41,26 +64,31 @@ GoldenSequence run_direction(const NetworkSpec& spec, int layer, const Direction
   GoldenSequence out(xs.size(), std::vector<double>(h));
   for (std::size_t k = 0; k < xs.size(); ++k) {
     const std::size_t t = reverse ? xs.size() - 1 - k : k;
-    const std::vector<double> gi = affine(w.w_ih, w.b_ih, xs[t], g);  // W_ih x + b_ih
-    const std::vector<double> gh = affine(w.w_hh, w.b_hh, hs, g);     // W_hh h + b_hh
-    for (std::size_t j = 0; j < h; ++j) {
-      if (spec.cell == CellType::lstm) {
-        const double i = sigmoid(gi[j] + gh[j]);
-        const double f = sigmoid(gi[h + j] + gh[h + j]);
-        const double gg = std::tanh(gi[2 * h + j] + gh[2 * h + j]);
-        const double o = sigmoid(gi[3 * h + j] + gh[3 * h + j]);
-        cs[j] = f * cs[j] + i * gg;
-        hs[j] = o * std::tanh(cs[j]);
-      } else {
-        const double r = sigmoid(gi[j] + gh[j]);
-        const double z = sigmoid(gi[h + j] + gh[h + j]);
-        const double n = std::tanh(gi[2 * h + j] + r * gh[2 * h + j]);
-        hs[j] = (1.0 - z) * n + z * hs[j];
-      }
-    }
+    cell_step(spec, w, xs[t], hs, cs);
     out[t] = hs;
   }
   return out;
+}
+
+// The output layer on one row of the last layer's output: logits, then the activation.
+void output_layer(const RnnWeights& weights, const std::vector<double>& hrow, GoldenOutputs& result) {
+  const NetworkSpec& spec = weights.spec;
+  const std::size_t n = spec.output.size;
+  require(weights.fc_w.size() == n * std::size_t(spec.layer_output_size()) && weights.fc_b.size() == n,
+          "output layer shapes do not match the spec");
+  const OutputActivation act = spec.output.activation;
+  require(output_activations().contains(act), "unknown output activation " + std::to_string(int(act)));
+  std::vector<double> y = affine(weights.fc_w, weights.fc_b, hrow, n);
+  result.logits.push_back(y);
+  if (act == OutputActivation::sigmoid) {
+    for (double& v : y) v = sigmoid(v);
+  } else if (act == OutputActivation::softmax) {
+    double max = y[0], sum = 0.0;
+    for (double v : y) max = std::max(max, v);
+    for (double& v : y) sum += (v = std::exp(v - max));
+    for (double& v : y) v /= sum;
+  }
+  result.output.push_back(std::move(y));
 }
 
 }  // namespace
@@ -90,26 +118,57 @@ GoldenOutputs golden_run_network(const RnnWeights& weights, const GoldenSequence
   }
   GoldenOutputs result;
   result.hidden = x;
-  if (spec.output.size > 0) {
-    const std::size_t n = spec.output.size;
-    require(weights.fc_w.size() == n * std::size_t(spec.layer_output_size()) && weights.fc_b.size() == n,
-            "output layer shapes do not match the spec");
-    const OutputActivation act = spec.output.activation;
-    require(output_activations().contains(act), "unknown output activation " + std::to_string(int(act)));
-    for (const auto& hrow : x) {
-      std::vector<double> y = affine(weights.fc_w, weights.fc_b, hrow, n);
-      if (act == OutputActivation::sigmoid) {
-        for (double& v : y) v = sigmoid(v);
-      } else if (act == OutputActivation::softmax) {
-        double max = y[0], sum = 0.0;
-        for (double v : y) max = std::max(max, v);
-        for (double& v : y) sum += (v = std::exp(v - max));
-        for (double& v : y) v /= sum;
-      }
-      result.output.push_back(std::move(y));
+  if (spec.output.size > 0)
+    for (const auto& hrow : x) output_layer(weights, hrow, result);
+  return result;
+}
+
+GoldenDecoded golden_greedy_decode(const RnnWeights& weights, const std::vector<GoldenLayerState>& initial,
+                                   int start_token, int eos_token, int max_length) {
+  const NetworkSpec& spec = weights.spec;
+  const EmbeddingSpec& e = spec.embedding;
+  require(!spec.bidirectional, "greedy decoding needs a unidirectional network");
+  require(e.vocabulary > 0 && weights.embedding.size() == std::size_t(e.vocabulary) * std::size_t(e.size),
+          "greedy decoding needs an embedding table");
+  require(spec.output.size == e.vocabulary, "greedy decoding needs an output layer of the vocabulary's size");
+  require(weights.layers.size() == std::size_t(spec.num_layers), "wrong number of layers");
+  require(start_token >= 0 && start_token < e.vocabulary, "start token outside the vocabulary");
+  require(max_length >= 0, "negative maximum length");
+  const std::size_t h = spec.hidden_size;
+  GoldenDecoded d;
+  d.final_state = initial;
+  if (d.final_state.empty())
+    d.final_state.assign(std::size_t(spec.num_layers),
+                         GoldenLayerState{std::vector<double>(h, 0.0), std::vector<double>(h, 0.0)});
+  require(d.final_state.size() == std::size_t(spec.num_layers), "initial state: wrong number of layers");
+  for (GoldenLayerState& s : d.final_state) {
+    if (s.c.empty()) s.c.assign(h, 0.0);  // GRU: no cell state (kept as zeros, unused)
+    require(s.h.size() == h && s.c.size() == h, "initial state: a layer's h or c is not hidden_size wide");
+  }
+  GoldenOutputs out;
+  int token = start_token;
+  for (int t = 0; t < max_length; ++t) {
+    const float* row = weights.embedding.data() + std::size_t(token) * std::size_t(e.size);
+    std::vector<double> x(row, row + e.size);
+    for (int l = 0; l < spec.num_layers; ++l) {
+      GoldenLayerState& s = d.final_state[std::size_t(l)];
+      cell_step(spec, weights.layers[std::size_t(l)][0], x, s.h, s.c);
+      x = s.h;
+    }
+    d.hidden.push_back(x);
+    output_layer(weights, x, out);
+    // argmax, ties to the lowest index
+    const std::vector<double>& logits = out.logits.back();
+    token = int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    d.tokens.push_back(token);
+    if (token == eos_token) {
+      d.reached_eos = true;
+      break;
     }
   }
-  return result;
+  d.logits = std::move(out.logits);
+  d.output = std::move(out.output);
+  return d;
 }
 
 GoldenSequence golden_run_sequence(const RnnWeights& weights, const GoldenSequence& inputs) {

@@ -4,7 +4,8 @@
 //
 // Models one whole sequence, unbatched, from zero state, through every recurrent layer
 // (bidirectional: backward direction over the reversed sequence, merged per spec.merge)
-// and the optional dense output layer. Ignores batching, timing and number formats
+// and the optional dense output layer (logits and activated values); and greedy decoding of
+// an autoregressive network token by token. Ignores batching, timing and number formats
 // (weights are the FP32 master copies, widened to double).
 #pragma once
 
@@ -21,13 +22,38 @@ using GoldenSequence = std::vector<std::vector<double>>;  // [step][feature]
 
 struct GoldenOutputs {
   GoldenSequence hidden;  // last recurrent layer, steps x layer_output_size()
-  GoldenSequence output;  // output layer, steps x output size; empty without one
+  GoldenSequence output;  // output layer, steps x output size, activated; empty without one
+  GoldenSequence logits;  // output layer before the activation; empty likewise
 };
 
 // Last recurrent layer's outputs per step. Throws std::invalid_argument on shape errors.
 GoldenSequence golden_run_sequence(const RnnWeights& weights, const GoldenSequence& inputs);
 // Also the output layer's result (when the spec has one).
 GoldenOutputs golden_run_network(const RnnWeights& weights, const GoldenSequence& inputs);
+
+// Greedy decoding of an autoregressive network (unidirectional, with an embedding table and
+// an output layer of embedding.vocabulary values), sequence by sequence:
+//   token_0 = start_token; state = initial (empty: zero h and c in every layer);
+//   for t = 0 .. max_length-1: x = embedding[token_t]; every layer l in turn:
+//     state_l = cell(x, state_l), x = h_l; logits_t = W_fc x + b_fc;
+//     token_{t+1} = argmax(logits_t) (ties to the lowest index);
+//     stop after the step whose token is eos_token (it is included in `tokens`).
+// So tokens.size() <= max_length, and every produced token has its step's hidden, logits
+// and output rows. Use the spec's embedding.bos_token / eos_token for a network's defaults.
+// Throws std::invalid_argument on a network that cannot decode or a bad state or token.
+struct GoldenLayerState {
+  std::vector<double> h, c;  // hidden_size each (c unused for GRU; empty = zero)
+};
+struct GoldenDecoded {
+  std::vector<int> tokens;                    // produced tokens, the EOS included when reached
+  GoldenSequence hidden;                      // per produced token: the last layer's h
+  GoldenSequence logits;                      // per produced token: the output layer's logits
+  GoldenSequence output;                      // per produced token: activated
+  std::vector<GoldenLayerState> final_state;  // per layer, after the last step
+  bool reached_eos = false;                   // false: stopped at max_length
+};
+GoldenDecoded golden_greedy_decode(const RnnWeights& weights, const std::vector<GoldenLayerState>& initial,
+                                   int start_token, int eos_token, int max_length);
 
 // Element-wise acceptance: |actual - reference| <= abs + rel * |reference|.
 struct Tolerance {

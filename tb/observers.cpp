@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "common/json_writer.h"
 #include "common/units.h"
+#include "hw/functional_engine.h"
 #include "tb/simulation.h"
 #include "tb/system_top.h"
 
@@ -45,10 +47,27 @@ void RequestsCsvWriter::finish(SystemTop&, RunStats& st) {
 
 OutputsNpzWriter::OutputsNpzWriter(const std::string& path, int output_width) : npz_(path), width_(output_width) {}
 
+namespace {
+
+// The output layer's values of a finished request, if the run computes them.
+const FunctionalEngine::OutputLayerValues* output_layer_of(const SystemTop* top, std::int64_t id) {
+  return top && top->functional ? top->functional->output_layer_values(id) : nullptr;
+}
+
+}  // namespace
+
 void OutputsNpzWriter::on_request(const RequestRecord& rec, const std::vector<float>* out) {
-  if (out)
-    npz_.add("seq_" + std::to_string(rec.request.id), out->data(), std::size_t(rec.request.length),
-             std::size_t(width_));
+  if (!out) return;
+  const std::string id = std::to_string(rec.request.id);
+  npz_.add("seq_" + id, out->data(), std::size_t(rec.request.length), std::size_t(width_));
+  if (const auto* v = output_layer_of(top_, rec.request.id)) {
+    npz_.add("logits_" + id, v->logits.data(), std::size_t(v->logits.rows()), std::size_t(v->logits.cols()));
+    npz_.add("output_" + id, v->output.data(), std::size_t(v->output.rows()), std::size_t(v->output.cols()));
+  }
+}
+
+void OutputLayerRelease::on_request(const RequestRecord& rec, const std::vector<float>*) {
+  if (top_ && top_->functional) top_->functional->release(rec.request.id);
 }
 
 void OutputsNpzWriter::finish(SystemTop&, RunStats&) { npz_.close(); }
@@ -63,17 +82,37 @@ void GoldenScoreboard::on_request(const RequestRecord& rec, const std::vector<fl
   GoldenSequence gin(std::size_t(rec.request.length), std::vector<double>(std::size_t(e_.network.input_size)));
   for (std::size_t t = 0; t < gin.size(); ++t)
     for (std::size_t i = 0; i < gin[t].size(); ++i) gin[t][i] = in[t * gin[t].size() + i];
-  const GoldenSequence ref = golden_run_sequence(weights_, gin);
-  std::vector<double> ref_flat, act(out->begin(), out->end());
-  for (const auto& row : ref) ref_flat.insert(ref_flat.end(), row.begin(), row.end());
-  const Comparison c = compare_outputs(act, ref_flat, tolerance_);
-  compared_++;
-  max_abs_ = std::max(max_abs_, c.max_abs_err);
-  max_rel_ = std::max(max_rel_, c.max_rel_err);
-  if (!c.ok) {
-    if (mismatches_ == 0) first_mismatch_ = "request " + std::to_string(rec.request.id) + ": " + describe(c);
-    mismatches_++;
+  const GoldenOutputs ref = golden_run_network(weights_, gin);
+  // The recurrent outputs, then (a network with an output layer) its logits and activated values.
+  struct Part {
+    const char* name;
+    std::vector<double> actual;
+    const GoldenSequence* reference;
+  };
+  std::vector<Part> parts;
+  parts.push_back({"", std::vector<double>(out->begin(), out->end()), &ref.hidden});
+  if (const auto* v = output_layer_of(top_, rec.request.id)) {
+    parts.push_back({"output layer logits ", std::vector<double>(v->logits.data(), v->logits.data() + v->logits.size()),
+                     &ref.logits});
+    parts.push_back({"output layer values ", std::vector<double>(v->output.data(), v->output.data() + v->output.size()),
+                     &ref.output});
+  } else if (e_.network.output.size > 0) {
+    throw std::logic_error("golden check: request " + std::to_string(rec.request.id) +
+                           " has no output-layer values from the functional engine");
   }
+  bool ok = true;
+  for (const Part& p : parts) {
+    std::vector<double> ref_flat;
+    for (const auto& row : *p.reference) ref_flat.insert(ref_flat.end(), row.begin(), row.end());
+    const Comparison c = compare_outputs(p.actual, ref_flat, tolerance_);
+    max_abs_ = std::max(max_abs_, c.max_abs_err);
+    max_rel_ = std::max(max_rel_, c.max_rel_err);
+    if (!c.ok && ok && mismatches_ == 0)
+      first_mismatch_ = "request " + std::to_string(rec.request.id) + ": " + p.name + describe(c);
+    ok = ok && c.ok;
+  }
+  compared_++;
+  if (!ok) mismatches_++;
 }
 
 void GoldenScoreboard::finish(SystemTop&, RunStats& st) {

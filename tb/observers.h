@@ -1,8 +1,11 @@
 // The shipped run observers (tb/run_observer.h), one per output or check:
 //   LatencyRecorder     latency percentiles into RunStats (streaming histogram)
 //   RequestsCsvWriter   requests.csv, one row per request as it finishes
-//   OutputsNpzWriter    outputs.npz, the layer outputs of every request (functional runs)
-//   GoldenScoreboard    each request's outputs against the golden reference (functional runs)
+//   OutputsNpzWriter    outputs.npz, the layer outputs of every request and the output layer's
+//                       logits and values (functional runs)
+//   GoldenScoreboard    each request's outputs (recurrent and output layer) against the golden
+//                       reference (functional runs)
+//   OutputLayerRelease  frees each request's output-layer values once the observers above saw them
 //   ProgressReporter    a progress bar on stderr
 //   WaveformTracer      trace.vcd (signals grouped by module) and its GTKWave save file
 //   TimelineRecorder    timeline.json (Chrome/Perfetto trace events)
@@ -51,20 +54,35 @@ class RequestsCsvWriter : public RunObserver {
   AtomicFile file_;
 };
 
+// Arrays per request id: seq_<id> (length x layer_output_size), and for a network with an
+// output layer logits_<id> and output_<id> (length x output size, before and after the
+// activation).
 class OutputsNpzWriter : public RunObserver {
  public:
   OutputsNpzWriter(const std::string& path, int output_width);
+  void attach(SystemTop& top) override { top_ = &top; }
   void on_request(const RequestRecord& rec, const std::vector<float>* outputs) override;
   void finish(SystemTop& top, RunStats& st) override;
 
  private:
   NpzStreamWriter npz_;
   int width_;
+  SystemTop* top_ = nullptr;
+};
+
+class OutputLayerRelease : public RunObserver {
+ public:
+  void attach(SystemTop& top) override { top_ = &top; }
+  void on_request(const RequestRecord& rec, const std::vector<float>* outputs) override;
+
+ private:
+  SystemTop* top_ = nullptr;
 };
 
 class GoldenScoreboard : public RunObserver {
  public:
   GoldenScoreboard(const Experiment& e, const RnnWeights& weights, InputSource& inputs);
+  void attach(SystemTop& top) override { top_ = &top; }
   void on_request(const RequestRecord& rec, const std::vector<float>* outputs) override;
   void finish(SystemTop& top, RunStats& st) override;
 
@@ -72,6 +90,7 @@ class GoldenScoreboard : public RunObserver {
   const Experiment& e_;
   const RnnWeights& weights_;
   InputSource& inputs_;
+  SystemTop* top_ = nullptr;
   Tolerance tolerance_;
   std::int64_t compared_ = 0, mismatches_ = 0;
   double max_abs_ = 0, max_rel_ = 0;

@@ -39,6 +39,7 @@ std::vector<std::unique_ptr<RunObserver>> make_observers(const Experiment& e, co
     o.push_back(std::make_unique<OutputsNpzWriter>(outputs.outputs_npz, e.network.layer_output_size()));
   if (e.simulation.functional && e.simulation.check_golden)
     o.push_back(std::make_unique<GoldenScoreboard>(e, *weights, *inputs));
+  if (e.simulation.functional && e.network.output.size > 0) o.push_back(std::make_unique<OutputLayerRelease>());
   if (outputs.progress) o.push_back(std::make_unique<ProgressReporter>(requests));
   if (!outputs.vcd_base.empty() && e.output.trace != TraceLevel::off)
     o.push_back(std::make_unique<WaveformTracer>(e, outputs.vcd_base, outputs.gtkw, outputs.gtkw_vcd_name));

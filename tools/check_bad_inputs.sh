@@ -39,14 +39,19 @@ def npy(shape, values):
     header += ' ' * (63 - (10 + len(header)) % 64) + '\n'
     return b'\x93NUMPY\x01\x00' + struct.pack('<H', len(header)) + header.encode() + struct.pack('<%df' % len(values), *values)
 
-def tiny_weights(path, bias=0.0):  # network tiny: LSTM, input 2, hidden 2, one layer
+def tiny_weights(path, bias=0.0, suffixes=('_l0',), hh_shape=(8, 2)):  # network tiny: LSTM, input 2, hidden 2, one layer
     with zipfile.ZipFile(path, 'w') as z:
-        z.writestr('weight_ih_l0.npy', npy((8, 2), [0.1] * 16))
-        z.writestr('weight_hh_l0.npy', npy((8, 2), [0.1] * 16))
-        z.writestr('bias_ih_l0.npy', npy((8,), [0.0] * 7 + [bias]))
-        z.writestr('bias_hh_l0.npy', npy((8,), [0.0] * 8))
+        for sfx in suffixes:
+            z.writestr('weight_ih%s.npy' % sfx, npy((8, 2), [0.1] * 16))
+            z.writestr('weight_hh%s.npy' % sfx, npy(hh_shape, [0.1] * (hh_shape[0] * hh_shape[1])))
+            z.writestr('bias_ih%s.npy' % sfx, npy((8,), [0.0] * 7 + [bias]))
+            z.writestr('bias_hh%s.npy' % sfx, npy((8,), [0.0] * 8))
 tiny_weights('weights_inf.npz', float('inf'))
 tiny_weights('weights_nan.npz', float('nan'))
+# Weights of another network (issue 14): a second layer, a second direction, a wrong shape.
+tiny_weights('weights_2layers.npz', suffixes=('_l0', '_l1'))
+tiny_weights('weights_bidir.npz', suffixes=('_l0', '_l0_reverse'))
+tiny_weights('weights_shape.npz', hh_shape=(8, 3))
 with zipfile.ZipFile('inputs_nan.npz', 'w') as z:  # request 0 of length 5, one NaN at [3, 1]
     z.writestr('seq_0.npy', npy((5, 2), [0.5] * 7 + [float('nan')] + [0.5] * 2))
 # A zip bomb: a deflated member that declares 1.5 GB uncompressed.
@@ -123,6 +128,10 @@ row "functional 8192 x 8192 LSTM" run "$exp" --set simulation.functional=true --
 row "zip bomb weights (1.5 GB member)" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_bomb.npz"
 row "infinite bias" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_inf.npz"
 row "NaN weight" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_nan.npz"
+row "weights with a layer the network lacks" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_2layers.npz"
+row "weights with a second direction" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_bidir.npz"
+row "weights array of the wrong shape" run "$exp" --set "$tiny" --set "$tiny_len" --set simulation.functional=true --set "simulation.weights=$tmp/weights_shape.npz"
+row "embedding size not the input size" run "$exp" --set "network={name: tiny, cell: lstm, input_size: 2, hidden_size: 2, layers: 1, embedding: {vocabulary: 5, size: 3}}"
 row "NaN input" run "$exp" --set "$tiny" --set simulation.functional=true --set workload.requests=1 --set "$tiny_len" --set "simulation.inputs=$tmp/inputs_nan.npz"
 row "host reaction latency 1e10 s" run "$exp" --set "policy.host_reaction_latency=1e10 s"
 row "unknown command mode" run "$exp" --set policy.command_mode=ring

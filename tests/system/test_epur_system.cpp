@@ -2,6 +2,7 @@
 // Each TEST elaborates once (one test per process).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -143,7 +144,25 @@ RunStats functional_run(const std::string& precision, const std::string& npz) {
 void expect_outputs_npz(const std::string& path) {
   ASSERT_TRUE(fs::exists(path));
   const auto arrays = read_npz(path);
-  ASSERT_EQ(arrays.size(), 2u);
+  // Per request: the recurrent outputs, and EESEN's output layer (72-way softmax): logits and
+  // probabilities (issue 14 item 4: computed in functional runs).
+  ASSERT_EQ(arrays.size(), 6u);
+  for (const char* id : {"0", "1"}) {
+    const NpyArray& logits = arrays.at(std::string("logits_") + id);
+    const NpyArray& probs = arrays.at(std::string("output_") + id);
+    ASSERT_EQ(logits.shape, (std::vector<std::size_t>{12, 72})) << id;
+    ASSERT_EQ(probs.shape, (std::vector<std::size_t>{12, 72})) << id;
+    for (std::size_t t = 0; t < 12; ++t) {
+      double sum = 0, exp_sum = 0, max = logits.data[t * 72];
+      for (std::size_t k = 0; k < 72; ++k) max = std::max(max, logits.data[t * 72 + k]);
+      for (std::size_t k = 0; k < 72; ++k) exp_sum += std::exp(logits.data[t * 72 + k] - max);
+      for (std::size_t k = 0; k < 72; ++k) {
+        sum += probs.data[t * 72 + k];
+        EXPECT_NEAR(probs.data[t * 72 + k], std::exp(logits.data[t * 72 + k] - max) / exp_sum, 1e-3) << id;
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-2) << id << " step " << t;
+    }
+  }
   for (const char* key : {"seq_0", "seq_1"}) {
     ASSERT_EQ(arrays.count(key), 1u) << key;
     const NpyArray& a = arrays.at(key);

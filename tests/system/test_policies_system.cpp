@@ -277,7 +277,9 @@ void check_functional(const std::vector<Override>& policy) {
   NetworkDatapath reference(RnnWeights::random(e.network, e.seed), Precision::fp32);
   const InputSource inputs(e.network, e.seed);
   const auto arrays = read_npz(out.outputs_npz);
-  ASSERT_EQ(arrays.size(), requests.size());
+  // seq_<id>, and with an output layer logits_<id> and output_<id> (issue 14 item 4).
+  const bool fc = e.network.output.size > 0;
+  ASSERT_EQ(arrays.size(), requests.size() * (fc ? 3 : 1));
   for (const auto& r : requests) {
     std::vector<float> rows_in;
     inputs.inputs(r, rows_in);
@@ -299,6 +301,16 @@ void check_functional(const std::vector<Override>& policy) {
     }
     EXPECT_EQ(differing, 0u) << "request " << r.id << ": first differing value at " << first << ": got "
                              << got.data[first] << ", unbatched " << want.data()[first];
+    if (!fc) continue;
+    // The output layer's values, bitwise equal to the unbatched run's too.
+    const NetworkOutputs whole = reference.run_network(x);
+    for (const auto& [name, m] : {std::pair{"logits_", &whole.logits}, std::pair{"output_", &whole.output}}) {
+      const NpyArray& a = arrays.at(name + std::to_string(r.id));
+      ASSERT_EQ(a.shape, (std::vector<std::size_t>{std::size_t(r.length), std::size_t(e.network.output.size)}));
+      std::size_t off = 0;
+      for (std::size_t i = 0; i < a.data.size(); ++i) off += float(a.data[i]) != m->data()[i] ? 1 : 0;
+      EXPECT_EQ(off, 0u) << name << r.id;
+    }
   }
 }
 

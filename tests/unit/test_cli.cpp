@@ -3,7 +3,9 @@
 
 #include <filesystem>
 
+#include "common/experiment.h"
 #include "common/npy.h"
+#include "common/rnn_weights.h"
 #include "tests/test_support.h"
 
 using ebatch::test::repo_path;
@@ -98,6 +100,32 @@ TEST(Cli, BadWeightsFileFoundAtSetUpWritesNothing) {
   EXPECT_NE(r.err.find("weights.npz"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("weight_ih_l0"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
+}
+
+// Issue 14 item 5: a weights file for another network (one layer more, one direction fewer,
+// an output layer too many) is refused by name with the reason, exit 2, no folder left.
+TEST(Cli, WeightsFileForAnotherNetworkIsRefusedByName) {
+  const std::string dir = scratch_dir("cli");
+  const ebatch::NetworkSpec eesen = ebatch::load_experiment(repo_path("configs/experiments/default.yaml")).network;
+  ebatch::NetworkSpec deeper = eesen, one_way = eesen, no_fc = eesen;
+  deeper.num_layers = eesen.num_layers + 1;
+  one_way.bidirectional = false;
+  no_fc.output.size = 0;
+  const std::vector<std::pair<ebatch::NetworkSpec, std::string>> cases = {
+      {deeper,
+       "array 'bias_hh_l4' is not used by network 'eesen': it has 4 layers (l0 to l3), the array is for layer 4"},
+      {one_way, "array 'weight_ih_l0_reverse' is missing (expected shape (1280, 120))"},
+      {no_fc, "array 'fc.weight' is missing (expected shape (72, 640))"}};
+  for (const auto& [spec, message] : cases) {
+    const std::string weights = dir + "/weights.npz", out = dir + "/results";
+    ebatch::RnnWeights::random(spec, 1).save_npz(weights);
+    const auto r = run_cli({"run", repo_path("configs/experiments/default.yaml"), "--set", "simulation.functional=true",
+                            "--set", "simulation.weights=" + weights, "--set", "workload.requests=2", "--out", out});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_CONTAINS(r.err, "error: " + weights + ": " + message);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
 }
 
 TEST(Cli, TooSmallDramFoundAtSetUpWritesNothing) {

@@ -264,6 +264,25 @@ TEST(Config, InconsistentValues) {
                   "neither lengths nor arrivals use the trace");
 }
 
+// network.embedding (issue 14): parsed with its defaults, the size must be the input size.
+TEST(Config, NetworkEmbedding) {
+  const std::string dir = scratch_dir("cfg");
+  write_file(dir + "/exp.yaml", base_experiment());
+  const Experiment e = load_experiment(dir + "/exp.yaml", {{"network.embedding", "{vocabulary: 50, size: 120}"}});
+  EXPECT_EQ(e.network.embedding.vocabulary, 50);
+  EXPECT_EQ(e.network.embedding.size, 120);
+  EXPECT_EQ(e.network.embedding.bos_token, 0);
+  EXPECT_EQ(e.network.embedding.eos_token, 1);
+  EXPECT_EQ(e.network.embedding_parameters(), 6000u);
+  EXPECT_EQ(load_experiment(dir + "/exp.yaml").network.embedding.vocabulary, 0) << "absent by default";
+  EXPECT_CONTAINS(override_error("network.embedding", "{vocabulary: 50, size: 64}"),
+                  "key 'network.embedding.size': 64 differs from input_size 120");
+  EXPECT_CONTAINS(override_error("network.embedding", "{vocabulary: 50, size: 120, eos_token: 50}"),
+                  "key 'network.embedding.eos_token': 50 is out of range [0, 49]");
+  EXPECT_CONTAINS(override_error("network.embedding", "{vocabulary: 1, size: 120}"),
+                  "key 'network.embedding.vocabulary': 1 is out of range");
+}
+
 TEST(Config, EnergyTableMustMatchThePlatformVocabulary) {
   EXPECT_CONTAINS(override_error("energy.components.dpu.mac_fp16", "~"),
                   "key 'energy.components.dpu.mac_fp16': missing energy per action");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -194,13 +195,96 @@ TEST(RnnWeights, SaveLoadRoundTripWithPyTorchNames) {
   EXPECT_EQ(read_npz(path).at("fc.weight").to_float(), w.fc_w);
 }
 
-TEST(RnnWeights, LoadsNumpyFloat64AndIgnoresExtraArrays) {
+TEST(RnnWeights, LoadsNumpyFloat64) {
   const RnnWeights w = RnnWeights::load_npz(fixture("gru_f64.npz"), tiny_gru());
   const DirectionWeights& d = w.layers.at(0).at(0);
   EXPECT_EQ(d.w_ih, (std::vector<float>{0.5f, -0.25f, 1.0f, 2.0f, -1.5f, 0.125f}));
   EXPECT_EQ(d.w_hh, (std::vector<float>{0.75f, -0.5f, 0.0625f}));
   EXPECT_EQ(d.b_ih, (std::vector<float>{0.1f, 0.2f, 0.3f}));
   EXPECT_EQ(d.b_hh, (std::vector<float>{-0.1f, -0.2f, -0.3f}));
+}
+
+// Issue 14 item 5: an array the network does not use is an error (it used to be ignored).
+TEST(RnnWeights, LoadRejectsAnArrayTheNetworkDoesNotUse) {
+  const std::string path = fixture("gru_f64_extra.npz");
+  const std::string msg = input_error([&] { RnnWeights::load_npz(path, tiny_gru()); });
+  EXPECT_NE(msg.find(path + ": array 'notes' is not used by network 'gru': not one of its array names"),
+            std::string::npos)
+      << msg;
+}
+
+// Writes `spec`'s random weights to `path`, then loads them as `other`'s.
+std::string load_as(const TempDir& dir, const NetworkSpec& spec, const NetworkSpec& other) {
+  const std::string path = dir.file("w.npz");
+  RnnWeights::random(spec, 5).save_npz(path);
+  return input_error([&] { RnnWeights::load_npz(path, other); });
+}
+
+// The issue's case: a 3-layer bidirectional file used to run silently as a 1-layer network.
+TEST(RnnWeights, LoadRejectsMoreLayersAndASecondDirection) {
+  TempDir dir;
+  NetworkSpec deep = bilstm();
+  deep.num_layers = 3;
+  deep.output.size = 0;
+  NetworkSpec one = deep;
+  one.num_layers = 1;
+  one.bidirectional = false;
+  std::string msg = load_as(dir, deep, one);
+  // Arrays are checked in name order: bias_hh_l0_reverse comes first.
+  EXPECT_NE(msg.find("array 'bias_hh_l0_reverse' is not used by network 'bilstm': it is not bidirectional"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("a weights file must hold exactly the network's arrays"), std::string::npos) << msg;
+  one.bidirectional = true;
+  msg = load_as(dir, deep, one);
+  EXPECT_NE(msg.find("array 'bias_hh_l1' is not used by network 'bilstm': it has 1 layer (l0 to l0), the array is "
+                     "for layer 1"),
+            std::string::npos)
+      << msg;
+  one.num_layers = 2;
+  msg = load_as(dir, deep, one);
+  EXPECT_NE(msg.find("array 'bias_hh_l2' is not used by network 'bilstm': it has 2 layers (l0 to l1)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(RnnWeights, LoadRejectsOutputLayerAndEmbeddingTheNetworkLacks) {
+  TempDir dir;
+  NetworkSpec none = bilstm();
+  none.output.size = 0;
+  std::string msg = load_as(dir, bilstm(), none);
+  EXPECT_NE(msg.find("array 'fc.bias' is not used by network 'bilstm': it has no output layer"), std::string::npos)
+      << msg;
+  NetworkSpec emb = none;
+  emb.embedding = {7, 3, 0, 1};
+  msg = load_as(dir, emb, none);
+  EXPECT_NE(msg.find("array 'embedding.weight' is not used by network 'bilstm': it has no embedding table"),
+            std::string::npos)
+      << msg;
+  // And the other way round: missing, with the expected shape.
+  msg = load_as(dir, none, emb);
+  EXPECT_NE(msg.find("array 'embedding.weight' is missing (expected shape (7, 3))"), std::string::npos) << msg;
+}
+
+TEST(RnnWeights, EmbeddingDrawnLastAndRoundTrips) {
+  NetworkSpec emb = bilstm();
+  emb.embedding = {7, 3, 0, 1};
+  const RnnWeights a = RnnWeights::random(emb, 42), b = RnnWeights::random(bilstm(), 42);
+  expect_equal(a, b);  // the networks' other numbers do not change
+  ASSERT_EQ(a.embedding.size(), 21u);
+  EXPECT_TRUE(b.embedding.empty());
+  for (float x : a.embedding) {
+    EXPECT_GE(x, -1.0f);
+    EXPECT_LE(x, 1.0f);
+  }
+  EXPECT_GT(*std::max_element(a.embedding.begin(), a.embedding.end()), 0.5f);  // U(-1, 1), not the LSTM bound
+  TempDir dir;
+  const std::string path = dir.file("w.npz");
+  a.save_npz(path);
+  EXPECT_EQ(read_npz(path).at("embedding.weight").shape, (std::vector<std::size_t>{7, 3}));
+  const RnnWeights c = RnnWeights::load_npz(path, emb);
+  expect_equal(c, a);
+  EXPECT_EQ(c.embedding, a.embedding);
 }
 
 TEST(RnnWeights, LoadRejectsIntegerDtype) {

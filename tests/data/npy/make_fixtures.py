@@ -42,16 +42,17 @@ def main():
             np.lib.format.write_array(f, v, version=version)
     np.save(path("fortran.npy"), np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)))
     np.save(path("big_endian.npy"), np.array([1.5, -3.0], dtype=">f4"))
-    # RnnWeights: GRU, input 2, hidden 1, one layer, no output layer, as float64, plus an
-    # extra array that load_npz must ignore; and the same with an int32 weight_ih_l0.
+    # RnnWeights: GRU, input 2, hidden 1, one layer, no output layer, as float64; the same
+    # plus an extra array that load_npz must reject (issue 14: a weights file holds exactly
+    # the network's arrays); and the same with an int32 weight_ih_l0.
     gru = {
         "weight_ih_l0": np.array([[0.5, -0.25], [1.0, 2.0], [-1.5, 0.125]]),
         "weight_hh_l0": np.array([[0.75], [-0.5], [0.0625]]),
         "bias_ih_l0": np.array([0.1, 0.2, 0.3]),
         "bias_hh_l0": np.array([-0.1, -0.2, -0.3]),
-        "notes": np.array([1, 2, 3], dtype=np.int32),
     }
     np.savez(path("gru_f64.npz"), **gru)
+    np.savez(path("gru_f64_extra.npz"), notes=np.array([1, 2, 3], dtype=np.int32), **gru)
     gru["weight_ih_l0"] = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.int32)
     np.savez(path("gru_int.npz"), **gru)
 
