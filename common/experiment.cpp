@@ -242,6 +242,17 @@ NetworkSpec parse_network(const ConfigSection& s) {
   n.bidirectional = s.boolean("bidirectional", false);
   n.merge = s.choice("merge", direction_merges(), DirectionMerge::concat);
   n.steps_per_second = s.number("steps_per_second", 0, 1e6, 0);
+  if (s.has("autoregressive") || s.has("encoder_layers")) {  // written back only when given
+    n.autoregressive = s.boolean("autoregressive", false);
+    n.encoder_layers = int(s.integer("encoder_layers", 0, 63, 0));
+    if (n.encoder_layers > 0 && !n.autoregressive)
+      s.fail("encoder_layers", "needs autoregressive: true (the layers above the encoder are its decoder)");
+    if (n.autoregressive && n.bidirectional)
+      s.fail("bidirectional", "an autoregressive network runs step by step: it cannot be bidirectional");
+    if (n.encoder_layers > 0 && 2 * n.encoder_layers != n.num_layers)
+      s.fail("encoder_layers", "decoder layer i starts from encoder layer i's final state: layers must be 2 x " +
+                                   std::to_string(n.encoder_layers) + ", got " + std::to_string(n.num_layers));
+  }
   if (auto out = s.optional_section("output")) {
     n.output.size = int(out->integer("size", 0, 1 << 22));
     n.output.activation = out->choice("activation", output_activations(), OutputActivation::none);
@@ -366,6 +377,22 @@ WorkloadSpec parse_workload(const ConfigSection& s, const NetworkSpec& net, std:
     YAML::Node self = s.node();
     self["arrivals"] = arrivals;
   }
+  if (net.autoregressive) {
+    if (!s.has("decoding")) s.node()["decoding"] = YAML::Node(YAML::NodeType::Map);
+    const ConfigSection d = s.section("decoding");
+    w.decoding.max_length = d.integer("max_length", 1, 1 << 20, 200);
+    if (net.encoder_decoder()) {
+      w.decoding.max_factor = d.number("max_factor", 0, 100, 2.0);
+      w.decoding.max_offset = d.integer("max_offset", 0, 1 << 20, 10);
+      w.decoding.ratio_median = d.number("target_ratio_median", 1e-3, 1e3, 1.0);
+      w.decoding.ratio_sigma = d.number("target_ratio_sigma", 0, 10, 0.2);
+      if (w.decoding.max_factor == 0 && w.decoding.max_offset == 0)
+        d.fail("max_offset", "max_factor and max_offset are both 0: the decoder could produce no step");
+    }
+    d.finish();
+  } else if (s.has("decoding")) {
+    s.fail("decoding", "only for autoregressive networks (network.autoregressive: true)");
+  }
   const bool uses_trace =
       w.lengths.kind == LengthDistribution::Kind::trace || w.arrivals.kind == ArrivalProcess::Kind::trace;
   if (uses_trace) {
@@ -481,6 +508,10 @@ ConfigSection ensure_section(const ConfigSection& top, const std::string& key) {
 // must be readable within the simulated time range, and the run must fit in memory.
 void cross_check(const Experiment& e, const ConfigSection& top) {
   if (e.hardware.platform->check) e.hardware.platform->check(e.hardware, e.network, top.section("hardware"));
+  if (e.simulation.functional && e.network.autoregressive)
+    top.section("simulation")
+        .fail("functional", "network '" + e.network.name +
+                                "' is autoregressive: functional greedy decoding is not modelled yet (timing only)");
   const double weight_bytes = double(e.network.total_parameters()) * bytes_per_value(e.hardware.precision);
   const double read_s = weight_bytes / e.hardware.dram.bandwidth_bytes_per_s + e.hardware.dram.latency_s;
   if (read_s > units::kMaxSimulatedSeconds / 1e3)

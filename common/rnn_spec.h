@@ -3,7 +3,13 @@
 // Models a stack of identical recurrent layers (LSTM or GRU, one or two
 // directions) with an optional dense output layer and an optional embedding table
 // (token id -> input vector, for token inputs and greedy decoding), as loaded from
-// models/*.yaml. Ignores other front-ends (convolutions): their output size is the
+// models/*.yaml. An autoregressive network (a decoder) runs step-major: each step goes
+// through every decoder layer and the output layer before the next step starts, because
+// the next step's input is the embedding of the token this step predicted. An
+// encoder-decoder network is `encoder_layers` encoder layers (layer-major over the
+// source) followed by the decoder layers (step-major over the target); decoder layer
+// encoder_layers + i starts from encoder layer i's final state. Ignores other front-ends
+// (convolutions): their output size is the
 // network's input_size.
 #pragma once
 
@@ -52,6 +58,8 @@ struct NetworkSpec {
   OutputLayerSpec output;
   EmbeddingSpec embedding;
   double steps_per_second = 0.0;  // time-steps per second of audio; 0 for token inputs
+  bool autoregressive = false;    // layers [encoder_layers, num_layers) are a step-major decoder
+  int encoder_layers = 0;         // autoregressive only: layers [0, encoder_layers) are the encoder
   std::string source;             // where the spec comes from
 
   // Gate blocks per cell: LSTM i,f,g,o; GRU r,z,n (PyTorch order).
@@ -61,7 +69,14 @@ struct NetworkSpec {
   int layer_output_size() const {
     return (bidirectional && merge == DirectionMerge::concat) ? 2 * hidden_size : hidden_size;
   }
-  int layer_input_size(int layer) const { return layer == 0 ? input_size : layer_output_size(); }
+  // The first decoder layer (num_layers when the network has no decoder).
+  int first_decoder_layer() const { return autoregressive ? encoder_layers : num_layers; }
+  bool is_decoder_layer(int layer) const { return layer >= first_decoder_layer(); }
+  bool encoder_decoder() const { return autoregressive && encoder_layers > 0; }
+  // Layers whose input is the network's input (read from DRAM): layer 0, and the decoder's
+  // first layer of an encoder-decoder network (the target embedding).
+  bool reads_input(int layer) const { return layer == 0 || (encoder_decoder() && layer == encoder_layers); }
+  int layer_input_size(int layer) const { return reads_input(layer) ? input_size : layer_output_size(); }
   int widest_layer_input() const {
     int widest = 0;
     for (int l = 0; l < num_layers; ++l) widest = widest < layer_input_size(l) ? layer_input_size(l) : widest;

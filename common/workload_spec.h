@@ -38,10 +38,25 @@ struct ArrivalProcess {
 // sums far from overflow. 1e9 steps is over 100 days of audio at 100 frames/s.
 inline constexpr std::int64_t kMaxRequestLength = 1'000'000'000;
 
+// Autoregressive networks (`workload.decoding`): how long each decoded sequence is, and the
+// most the host may ask for. A decoder-only network: `lengths` draws the output length and
+// the host programs max_length. An encoder-decoder network: `lengths` draws the source; the
+// target is round(source x r), ln r ~ Normal(ln ratio_median, ratio_sigma) (correlated with the
+// source), clipped to [1, maximum]; the host programs the maximum min(max_length,
+// ceil(max_factor x source) + max_offset). Only the accelerator model sees the drawn target.
+struct DecodingSpec {
+  std::int64_t max_length = 200;
+  double max_factor = 2.0;
+  std::int64_t max_offset = 10;
+  double ratio_median = 1.0;
+  double ratio_sigma = 0.2;
+};
+
 struct WorkloadSpec {
   std::int64_t requests = 0;  // trace: 0 means every row of the trace
   LengthDistribution lengths;
   ArrivalProcess arrivals;
+  DecodingSpec decoding;   // read for autoregressive networks only
   std::string trace_path;  // CSV with header id,arrival_s,length (when either kind is trace)
   std::uint64_t seed = 1;
 };
@@ -50,7 +65,8 @@ struct WorkloadSpec {
 struct Request {
   std::int64_t id = 0;
   double arrival_s = 0;
-  std::int64_t length = 0;  // time-steps
+  std::int64_t length = 0;         // time-steps (a decoder's: the most it may produce)
+  std::int64_t source_length = 0;  // encoder-decoder networks: the source's steps
 };
 
 }  // namespace ebatch

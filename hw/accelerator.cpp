@@ -38,6 +38,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experim
       control_(tlm_control_.get()),
       reg_access_id_(energy.action("control", "register_access")),
       interrupt_id_(energy.action("control", "interrupt")) {
+  tlm_control_->set_requires_source(experiment.network.encoder_decoder());
   regs.register_b_transport(this, &Accelerator::b_transport);
   regs.register_transport_dbg(this, &Accelerator::transport_dbg);
   for (auto& sig : slot_sequence) sig.write(-1);
@@ -217,7 +218,11 @@ void Accelerator::read_inputs(const LayerPass& pass, std::uint64_t bytes_per_ste
   sc_time last = issue;
   for (const auto* dir : {&pass.forward, &pass.backward})
     for (const auto& seg : *dir) {
-      std::uint64_t address = seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
+      // A decoder's first layer reads the embedding of the previous token: one row per step from
+      // the weight image (the token is not modelled in timing: the row's bytes are).
+      std::uint64_t address = experiment_.network.is_decoder_layer(pass.layer)
+                                  ? control_->weights_address()
+                                  : seg.sequence.input_address + std::uint64_t(seg.begin) * bytes_per_step;
       std::uint64_t bytes = std::uint64_t(seg.end - seg.begin) * bytes_per_step;
       while (bytes > 0) {
         const std::uint64_t n = burst(trans, false, address, bytes);
@@ -255,10 +260,13 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
     fail(regs::kErrBadCommand);
     return;
   }
-  for (int layer = cmd.first_layer; layer <= cmd.last_layer && !failed_; ++layer) {
+  // Layer by layer; an autoregressive network's decoder layers step by step (SlotEngine::next_pass).
+  SlotEngine::Cursor cursor;
+  while (!failed_) {
     if (!pending_.empty()) admit_pushes(sc_core::sc_time_stamp() + qk.get_local_time());
-    engine_.run_layer(cmd, layer, pass);
+    if (!engine_.next_pass(cmd, cursor, pass)) break;
     if (pass.empty()) continue;
+    const int layer = pass.layer;
     stats_.passes++;
     for (const auto* dir : {&pass.forward, &pass.backward})
       for (const auto& seg : *dir) {

@@ -77,6 +77,12 @@ class Accelerator : public sc_core::sc_module, public ControlDatapath {
   ~Accelerator() override;
 
   void set_functional(FunctionalEngine* engine) { functional_ = engine; }
+  // Timing-only decoders: where each decoded sequence ends (request id -> steps), drawn by the
+  // stimulus and seen by nobody else (the host programs only the maximum into LENGTH).
+  void set_output_lengths(OutputLengths lengths) {
+    output_lengths_ = std::move(lengths);
+    engine_.set_output_lengths(&output_lengths_);
+  }
   void set_tracing(bool on) { tracing_ = on; }
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   // Sees every layer pass carried out from a plan, with its simulated start and end (for
@@ -205,6 +211,7 @@ class Accelerator : public sc_core::sc_module, public ControlDatapath {
   std::uint32_t mask_words_[regs::kMaxSlots / 32] = {};
   std::vector<Completion> completions_;  // the last pass's, its storage kept between passes
   bool busy_ = false, start_pending_ = false;
+  OutputLengths output_lengths_;
   sc_core::sc_event start_event_, irq_event_;  // start_event_: START or a doorbell
   sc_core::sc_time start_at_;                  // when the pending START takes effect
   // Command queue (regs::kCqBaseLo..kCqHead; the ring's place in the control block): the

@@ -69,6 +69,7 @@ void check_fits(const std::vector<OnChipMemory>& memories, const std::vector<OnC
 HeldActivations::HeldActivations(const NetworkSpec& net, int bytes)
     : bidirectional_(net.bidirectional),
       layers_(net.num_layers),
+      encoder_top_(net.encoder_decoder() ? net.encoder_layers - 1 : -1),
       half_(std::uint64_t(net.hidden_size) * std::uint64_t(bytes)),
       step_(std::uint64_t(net.layer_output_size()) * std::uint64_t(bytes)) {}
 
@@ -114,7 +115,7 @@ std::uint64_t HeldActivations::held_of(const Entry& e) const {
 HeldActivations::Entry HeldActivations::fresh(const Segment& s) const {
   Entry e;
   e.id = s.sequence.id;
-  e.length = std::max(s.sequence.padded_length, s.end);
+  e.length = std::max(s.layer_steps > 0 ? s.layer_steps : s.sequence.padded_length, s.end);
   e.backward = e.consumed_backward = e.length;
   e.held = held_of(e);
   return e;
@@ -164,7 +165,7 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   std::uint64_t read_on_chip = 0;
   for (Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (layer_ > 0 && (t.input = find(layer_ - 1, any)) >= 0) {
+    if (reads_held(layer_) && (t.input = find(layer_ - 1, any)) >= 0) {
       const Entry& found = entries_[std::size_t(layer_ - 1)][std::size_t(any.slot)][std::size_t(t.input)];
       Entry& e = t.input_after = found;
       consume(e, t);
@@ -180,7 +181,7 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
       read_on_chip += t.read - t.read_back;
       b.read_back += t.read_back;
     }
-    if (layer_ < layers_ - 1) {
+    if (holds(layer_)) {
       t.output = find(layer_, any);
       Entry& e = t.output_after =
           t.output >= 0 ? entries_[std::size_t(layer_)][std::size_t(any.slot)][std::size_t(t.output)] : fresh(any);
@@ -220,7 +221,7 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
         finished_.push_back(slot);
       }
     }
-    if (layer_ < layers_ - 1) {
+    if (holds(layer_)) {
       auto& v = entries(layer_, slot);
       if (t.output < 0) {
         t.output = int(v.size());
@@ -233,7 +234,7 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
     }
   }
   // The spilled outputs: the newest, from the pass's last segment back.
-  if (layer_ < layers_ - 1)
+  if (holds(layer_))
     for (auto t = touches_.rbegin(); t != touches_.rend() && spill > 0; ++t) {
       const int slot = t->forward ? t->forward->slot : t->backward->slot;
       Entry& e = entries_[std::size_t(layer_)][std::size_t(slot)][std::size_t(t->output)];

@@ -157,8 +157,15 @@ class HeldActivations {
   void produce(Entry& e, const Touch& t) const;
   Entry fresh(const Segment& s) const;
 
+  // Which layers' outputs are held for the layer above, and which layers read them: not the
+  // encoder's top layer of an encoder-decoder network (without attention the decoder reads only
+  // its final states, kept with the slot's states; the decoder's first layer reads embeddings).
+  bool holds(int layer) const { return layer < layers_ - 1 && layer != encoder_top_; }
+  bool reads_held(int layer) const { return layer > 0 && layer != encoder_top_ + 1; }
+
   bool bidirectional_;
   int layers_;
+  int encoder_top_;            // the encoder's last layer (encoder-decoder networks), else -1
   std::uint64_t half_, step_;  // bytes of one direction's h at one step; of the layer's output at one step
   std::vector<std::vector<std::vector<Entry>>> entries_;  // [layer][slot]
   std::uint64_t held_ = 0, spilled_ = 0;

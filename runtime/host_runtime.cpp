@@ -33,7 +33,7 @@ HostRuntime::HostRuntime(sc_core::sc_module_name name, const Experiment& experim
       pushes_(std::size_t(policy.slots()), 0),
       regs_(regs),
       mem_(mem) {
-  for (const auto& r : requests_) max_length_ = std::max(max_length_, r.length);
+  for (const auto& r : requests_) max_length_ = std::max(max_length_, buffer_steps(r));
   const auto& net = experiment.network;
   // DRAM layout: the weight image, then one input and one output buffer per slot queue entry.
   // Buffers hold FP32 values (functional data); timed transfers move the hardware's sizes.
@@ -151,14 +151,18 @@ void HostRuntime::place(const Placement& p) {
   const std::uint64_t base = buffers_base_ + (std::uint64_t(p.slot) * policy_.queue_depth() + entry) *
                                                  (input_entry_bytes_ + output_entry_bytes_);
   const std::uint64_t in_addr = base, out_addr = base + input_entry_bytes_;
-  // Inputs (padded steps as zeros) go to DRAM before the sequence is queued.
-  if (inputs_) {
+  // Inputs (padded steps as zeros) go to DRAM before the sequence is queued. A decoder's inputs
+  // are embeddings of its own tokens (the accelerator reads them from the weight image): an
+  // encoder-decoder writes only the source, a decoder alone nothing.
+  const std::int64_t padded_source = p.padded_source > 0 ? p.padded_source : request.source_length;
+  const std::int64_t input_steps = net.encoder_decoder() ? padded_source : net.autoregressive ? 0 : p.padded_length;
+  if (inputs_ && input_steps > 0) {
     std::vector<float> rows;
     inputs_(request, rows);
-    rows.resize(std::size_t(p.padded_length) * net.input_size, 0.0f);
+    rows.resize(std::size_t(input_steps) * net.input_size, 0.0f);
     debug_transfer(true, in_addr, rows.data(), rows.size() * sizeof(float));
   }
-  transfer(true, in_addr, std::uint64_t(p.padded_length) * net.input_size * bytes);
+  if (input_steps > 0) transfer(true, in_addr, std::uint64_t(input_steps) * net.input_size * bytes);
   const auto reg = [&](std::uint32_t offset) { return slot_reg(p.slot, offset); };
   // Injected driver fault: the descriptor's input address gets bit 44 flipped (16 TiB away).
   const bool corrupt =
@@ -168,6 +172,11 @@ void HostRuntime::place(const Placement& p) {
   write_reg(reg(kSlotIdHi), std::uint32_t(std::uint64_t(request.id) >> 32));
   write_reg(reg(kSlotLength), std::uint32_t(request.length));
   write_reg(reg(kSlotPadded), std::uint32_t(p.padded_length));
+  if (net.encoder_decoder()) {
+    write_reg(reg(kSlotSource), std::uint32_t(request.source_length));
+    write_reg(reg(kSlotSourcePadded), std::uint32_t(padded_source));
+  }
+  if (net.autoregressive) write_reg(reg(kSlotFlags), p.run_to_padded ? kSlotRunToPadded : 0);
   write_reg(reg(kSlotInLo), std::uint32_t(descriptor_in & 0xffffffffu));
   write_reg(reg(kSlotInHi), std::uint32_t(descriptor_in >> 32));
   write_reg(reg(kSlotOutLo), std::uint32_t(out_addr & 0xffffffffu));
@@ -197,7 +206,7 @@ void HostRuntime::place(const Placement& p) {
   }
 }
 
-void HostRuntime::complete(int slot, std::int64_t request_id) {
+void HostRuntime::complete(int slot, std::int64_t request_id, std::int64_t steps) {
   auto& q = in_slot_.at(std::size_t(slot));
   auto it = std::find_if(q.begin(), q.end(), [&](const RequestRecord& r) { return r.request.id == request_id; });
   if (it == q.end()) {
@@ -211,12 +220,13 @@ void HostRuntime::complete(int slot, std::int64_t request_id) {
   EBATCH_INVARIANT(queued_[std::size_t(slot)] == int(q.size()), "slot queue count disagrees with its queue");
   const auto& net = experiment_.network;
   const std::uint64_t out_addr = rec.output_address;
-  transfer(
-      false, out_addr,
-      std::uint64_t(rec.request.length) * net.layer_output_size() * bytes_per_value(experiment_.hardware.precision));
+  if (steps < 0) steps = rec.request.length;
+  rec.steps_produced = steps;
+  transfer(false, out_addr,
+           std::uint64_t(steps) * net.layer_output_size() * bytes_per_value(experiment_.hardware.precision));
   std::vector<float> outputs;
   if (inputs_) {
-    outputs.resize(std::size_t(rec.request.length) * net.layer_output_size());
+    outputs.resize(std::size_t(steps) * net.layer_output_size());
     debug_transfer(false, out_addr, outputs.data(), outputs.size() * sizeof(float));
   }
   rec.finish_s = (sc_core::sc_time_stamp() + qk_.get_local_time()).to_seconds();
@@ -273,7 +283,9 @@ void HostRuntime::handle_interrupt(bool& command_done_seen) {
     const std::uint32_t entry = read_reg(kDonePop);
     if (entry & 0x80000000u) {
       const std::uint64_t id = std::uint64_t(read_reg(kDoneIdLo)) | (std::uint64_t(read_reg(kDoneIdHi)) << 32);
-      complete(int(entry & 0xffff), std::int64_t(id));
+      // A decoder's length is known only to the accelerator: its completion status says it.
+      const std::int64_t steps = experiment_.network.autoregressive ? std::int64_t(read_reg(kDoneSteps)) : -1;
+      complete(int(entry & 0xffff), std::int64_t(id), steps);
     }
   }
   write_reg(kIrqStatus, status & (kIrqSeqDone | kIrqCmdDone | kIrqError));

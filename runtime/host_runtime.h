@@ -55,8 +55,9 @@ struct RequestRecord {
   Request request;
   int slot = -1;
   std::int64_t padded_length = 0;
-  double start_s = 0;   // written into a slot
-  double finish_s = 0;  // result back on the host
+  std::int64_t steps_produced = 0;  // from the completion status (DONE_STEPS): a decoder's real length
+  double start_s = 0;               // written into a slot
+  double finish_s = 0;              // result back on the host
   std::uint64_t input_address = 0, output_address = 0;
 };
 
@@ -75,6 +76,8 @@ class HostRuntime : public sc_core::sc_module {
   SC_HAS_PROCESS(HostRuntime);
   HostRuntime(sc_core::sc_module_name name, const Experiment& experiment, std::vector<Request> requests,
               BatchingPolicy& policy, RegisterBus& regs, MemoryBus& mem);
+  // Steps of a request's longest buffer: its length, or an encoder-decoder's source if longer.
+  static std::int64_t buffer_steps(const Request& r) { return std::max(r.length, r.source_length); }
 
   // What the probe read (valid after elaboration).
   struct Capabilities {
@@ -148,7 +151,8 @@ class HostRuntime : public sc_core::sc_module {
   void debug_transfer(bool write, std::uint64_t address, void* data, std::uint64_t bytes);
   void place(const Placement& p);
   void handle_interrupt(bool& command_done_seen);
-  void complete(int slot, std::int64_t request_id);
+  // steps: the completion status's steps produced (-1: the request's length).
+  void complete(int slot, std::int64_t request_id, std::int64_t steps);
   const RuntimeView& view();  // refreshes and returns view_
   RuntimeView view_;          // reused: consulted several times per command
   void sync() { qk_.sync(); }

@@ -81,12 +81,22 @@ std::vector<Placement> PaddedBatchingPolicy::place(const RuntimeView& view) {
   const bool idle = std::all_of(view.queued.begin(), view.queued.end(), [](int q) { return q == 0; });
   if (!idle || !batch_ready(view)) return {};
   const std::vector<std::size_t> chosen = choose(view);
-  std::int64_t longest = 0;
-  for (std::size_t i : chosen) longest = std::max(longest, (*view.waiting)[i].length);
+  std::int64_t longest = 0, longest_source = 0;
+  for (std::size_t i : chosen) {
+    longest = std::max(longest, (*view.waiting)[i].length);
+    longest_source = std::max(longest_source, (*view.waiting)[i].source_length);
+  }
+  // Decoders: the lengths are maxima. until_all_end: each computes up to its own end (the batch
+  // ends when all have ended); to_max: each computes the batch's longest maximum.
+  const bool to_max = autoregressive_ && options_.decoder_padding == DecoderPadding::to_max;
   std::vector<Placement> out;
   // Placed requests leave the waiting queue one by one, oldest first: the k placed before
   // chosen[k] all stood in front of it, so it is then at chosen[k] - k.
-  for (std::size_t k = 0; k < chosen.size(); ++k) out.push_back({int(k), chosen[k] - k, longest});
+  for (std::size_t k = 0; k < chosen.size(); ++k) {
+    const std::int64_t own = (*view.waiting)[chosen[k]].length;
+    out.push_back({int(k), chosen[k] - k, autoregressive_ && !to_max ? own : longest,
+                   encoder_decoder_ ? longest_source : 0, to_max});
+  }
   return out;
 }
 
@@ -114,12 +124,14 @@ struct CellularBatchingPolicy::Shadow {
   Shadow(const NetworkSpec& net, int slots)
       : engine(net, slots, 1),
         layers(net.num_layers),
+        feedback_layer(net.autoregressive ? net.first_decoder_layer() : -1),
         arrival(std::size_t(slots), -1.0),
         id(std::size_t(slots), 0),
         ready(std::size_t(slots) * std::size_t(net.num_layers), 0),
         ready_count(std::size_t(slots), 0) {}
   SlotEngine engine;
   int layers;
+  int feedback_layer;            // decoders: the layer whose next step waits for the last layer's token
   std::vector<double> arrival;   // per slot: arrival of its request, -1 when empty
   std::vector<std::int64_t> id;  // per slot: its request's id (age ties: the lower id is older)
   // Readiness, kept incrementally: ready[slot * layers + layer] is engine.can_advance(slot,
@@ -179,7 +191,8 @@ std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
     out.push_back({s, 0, r.length});
     SequenceDescriptor d;
     d.id = r.id;
-    d.length = d.padded_length = r.length;
+    d.length = d.padded_length = r.length;  // a decoder's maximum: its end comes with the interrupt
+    d.source_length = d.source_padded = r.source_length;
     shadow_->engine.enqueue(s, d);
     shadow_->arrival[std::size_t(s)] = r.arrival_s;
     shadow_->id[std::size_t(s)] = r.id;
@@ -245,7 +258,12 @@ bool CellularBatchingPolicy::next_cell() {
   sh.engine.advance_layer(cmd, layer);
   // A cell of `layer` changes what that layer has done and what it has produced for the
   // next: only those two layers' readiness can change, unless a sequence completed.
-  for (const int s : taken) sh.refresh(s, layer, layer + 1);
+  // (A decoder's last layer also feeds its first: the next step's token.)
+  const bool feeds_back = sh.feedback_layer >= 0 && layer == layers_ - 1;
+  for (const int s : taken) {
+    sh.refresh(s, layer, layer + 1);
+    if (feeds_back) sh.refresh(s, sh.feedback_layer, sh.feedback_layer);
+  }
   sh.engine.take_completions(sh.completions);
   sh.completed = !sh.completions.empty();
   for (const Completion& c : sh.completions) sh.refresh(c.slot);  // its queue changed
@@ -284,7 +302,9 @@ std::size_t CellularBatchingPolicy::fill_commands(const RuntimeView& view, int m
   return n;
 }
 
-void CellularBatchingPolicy::on_completion(int slot, const Request&) {
+void CellularBatchingPolicy::on_completion(int slot, const Request& request) {
+  // A decoded sequence ends where only the accelerator saw it: the shadow learns it here.
+  if (shadow_->engine.abort(slot, request.id)) shadow_->refresh(slot);
   shadow_->arrival[std::size_t(slot)] = -1;
   shadow_->by_age_dirty = true;
 }

@@ -22,6 +22,8 @@ struct Placement {
   int slot = 0;
   std::size_t waiting_index = 0;   // index into RuntimeView::waiting
   std::int64_t padded_length = 0;  // steps to compute (>= the request's length)
+  std::int64_t padded_source = 0;  // encoder-decoder networks: source steps to compute (0: the source's)
+  bool run_to_padded = false;      // decoders: compute padded_length steps even past the sequence's end
 };
 
 struct AcceleratorCommand {
@@ -85,9 +87,15 @@ class NoBatchingPolicy : public BatchingPolicy {
 // oldest and the B - 1 of the next sort_window - 1 waiting requests closest to it in length
 // (length: sorted batching; less padding; the oldest is always in, so nobody starves).
 enum class PaddedOrder { arrival, length };
+// Decoders (autoregressive networks): the host knows only each sequence's maximum length.
+//   until_all_end: each sequence stops at its end; the batch runs until every one has ended;
+//   to_max: every sequence computes the batch's longest maximum (a static graph's batch).
+enum class DecoderPadding { until_all_end, to_max };
+
 struct PaddedOptions : ConfigExtensionOf<PaddedOptions> {
   PaddedOrder order = PaddedOrder::arrival;
   int sort_window = 0;  // requests considered for `length` (0: every waiting request)
+  DecoderPadding decoder_padding = DecoderPadding::until_all_end;
 };
 
 // Static batching: gather up to B requests (or until the batch timeout), pad every
@@ -95,7 +103,12 @@ struct PaddedOptions : ConfigExtensionOf<PaddedOptions> {
 class PaddedBatchingPolicy : public BatchingPolicy {
  public:
   PaddedBatchingPolicy(const NetworkSpec& net, int slots, double timeout_s, PaddedOptions options = {})
-      : layers_(net.num_layers), slots_(slots), timeout_s_(timeout_s), options_(options) {}
+      : layers_(net.num_layers),
+        slots_(slots),
+        timeout_s_(timeout_s),
+        options_(options),
+        autoregressive_(net.autoregressive),
+        encoder_decoder_(net.encoder_decoder()) {}
   std::string name() const override { return "padded"; }
   int slots() const override { return slots_; }
   int queue_depth() const override { return 1; }
@@ -110,6 +123,7 @@ class PaddedBatchingPolicy : public BatchingPolicy {
   int layers_, slots_;
   double timeout_s_;
   PaddedOptions options_;
+  bool autoregressive_, encoder_decoder_;
 };
 
 // Which cell type (layer) a cellular step runs (policy.scheduler). Age is arrival time, then

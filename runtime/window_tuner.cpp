@@ -40,8 +40,11 @@ TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requ
       waiting.erase(waiting.begin() + std::ptrdiff_t(p.waiting_index));
       SequenceDescriptor d;
       d.id = r.id;
-      d.length = r.length;
+      d.length = r.length;  // a decoder's maximum: the host's view, as the tuner runs on the host
       d.padded_length = p.padded_length;
+      d.source_length = r.source_length;
+      d.source_padded = p.padded_source > 0 ? p.padded_source : r.source_length;
+      d.run_to_padded = p.run_to_padded;
       engine.enqueue(p.slot, d);
       queued[std::size_t(p.slot)]++;
       arrival_of.push_back(r.arrival_s);
@@ -55,8 +58,7 @@ TunerPoint estimate_window(const Experiment& e, const std::vector<Request>& requ
       continue;
     }
     SlotEngine::Command c{cmd->slot_mask, cmd->steps, cmd->first_layer, cmd->last_layer};
-    for (int layer = c.first_layer; layer <= c.last_layer; ++layer) {
-      engine.run_layer(c, layer, pass);
+    for (SlotEngine::Cursor cursor; engine.next_pass(c, cursor, pass);) {
       if (pass.empty()) continue;
       const PassEstimate pe = est.estimate(pass);
       t += pe.seconds;

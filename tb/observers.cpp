@@ -27,14 +27,14 @@ void LatencyRecorder::finish(SystemTop&, RunStats& st) {
 }
 
 RequestsCsvWriter::RequestsCsvWriter(const std::string& path) : file_(path) {
-  file_.write("id,length,arrival_s,start_s,finish_s,latency_s,slot\n");
+  file_.write("id,length,arrival_s,start_s,finish_s,latency_s,slot,steps\n");
 }
 
 void RequestsCsvWriter::on_request(const RequestRecord& rec, const std::vector<float>*) {
   char line[256];
-  const int n = std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d\n", (long long)rec.request.id,
+  const int n = std::snprintf(line, sizeof line, "%lld,%lld,%.9g,%.9g,%.9g,%.9g,%d,%lld\n", (long long)rec.request.id,
                               (long long)rec.request.length, rec.request.arrival_s, rec.start_s, rec.finish_s,
-                              rec.finish_s - rec.request.arrival_s, rec.slot);
+                              rec.finish_s - rec.request.arrival_s, rec.slot, (long long)rec.steps_produced);
   file_.write(line, std::min(sizeof line - 1, std::size_t(n)));
 }
 

@@ -54,7 +54,7 @@ std::vector<std::unique_ptr<RunObserver>> make_observers(const Experiment& e, co
 // these checks refuse at once): the DRAM layout with the policy's slots and queue depth.
 void check_before_tuning(const Experiment& e, const std::vector<Request>& requests) {
   std::int64_t longest = 0;
-  for (const auto& r : requests) longest = std::max(longest, r.length);
+  for (const auto& r : requests) longest = std::max(longest, HostRuntime::buffer_steps(r));
   const auto policy = make_policy(e, 1, "");
   check_dram_capacity(e, HostRuntime::dram_layout_bytes(e, longest, policy->slots(), policy->queue_depth()));
 }
@@ -99,7 +99,8 @@ void gather_stats(const Experiment& e, const SystemTop& top, RunStats& st) {
 void request_stop(int signal_number) { stop_signal = signal_number; }
 
 void check_run_inputs(const Experiment& e) {
-  const std::vector<Request> requests = generate_requests(e.workload);
+  std::vector<Request> requests = generate_requests(e.workload);
+  hide_output_lengths(e.workload, e.network, requests);
   check_before_tuning(e, requests);
   if (!e.simulation.functional) return;
   if (!e.simulation.weights_path.empty()) RnnWeights::load_npz(e.simulation.weights_path, e.network);
@@ -109,13 +110,19 @@ void check_run_inputs(const Experiment& e) {
 RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const RunHooks& hooks) {
   const auto wall_start = Clock::now();
   std::vector<Request> requests = generate_requests(e.workload);
+  // Decoders: the host sees only the maximum; where each sequence ends goes to the accelerator alone.
+  OutputLengths output_lengths = hide_output_lengths(e.workload, e.network, requests);
   RunStats st;
   st.experiment = e.name;
   st.platform = to_string(e.hardware.platform);
   st.policy = to_string(e.policy.kind);
   st.network = e.network.name;
   st.submitted = std::int64_t(requests.size());
-  for (const auto& r : requests) st.sequence_layer_steps += r.length * e.network.num_layers;
+  const int decoder_layers = e.network.num_layers - e.network.first_decoder_layer();
+  for (const auto& r : requests)
+    st.sequence_layer_steps +=
+        e.network.autoregressive ? r.source_length * e.network.encoder_layers + output_lengths.at(r.id) * decoder_layers
+                                 : r.length * e.network.num_layers;
 
   sc_core::sc_get_curr_simcontext()->reset();
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -149,6 +156,8 @@ RunStats run_experiment(const Experiment& e, const RunOutputs& outputs, const Ru
   }
   // The runtime keeps the only copy of the requests.
   SystemTop top("top", e, std::move(requests), window, window_reason, weights.get(), inputs.get());
+  if (e.network.autoregressive && !e.simulation.functional)
+    top.accelerator->set_output_lengths(std::move(output_lengths));
   top.runtime.set_stop_flag(&stop_signal);
   st.policy_description = top.policy->describe();
   st.window_steps = window;

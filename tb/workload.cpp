@@ -30,6 +30,7 @@ namespace {
 
 constexpr std::uint64_t kLengthStreamTag = 0x6c656e6774687321ULL;   // "lengths!"
 constexpr std::uint64_t kArrivalStreamTag = 0x6172726976616c73ULL;  // "arrivals"
+constexpr std::uint64_t kTargetStreamTag = 0x7461726765747321ULL;   // "targets!"
 constexpr const char* kTraceHeader = "id,arrival_s,length";
 
 using Engine = boost::random::mt19937_64;
@@ -334,6 +335,29 @@ std::vector<Request> generate_requests(const WorkloadSpec& spec) {
                  units::format_time(units::kMaxSimulatedSeconds));
   }
   return out;
+}
+
+OutputLengths hide_output_lengths(const WorkloadSpec& spec, const NetworkSpec& network,
+                                  std::vector<Request>& requests) {
+  OutputLengths truth;
+  if (!network.autoregressive) return truth;
+  const DecodingSpec& d = spec.decoding;
+  Engine eng(splitmix64(spec.seed ^ kTargetStreamTag));
+  boost::random::normal_distribution<double> ratio(std::log(d.ratio_median), d.ratio_sigma);
+  truth.reserve(requests.size());
+  for (Request& r : requests) {
+    std::int64_t target = r.length, most = d.max_length;
+    if (network.encoder_decoder()) {
+      r.source_length = r.length;
+      most =
+          std::min<std::int64_t>(most, std::int64_t(std::ceil(d.max_factor * double(r.source_length))) + d.max_offset);
+      most = std::max<std::int64_t>(most, 1);
+      target = std::llround(double(r.source_length) * std::exp(ratio(eng)));
+    }
+    truth[r.id] = std::clamp<std::int64_t>(target, 1, most);
+    r.length = most;
+  }
+  return truth;
 }
 
 double mean_of_quantile_table(const std::vector<std::pair<double, double>>& quantiles) {

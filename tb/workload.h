@@ -32,7 +32,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/rnn_spec.h"
 #include "common/workload_spec.h"
+#include "hw/contract/slot_engine.h"
 
 namespace ebatch {
 
@@ -41,6 +43,14 @@ namespace ebatch {
 // Concrete requests, ids 0..n-1 in arrival order (trace ids are kept when the
 // spec takes anything from a trace). Throws InputError on an invalid spec or trace.
 std::vector<Request> generate_requests(const WorkloadSpec& spec);
+
+// Autoregressive networks: turns the drawn requests into what the host sees (length: the most
+// steps the decoder may produce; source_length: an encoder-decoder's source) and returns where
+// each decoded sequence really ends (id -> steps), which only the accelerator model receives
+// (workload_spec.h: DecodingSpec). The targets of an encoder-decoder network draw from a third
+// stream, splitmix64(seed ^ 0x7461726765747321) ("targets!"), so lengths and arrivals are the
+// same as for the encoder alone. Other networks: nothing changes, the table is empty.
+OutputLengths hide_output_lengths(const WorkloadSpec& spec, const NetworkSpec& network, std::vector<Request>& requests);
 
 // Reads a CSV request trace: header `id,arrival_s,length`, then one row per
 // request, sorted by arrival. Tolerates CRLF, trailing spaces, blank lines,

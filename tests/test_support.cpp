@@ -68,15 +68,15 @@ std::vector<RequestRow> read_requests_csv(const std::string& path) {
   EXPECT_TRUE(in.good()) << path;
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "id,length,arrival_s,start_s,finish_s,latency_s,slot");
+  EXPECT_EQ(line, "id,length,arrival_s,start_s,finish_s,latency_s,slot,steps");
   std::vector<RequestRow> rows;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     std::stringstream ss(line);
     std::vector<std::string> f;
     for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
-    EXPECT_EQ(f.size(), 7u) << line;
-    if (f.size() != 7) continue;
+    EXPECT_EQ(f.size(), 8u) << line;
+    if (f.size() != 8) continue;
     RequestRow r;
     r.id = std::stoll(f[0]);
     r.length = std::stoll(f[1]);
@@ -85,6 +85,7 @@ std::vector<RequestRow> read_requests_csv(const std::string& path) {
     r.finish = std::stod(f[4]);
     r.latency = std::stod(f[5]);
     r.slot = std::stoi(f[6]);
+    r.steps = std::stoll(f[7]);
     rows.push_back(r);
   }
   return rows;

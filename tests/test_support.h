@@ -24,6 +24,7 @@ struct RequestRow {
   std::int64_t id = 0, length = 0;
   double arrival = 0, start = 0, finish = 0, latency = 0;
   int slot = -1;
+  std::int64_t steps = 0;  // produced (a decoder's up to its end)
 };
 // Reads requests.csv, checking its header and the column count of every row.
 std::vector<RequestRow> read_requests_csv(const std::string& path);

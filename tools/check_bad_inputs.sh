@@ -139,6 +139,11 @@ row "host reaction latency 1e10 s" run "$exp" --set "policy.host_reaction_latenc
 row "unknown command mode" run "$exp" --set policy.command_mode=ring
 row "command ring of 0 entries" run "$exp" --set policy.command_queue_entries=0
 row "DRAM latency 1e8 s" run "$exp" --set "hardware.dram.latency=1e8 s"
+# Issue 14: decoders and encoder-decoder networks.
+row "autoregressive and bidirectional" run "$exp" --set network.autoregressive=true
+row "encoder layers without a decoder" run "$exp" --set network.bidirectional=false --set network.encoder_layers=2
+row "encoder and decoder of different depths" run "$exp" --set network.bidirectional=false --set network.autoregressive=true --set network.encoder_layers=1
+row "decoding options for an encoder" run "$exp" --set "workload.decoding={max_length: 50}"
 row "DRAM bandwidth 1e-300 B/s" run "$exp" --set "hardware.dram.bandwidth=1e-300 B/s"
 row "trace row at 9.3e6 s" run "$exp" --set "workload.arrivals={process: trace}" --set "workload.trace=$tmp/trace_late.csv"
 row "Poisson rate 1e-300 /s" run "$exp" --set "workload.arrivals={process: poisson, rate: 1e-300/s}"

@@ -46,6 +46,9 @@ constexpr std::uint32_t kCqBaseHi = 0x070;  // RW: high word
 constexpr std::uint32_t kCqSize = 0x074;    // RW: descriptors in the ring (set while the ring is empty)
 constexpr std::uint32_t kCqTail = 0x078;    // RW doorbell: descriptors written so far (free-running count)
 constexpr std::uint32_t kCqHead = 0x07C;    // RO: descriptors finished so far (free-running count)
+// RO: steps produced by the completion last popped (a decoder's, up to its end-of-sequence;
+// otherwise LENGTH). Only the accelerator knows where a decoded sequence ends.
+constexpr std::uint32_t kDoneSteps = 0x080;
 
 // Per-slot descriptor block: kSlotBase + slot * kSlotStride.
 constexpr std::uint32_t kSlotBase = 0x1000;
@@ -60,6 +63,12 @@ constexpr std::uint32_t kSlotOutLo = 0x18;  // RW staging: DRAM address for the 
 constexpr std::uint32_t kSlotOutHi = 0x1C;
 constexpr std::uint32_t kSlotPush = 0x20;    // WO: write 1 = queue the staged sequence behind the slot's others
 constexpr std::uint32_t kSlotQueued = 0x24;  // RO: sequences queued in the slot (current included)
+// Encoder-decoder networks: the source's useful steps and steps to compute (0 = SOURCE). For
+// them and for decoders LENGTH is the most target steps the decoder may produce.
+constexpr std::uint32_t kSlotSource = 0x28;
+constexpr std::uint32_t kSlotSourcePadded = 0x2C;
+constexpr std::uint32_t kSlotFlags = 0x30;  // RW staging: bit 0 RUN_TO_PADDED (decoders: compute PADDED steps)
+constexpr std::uint32_t kSlotRunToPadded = 1u << 0;
 constexpr std::uint32_t kSlotEnd = 0x40;
 
 constexpr std::uint32_t kIrqSeqDone = 1u << 0;

@@ -26,8 +26,24 @@ bool SlotEngine::enqueue(int slot, const SequenceDescriptor& descriptor) {
 #endif
   InFlight f;
   f.descriptor = descriptor;
+  if (network_.encoder_decoder()) {
+    if (f.descriptor.source_padded == 0) f.descriptor.source_padded = f.descriptor.source_length;
+    if (f.descriptor.source_length < 1 || f.descriptor.source_padded < f.descriptor.source_length)
+      throw std::invalid_argument("SlotEngine: bad source lengths");
+  }
+  if (network_.autoregressive) {
+    f.decode_useful = descriptor.length;
+    if (output_lengths_) {
+      const auto it = output_lengths_->find(descriptor.id);
+      if (it != output_lengths_->end())
+        f.decode_useful = std::max<std::int64_t>(1, std::min(it->second, descriptor.length));
+    }
+    f.decode_steps = descriptor.run_to_padded ? std::max(descriptor.padded_length, f.decode_useful) : f.decode_useful;
+  }
   f.forward_done.assign(std::size_t(network_.num_layers), 0);
-  f.backward_done.assign(std::size_t(network_.num_layers), network_.bidirectional ? 0 : descriptor.padded_length);
+  f.backward_done.resize(std::size_t(network_.num_layers));
+  for (int l = 0; l < network_.num_layers; ++l)
+    f.backward_done[std::size_t(l)] = network_.bidirectional ? 0 : steps_of(f, l);
   q.push_back(std::move(f));
   return true;
 }
@@ -39,12 +55,21 @@ bool SlotEngine::idle() const {
 }
 
 std::int64_t SlotEngine::available(const InFlight& s, int layer) const {
-  const std::int64_t length = s.descriptor.padded_length;
-  if (layer < 0) return length;
+  const std::int64_t length = steps_of(s, layer);
   const auto l = std::size_t(layer);
   // A step's output exists once both directions have produced it; the backward
   // direction produces the suffix, so a prefix is complete only when it is done.
   return s.backward_done[l] == length ? s.forward_done[l] : 0;
+}
+
+std::int64_t SlotEngine::input_available(const InFlight& s, int layer) const {
+  if (layer == network_.first_decoder_layer()) {
+    const int below = layer - 1;
+    if (below >= 0 && available(s, below) < steps_of(s, below)) return 0;  // the encoder is not done
+    const int top = network_.num_layers - 1;
+    return std::min(s.decode_steps, s.forward_done[std::size_t(top)] + 1);  // the token of step t - 1
+  }
+  return layer == 0 ? steps_of(s, 0) : available(s, layer - 1);
 }
 
 std::int64_t SlotEngine::available(int slot, int layer) const {
@@ -57,34 +82,84 @@ bool SlotEngine::can_advance(int slot, int layer) const {
   const auto& q = slots_.at(std::size_t(slot));
   // Each direction works on its first unfinished sequence, as run_layer() does.
   for (const auto& s : q) {
-    if (s.forward_done[l] == s.descriptor.padded_length) continue;
-    if (available(s, layer - 1) > s.forward_done[l]) return true;
+    if (s.forward_done[l] == steps_of(s, layer)) continue;
+    if (input_available(s, layer) > s.forward_done[l]) return true;
     break;
   }
   for (const auto& s : q) {
-    if (s.backward_done[l] == s.descriptor.padded_length) continue;
-    if (available(s, layer - 1) == s.descriptor.padded_length) return true;
+    if (s.backward_done[l] == steps_of(s, layer)) continue;
+    if (input_available(s, layer) == steps_of(s, layer)) return true;
     break;
   }
   return false;
 }
 
-void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) { advance<true>(command, layer, &pass); }
+void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
+  advance<true>(command, layer, command.steps, &pass);
+}
 
-void SlotEngine::advance_layer(const Command& command, int layer) { advance<false>(command, layer, nullptr); }
+void SlotEngine::advance_layer(const Command& command, int layer) {
+  advance<false>(command, layer, command.steps, nullptr);
+}
+
+bool SlotEngine::next_pass(const Command& command, Cursor& cursor, LayerPass& pass) {
+  const int last = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
+  const int decoder = std::max(command.first_layer, network_.first_decoder_layer());
+  if (cursor.layer < 0) {
+    cursor.layer = command.first_layer;
+  } else if (cursor.layer < decoder || cursor.layer < last) {
+    ++cursor.layer;
+  } else {  // the end of a decoder round
+    ++cursor.round;
+    if (!cursor.round_ran || (command.steps > 0 && cursor.round >= command.steps)) return false;
+    cursor.round_ran = false;
+    cursor.layer = decoder;
+  }
+  if (cursor.layer > last) return false;
+  if (cursor.layer < decoder) {
+    run_layer(command, cursor.layer, pass);  // layer-major, up to N steps
+  } else {
+    advance<true>(command, cursor.layer, 1, &pass);  // one step of this round
+    cursor.round_ran = cursor.round_ran || !pass.empty();
+  }
+  return true;
+}
+
+bool SlotEngine::end_sequence(int slot, std::int64_t id, std::int64_t steps) {
+  auto& q = slots_.at(std::size_t(slot));
+  for (auto& s : q) {
+    if (s.descriptor.id != id || !network_.autoregressive) continue;
+    const std::int64_t top = s.forward_done[std::size_t(network_.num_layers - 1)];
+    s.decode_useful = std::max<std::int64_t>(std::max<std::int64_t>(1, top), std::min(steps, s.decode_useful));
+    s.decode_steps =
+        s.descriptor.run_to_padded ? std::max(s.descriptor.padded_length, s.decode_useful) : s.decode_useful;
+    if (!network_.bidirectional)
+      for (int l = network_.first_decoder_layer(); l < network_.num_layers; ++l)
+        s.backward_done[std::size_t(l)] = s.decode_steps;
+    while (!q.empty() &&
+           available(q.front(), network_.num_layers - 1) == steps_of(q.front(), network_.num_layers - 1)) {
+      completions_.push_back({slot, q.front().descriptor, q.front().decode_useful});
+      q.erase(q.begin());
+    }
+    return true;
+  }
+  return false;
+}
 
 namespace {
 
-void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescriptor& sequence, std::int64_t begin,
-                 std::int64_t end, std::int64_t window_offset, bool resets_state) {
+void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescriptor& sequence, std::int64_t steps,
+                 std::int64_t useful, std::int64_t begin, std::int64_t end, std::int64_t window_offset,
+                 bool resets_state) {
   Segment& seg = segments.emplace_back();
   seg.slot = slot;
   seg.sequence = sequence;
   seg.begin = begin;
   seg.end = end;
   seg.window_offset = window_offset;
-  seg.useful_steps = std::max<std::int64_t>(0, std::min(end, sequence.length) - begin);
+  seg.useful_steps = std::max<std::int64_t>(0, std::min(end, useful) - begin);
   seg.resets_state = resets_state;
+  seg.layer_steps = steps;
 }
 
 }  // namespace
@@ -92,7 +167,7 @@ void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescrip
 // run_layer's work; kPass: whether to describe it in *pass (advance_layer only updates the
 // state and the completions, for a caller that needs no pass, as cellular's shadow).
 template <bool kPass>
-void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
+void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, LayerPass* pass) {
   if (kPass) {
     // Reuse the pass's storage: one command per cell in cellular batching makes this hot.
     pass->forward.clear();
@@ -102,9 +177,11 @@ void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
     pass->last_layer = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
   }
   const auto l = std::size_t(layer);
-  const std::int64_t budget_all = command.steps > 0 ? command.steps : std::numeric_limits<std::int64_t>::max();
+  const std::int64_t budget_all = steps > 0 ? steps : std::numeric_limits<std::int64_t>::max();
   const bool last = layer == network_.num_layers - 1;
   const bool masked = !command.slot_mask.empty();
+  // An encoder-decoder's decoder layer starts from its encoder layer's final state: no reset.
+  const bool hands_off = network_.encoder_decoder() && network_.is_decoder_layer(layer);
   for (int slot = 0; slot < slots(); ++slot) {
     if (masked && !command.slot_mask[std::size_t(slot)]) continue;
     auto& q = slots_[std::size_t(slot)];
@@ -118,15 +195,18 @@ void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
     // Forward: walk the slot's sequences in order, back to back.
     std::int64_t used = 0;
     for (auto& s : q) {
-      const std::int64_t length = s.descriptor.padded_length;
+      const std::int64_t length = steps_of(s, layer);
       if (s.forward_done[l] == length) continue;
-      const std::int64_t can = std::min(available(s, layer - 1) - s.forward_done[l], budget_all - used);
+      const std::int64_t input = input_available(s, layer);
+      const std::int64_t can = std::min(input - s.forward_done[l], budget_all - used);
       if (can <= 0) break;
       const std::int64_t begin = s.forward_done[l], end = begin + can;
       EBATCH_INVARIANT(
-          end <= available(s, layer - 1) && end <= length,
+          end <= input && end <= length,
           "layer " + std::to_string(layer) + " ran past its input for request " + std::to_string(s.descriptor.id));
-      if (kPass) add_segment(pass->forward, slot, s.descriptor, begin, end, used, begin == 0);
+      if (kPass)
+        add_segment(pass->forward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used,
+                    begin == 0 && !hands_off);
       s.forward_done[l] = end;
       used += can;
       if (end < length) break;
@@ -135,15 +215,16 @@ void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
     if (network_.bidirectional) {
       used = 0;
       for (auto& s : q) {
-        const std::int64_t length = s.descriptor.padded_length;
+        const std::int64_t length = steps_of(s, layer);
         if (s.backward_done[l] == length) continue;
-        if (available(s, layer - 1) < length) break;  // needs the whole input
+        if (input_available(s, layer) < length) break;  // needs the whole input
         const std::int64_t can = std::min(length - s.backward_done[l], budget_all - used);
         if (can <= 0) break;
         const std::int64_t end = length - s.backward_done[l], begin = end - can;
         EBATCH_INVARIANT(begin >= 0 && end <= length,
                          "backward segment outside request " + std::to_string(s.descriptor.id));
-        if (kPass) add_segment(pass->backward, slot, s.descriptor, begin, end, used, end == length);
+        if (kPass)
+          add_segment(pass->backward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used, end == length);
         s.backward_done[l] += can;
         used += can;
         if (s.backward_done[l] < length) break;
@@ -154,8 +235,10 @@ void SlotEngine::advance(const Command& command, int layer, LayerPass* pass) {
       // Rows whose final output appeared in this pass, and sequences now complete.
       if (kPass) pass->output_rows += produced() - produced_before;
       std::size_t done = 0;
-      while (done < q.size() && available(q[done], layer) == q[done].descriptor.padded_length)
-        completions_.push_back({slot, q[done++].descriptor});
+      while (done < q.size() && available(q[done], layer) == steps_of(q[done], layer)) {
+        const InFlight& f = q[done++];
+        completions_.push_back({slot, f.descriptor, network_.autoregressive ? f.decode_useful : f.descriptor.length});
+      }
       if (done) q.erase(q.begin(), q.begin() + std::ptrdiff_t(done));
     }
   }

@@ -9,10 +9,18 @@
 // direction starts once layer l-1 has produced the whole sequence. State
 // resets exactly where a sequence starts (segment.begin == 0). A sequence
 // completes when the last layer has produced all its (padded) steps.
+// Autoregressive networks (NetworkSpec::autoregressive): the decoder layers run
+// step-major (next_pass: N rounds, each one step of every decoder layer of the
+// command) and the decoder's first layer computes step t only once the last layer
+// has produced step t - 1; with an encoder, only once the encoder has finished the
+// source. A decoded sequence's length is not in its descriptor (LENGTH is the
+// maximum): the accelerator's side table (set_output_lengths; the end-of-sequence
+// token in functional runs) says where it ends; without the table it ends at LENGTH.
 // Ignores: time and energy (the platform's cost model adds them).
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "common/rnn_spec.h"
@@ -25,7 +33,16 @@ struct SequenceDescriptor {
   std::int64_t padded_length = 0;  // steps computed (>= length; padding is real work)
   std::uint64_t input_address = 0;
   std::uint64_t output_address = 0;
+  // Encoder-decoder networks: the source's useful and computed steps (the encoder layers').
+  std::int64_t source_length = 0, source_padded = 0;
+  // Decoders: compute padded_length steps even after the sequence has ended (padded batching
+  // that pads to the maximum); otherwise the sequence stops at its end.
+  bool run_to_padded = false;
 };
+
+// Steps each decoded sequence produces (request id -> steps, end-of-sequence included): known
+// only to the accelerator model (the stimulus hands it over), never to the host.
+using OutputLengths = std::unordered_map<std::int64_t, std::int64_t>;
 
 // A run of consecutive steps of one sequence in one slot, in one direction of one layer.
 struct Segment {
@@ -34,7 +51,10 @@ struct Segment {
   std::int64_t begin = 0, end = 0;  // steps [begin, end) of the sequence; backward runs end-1 down to begin
   std::int64_t window_offset = 0;   // when the segment starts in the pass's lockstep timeline
   std::int64_t useful_steps = 0;    // steps below the sequence's length
-  bool resets_state = false;        // the direction's first step of this sequence
+  // The direction's first step of this sequence (not an encoder-decoder's decoder layer, whose
+  // first step starts from the final state of encoder layer `layer - encoder_layers`).
+  bool resets_state = false;
+  std::int64_t layer_steps = 0;  // steps this layer computes for the sequence (0: padded_length)
 };
 
 struct LayerPass {
@@ -50,6 +70,7 @@ struct LayerPass {
 struct Completion {
   int slot = 0;
   SequenceDescriptor descriptor;
+  std::int64_t steps = 0;  // steps produced (the decoder's up to its end; otherwise the length)
 };
 
 class SlotEngine {
@@ -68,8 +89,25 @@ class SlotEngine {
     std::int64_t steps = 0;                // N; 0: as many as possible
     int first_layer = 0, last_layer = -1;  // -1: the last layer
   };
-  // Plans and performs one layer of a command (call for each layer in order).
+  // Plans and performs one layer of a command (call for each layer in order; for an
+  // autoregressive network use next_pass, which orders the decoder's passes).
   void run_layer(const Command& command, int layer, LayerPass& pass);
+  // The command's passes in order, one per call (false when the command is done; a pass may
+  // be empty). Layers that are not a decoder's run layer-major, up to N steps each; the
+  // decoder layers of the range then run step-major: N rounds (N = 0: until a round computes
+  // nothing), each one step of every decoder layer in the range. Without a decoder this is
+  // run_layer for each layer of the range, in order.
+  struct Cursor {
+    int layer = -1;
+    std::int64_t round = 0;
+    bool round_ran = false;
+  };
+  bool next_pass(const Command& command, Cursor& cursor, LayerPass& pass);
+  // The accelerator's side table of decoded lengths (not owned; nullptr: sequences end at LENGTH).
+  void set_output_lengths(const OutputLengths* lengths) { output_lengths_ = lengths; }
+  // Ends the decoded sequence `id` after `steps` steps (functional runs: its end-of-sequence
+  // token); false if it is not in the slot.
+  bool end_sequence(int slot, std::int64_t id, std::int64_t steps);
   // The same state change (and completions) without describing the pass.
   void advance_layer(const Command& command, int layer);
   // Drops the sequence `id` from the slot's queue (a failed request); false if not there.
@@ -89,7 +127,7 @@ class SlotEngine {
   std::int64_t head_id(int slot) const { return slots_.at(std::size_t(slot)).front().descriptor.id; }
   std::int64_t head_remaining(int slot, int layer) const {
     const auto& s = slots_.at(std::size_t(slot)).front();
-    return s.descriptor.padded_length - available(s, layer);
+    return steps_of(s, layer) - available(s, layer);
   }
   // Whether a command on this slot and layer would compute at least one step.
   bool can_advance(int slot, int layer) const;
@@ -98,16 +136,30 @@ class SlotEngine {
   struct InFlight {
     SequenceDescriptor descriptor;
     std::vector<std::int64_t> forward_done, backward_done;  // per layer
+    std::int64_t decode_useful = 0, decode_steps = 0;       // decoders: steps produced, computed
   };
   std::int64_t available(const InFlight& s, int layer) const;
+  // Steps of the layer's input that exist (layer 0: all; a decoder's first layer: one past
+  // what the last layer has produced, once the encoder is done).
+  std::int64_t input_available(const InFlight& s, int layer) const;
+  // Steps the layer computes for the sequence, and how many of them are useful.
+  std::int64_t steps_of(const InFlight& s, int layer) const {
+    if (network_.is_decoder_layer(layer)) return s.decode_steps;
+    return network_.encoder_decoder() ? s.descriptor.source_padded : s.descriptor.padded_length;
+  }
+  std::int64_t useful_of(const InFlight& s, int layer) const {
+    if (network_.is_decoder_layer(layer)) return s.decode_useful;
+    return network_.encoder_decoder() ? s.descriptor.source_length : s.descriptor.length;
+  }
   template <bool kPass>
-  void advance(const Command& command, int layer, LayerPass* pass);
+  void advance(const Command& command, int layer, std::int64_t steps, LayerPass* pass);
 
   NetworkSpec network_;
   int queue_depth_;
   // Per slot, its queue oldest first (a vector: a few entries, walked every pass).
   std::vector<std::vector<InFlight>> slots_;
   std::vector<Completion> completions_;
+  const OutputLengths* output_lengths_ = nullptr;
 };
 
 }  // namespace ebatch

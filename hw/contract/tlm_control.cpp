@@ -120,6 +120,8 @@ std::uint32_t TlmControl::read_register(std::uint32_t address, const sc_core::sc
       return std::uint32_t(std::uint64_t(last_popped_.descriptor.id) >> 32);
     case kDoneCount:
       return std::uint32_t(done_.size());
+    case kDoneSteps:
+      return std::uint32_t(last_popped_.steps);
     case kErrorCode:
       return error_code_;
     case kErrPop: {
@@ -169,6 +171,15 @@ void TlmControl::write(std::uint32_t address, std::uint32_t value, const sc_core
       case kSlotPadded:
         d.padded_length = value;
         break;
+      case kSlotSource:
+        d.source_length = value;
+        break;
+      case kSlotSourcePadded:
+        d.source_padded = value;
+        break;
+      case kSlotFlags:
+        d.run_to_padded = value & kSlotRunToPadded;
+        break;
       case kSlotInLo:
         set_lo(d.input_address, value);
         break;
@@ -185,7 +196,10 @@ void TlmControl::write(std::uint32_t address, std::uint32_t value, const sc_core
         if (!(value & 1)) break;
         SequenceDescriptor pushed = d;
         if (pushed.padded_length == 0) pushed.padded_length = pushed.length;
-        if (pushed.length < 1 || pushed.padded_length < pushed.length) {
+        if (pushed.source_padded == 0) pushed.source_padded = pushed.source_length;
+        const bool bad_source =
+            requires_source_ && (pushed.source_length < 1 || pushed.source_padded < pushed.source_length);
+        if (pushed.length < 1 || pushed.padded_length < pushed.length || bad_source) {
           fail(kErrBadDescriptor);
         } else if (!datapath_.control_push(slot, pushed, delay)) {
           fail(kErrQueueFull);

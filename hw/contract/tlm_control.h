@@ -51,6 +51,8 @@ class TlmControl : public ControlBlock {
   std::uint64_t cq_base() const override { return cq_base_; }
   std::uint32_t cq_size() const override { return cq_size_; }
   void command_words(std::uint32_t& steps, std::uint32_t& layers, std::uint32_t* mask8) const override;
+  // Encoder-decoder networks: a pushed sequence needs SOURCE >= 1 and SOURCE_PADDED >= SOURCE.
+  void set_requires_source(bool on) { requires_source_ = on; }
 
  private:
   std::uint32_t read_register(std::uint32_t address, const sc_core::sc_time& delay);
@@ -75,6 +77,7 @@ class TlmControl : public ControlBlock {
   std::deque<RequestError> errors_;
   RequestError last_error_;
   bool irq_gap_ = false;
+  bool requires_source_ = false;
   std::uint64_t cq_base_ = 0;
   std::uint32_t cq_size_ = 0, cq_tail_ = 0;  // cq_tail_: the last doorbell written
 };

@@ -11,7 +11,7 @@ EpurCapacity::EpurCapacity(const HardwareConfig& hw, const NetworkSpec& net)
 
 std::uint64_t EpurCapacity::measure(const LayerPass& pass, std::size_t) const {
   // Layer-0 inputs go from DRAM to the input buffers, not through the intermediate memory.
-  return activation_working_set(net_, pass, bytes_, /*inputs_on_chip=*/pass.layer > 0).total();
+  return activation_working_set(net_, pass, bytes_, /*inputs_on_chip=*/!net_.reads_input(pass.layer)).total();
 }
 
 }  // namespace ebatch

@@ -113,7 +113,7 @@ DirectionCost EpurCostModel::direction_closed_form(int layer, std::int64_t rows,
   c.ib_read_bytes = double(cus_) * urows * rows_per_cu_ * in * bytes_;
   c.macs = double(urows) * g * h * in;
   c.mfu_ops = double(urows) * g * h;  // bias add
-  if (layer == 0)
+  if (net_.reads_input(layer))
     c.input_dram_bytes = urows * in * bytes_;
   else
     c.im_read_bytes = double(urows) * in * bytes_;

@@ -173,7 +173,7 @@ void TpuCostModel::add_direction(const LayerPass& pass, const std::vector<Segmen
   std::uint64_t rows = 0;
   for (const auto& s : segments) rows += std::uint64_t(s.end - s.begin);
   add_gemm(c, rows, in, g * h, chain);  // input half over every (slot, step) row of the window
-  if (pass.layer == 0) c.input_dram_bytes += rows * in * bytes_;
+  if (net_.reads_input(pass.layer)) c.input_dram_bytes += rows * in * bytes_;
   c.ub_write_bytes += double(rows * g * h * bytes_);
   std::vector<int> active(std::size_t(span) + 1, 0);
   for (const auto& s : segments) {
