@@ -39,18 +39,19 @@ int command_gemm(const std::vector<std::string>& args) {
     throw InputError(std::string("ebatch gemm: ") + err.what() + " (see ebatch gemm --help)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: ebatch gemm [--hardware HW.yaml] [--energy ENERGY.yaml] --m M --k K --n N\n"
-                 "                   [--set key=value]... [--json] [--rtl [--trace FILE.vcd] [--seed S]]\n"
-                 "Cycles of (M x K) * (K x N) on the systolic array (default configs/hw/tpu_v1.yaml):\n"
-                 "  compute_cycles  SCALE-Sim weight-stationary convention: folds * (2R + C + M - 2)\n"
-                 "  total_cycles    with weight loads overlapped through the FIFO and DRAM stalls\n"
-                 "plus folds, utilisation, DRAM bytes and energy. --set keys are relative to the\n"
-                 "hardware file (e.g. --set array.rows=128).\n"
-                 "--rtl also runs the GEMM through the verilated int8 RTL array (built sizes 4x4, 8x8,\n"
-                 "16x16: --set array.rows=8 --set array.cols=8) on seeded random operands (--seed, default 1),\n"
-                 "checks its outputs bit for bit against the int8 datapath and reports its measured cycles\n"
-                 "beside the closed form's (R + folds * (R + C + M - 2): total_cycles without DRAM stalls).\n"
-                 "--trace FILE.vcd writes the array's pin-level waveform (tools/systolic_rtl.gtkw).\n";
+    std::cout
+        << "usage: ebatch gemm [--hardware HW.yaml] [--energy ENERGY.yaml] --m M --k K --n N\n"
+           "                   [--set key=value]... [--json] [--rtl [--trace FILE.vcd] [--seed S]]\n"
+           "Cycles of (M x K) * (K x N) on the systolic array (default configs/hw/tpu_v1.yaml):\n"
+           "  compute_cycles  SCALE-Sim weight-stationary convention: folds * (2R + C + M - 2)\n"
+           "  total_cycles    with weight loads overlapped through the FIFO and DRAM stalls\n"
+           "plus folds, utilisation, DRAM bytes and energy. --set keys are relative to the\n"
+           "hardware file (e.g. --set array.rows=128).\n"
+           "--rtl also runs the GEMM through the verilated int8 RTL array (built sizes 4x4, 8x8,\n"
+           "16x16: --set array.rows=8 --set array.cols=8) on seeded random operands (--seed, default 1),\n"
+           "checks its outputs bit for bit against the int8 datapath and reports its measured cycles\n"
+           "beside the closed form's (R + folds * (R + C + M - 2): total_cycles without DRAM stalls).\n"
+           "--trace FILE.vcd writes the array's pin-level waveform and FILE.gtkw, a GTKWave save file grouping it.\n";
     return 0;
   }
   for (const char* dim : {"m", "k", "n"}) {

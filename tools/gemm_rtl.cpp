@@ -25,6 +25,7 @@ constexpr std::uint64_t kMaxRtlValues = 4'000'000;  // per operand and result
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
 
+#if EBATCH_HAVE_RTL_SYSTOLIC
 // The array's pins in the VCD (scope: the module's name, then the verilated top).
 std::vector<WaveGroup> array_wave_groups(int r, int c) {
   const std::string p = "systolic.array.ebatch_systolic_array.";
@@ -54,6 +55,7 @@ std::string gtkw_path(const std::string& vcd) {
   std::filesystem::path p(vcd);
   return p.extension() == ".vcd" ? p.replace_extension(".gtkw").string() : vcd + ".gtkw";
 }
+#endif
 }  // namespace
 
 bool gemm_rtl_built() { return EBATCH_HAVE_RTL_SYSTOLIC != 0; }
