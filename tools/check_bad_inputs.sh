@@ -157,6 +157,9 @@ NO_OUT=1 row "gemm near 2^63" gemm --m 9223372036854775807 --k 92233720368547758
 NO_OUT=1 row "gemm 2^32" gemm --m 4294967296 --k 4294967296 --n 4294967296
 NO_OUT=1 row "stray argument to gemm" gemm --m 4 --k 4 --n 4 extra
 NO_OUT=1 row "stray argument to reproduce" reproduce extra
+NO_OUT=1 row "gemm --trace without --rtl" gemm --m 4 --k 4 --n 4 --trace "$tmp/t.vcd"
+NO_OUT=1 row "gemm --rtl on an array size not built" gemm --m 4 --k 4 --n 4 --rtl
+NO_OUT=1 row "gemm --rtl --trace into a missing folder" gemm --m 4 --k 4 --n 4 --rtl --set array.rows=4 --set array.cols=4 --trace "$tmp/none/t.vcd"
 
 # Outputs that must not escape --out or be left half-written (issue 17).
 c="$root/configs"
