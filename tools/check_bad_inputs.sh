@@ -160,6 +160,15 @@ NO_OUT=1 row "stray argument to reproduce" reproduce extra
 NO_OUT=1 row "gemm --trace without --rtl" gemm --m 4 --k 4 --n 4 --trace "$tmp/t.vcd"
 NO_OUT=1 row "gemm --rtl on an array size not built" gemm --m 4 --k 4 --n 4 --rtl
 NO_OUT=1 row "gemm --rtl --trace into a missing folder" gemm --m 4 --k 4 --n 4 --rtl --set array.rows=4 --set array.cols=4 --trace "$tmp/none/t.vcd"
+# Issue 15: capacity at an SLO and the energy recompute.
+row "capacity: --slo without a bound" capacity "$exp" --slo p99
+row "capacity: unknown latency statistic" capacity "$exp" --slo p97=2s
+row "capacity: --slo without a unit" capacity "$exp" --slo p99=2
+row "capacity: unknown policy" capacity "$exp" --policies none,celular
+row "capacity: --seeds 0" capacity "$exp" --seeds 0
+row "capacity: --curve not a fraction" capacity "$exp" --curve 0.5,x
+NO_OUT=1 row "energy: not a run folder" energy "$tmp/no_run"
+NO_OUT=1 row "energy: a timing key" energy "$tmp/no_run" --set hardware.weight_streaming=serial
 
 # Outputs that must not escape --out or be left half-written (issue 17).
 c="$root/configs"

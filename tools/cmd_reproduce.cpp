@@ -16,6 +16,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -31,7 +32,9 @@
 #include "common/json_writer.h"
 #include "common/units.h"
 #include "ebatch_version.h"
+#include "tb/energy_recompute.h"
 #include "tb/stats_schema.h"
+#include "tools/capacity.h"
 #include "tools/cli.h"
 #include "tools/jobs.h"
 #include "tools/output_folder.h"
@@ -54,6 +57,16 @@ struct NetworkEntry {
   std::string name, network, lengths;
 };
 
+// A platform's uncertain parameters (the `uncertainty` section): energy-only factors, every
+// combination recomputed from each run's action counts (tb/energy_recompute.h), and timing
+// alternatives, each a set of saturation reruns with one key changed.
+struct Uncertainty {
+  std::vector<std::pair<std::string, std::vector<double>>> energy;  // target -> factors
+  std::vector<Override> timing;                                     // key = value, one rerun each
+  // Every combination of the energy factors (one factor per target).
+  std::vector<std::vector<std::pair<std::string, double>>> corners() const;
+};
+
 struct ReproduceConfig {
   std::string file, base;
   int requests = 0, quick_requests = 0;
@@ -62,7 +75,27 @@ struct ReproduceConfig {
   double moderate_load = 0.5;
   std::vector<PlatformEntry> platforms;
   std::vector<NetworkEntry> networks;
+  // Capacity at an SLO (the `capacity` and `slo` sections); no capacity phase without them.
+  bool capacity = false;
+  CapacityRules rules, quick_rules;
+  std::map<std::string, std::map<std::string, Slo>> slo;  // network -> platform -> SLO
+  std::map<std::string, Uncertainty> uncertainty;         // platform -> its parameters
 };
+
+std::vector<std::vector<std::pair<std::string, double>>> Uncertainty::corners() const {
+  std::vector<std::vector<std::pair<std::string, double>>> out = {{}};
+  for (const auto& [target, factors] : energy) {
+    std::vector<std::vector<std::pair<std::string, double>>> next;
+    for (const auto& c : out)
+      for (double f : factors) {
+        auto d = c;
+        d.push_back({target, f});
+        next.push_back(d);
+      }
+    out = next;
+  }
+  return out;
+}
 
 const char* const kLoads[] = {"saturation", "moderate"};
 
@@ -123,6 +156,83 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
     n.finish();
   }
   if (c.networks.empty()) networks.fail_section("needs at least one network");
+  if (s.has("capacity")) {
+    const ConfigSection cap = s.section("capacity");
+    c.capacity = true;
+    c.rules.requests = int(cap.integer("requests", 10, 10'000'000));
+    c.quick_rules.requests = int(cap.integer("quick_requests", 10, 10'000'000, 40));
+    c.rules.max_requests = int(cap.integer("max_requests", c.rules.requests, 10'000'000, 20000));
+    c.quick_rules.max_requests = c.quick_rules.requests;  // --quick: a smoke test, fixed length
+    c.rules.span = cap.number("span", 0.0, 1e4, 20);
+    c.quick_rules.span = 0;
+    c.rules.warmup_fraction = c.quick_rules.warmup_fraction = cap.number("warmup", 0.0, 0.89, 0.2);
+    c.rules.tolerance = c.quick_rules.tolerance = cap.number("tolerance", 1e-4, 0.99, 0.05);
+    c.rules.max_probes = int(cap.integer("max_probes", 1, 64, 8));
+    c.quick_rules.max_probes = int(cap.integer("quick_max_probes", 1, 64, 3));
+    cap.finish();
+    const ConfigSection slo = s.section("slo");
+    for (const auto& n : c.networks) {
+      if (!slo.has(n.name))
+        slo.fail(n.name, "missing: every network needs an SLO (e.g. p99=2s, or a map platform: SLO)");
+      const YAML::Node node = root["slo"][n.name];
+      for (const auto& p : c.platforms) {
+        const std::string key = "slo." + n.name + (node.IsMap() ? "." + p.name : "");
+        const YAML::Node v = node.IsMap() ? node[p.name] : node;
+        if (!v || !v.IsScalar()) s.fail(key, "missing: give STAT=TIME (e.g. p99=2s) for platform '" + p.name + "'");
+        try {
+          c.slo[n.name][p.name] = parse_slo(v.Scalar(), "slo");
+        } catch (const InputError& e) {
+          s.fail(key, std::string(e.what()).substr(5));
+        }
+      }
+      if (node.IsMap())
+        for (const auto& kv : node)
+          if (std::none_of(c.platforms.begin(), c.platforms.end(),
+                           [&](const PlatformEntry& p) { return p.name == kv.first.Scalar(); }))
+            s.fail("slo." + n.name + "." + kv.first.Scalar(), "not a platform of this config");
+    }
+    for (const auto& kv : root["slo"])
+      if (std::none_of(c.networks.begin(), c.networks.end(),
+                       [&](const NetworkEntry& n) { return n.name == kv.first.Scalar(); }))
+        s.fail("slo." + kv.first.Scalar(), "not a network of this config");
+    s.accept("slo");
+  }
+  if (s.has("uncertainty")) {
+    const ConfigSection u = s.section("uncertainty");
+    for (const auto& name : u.keys()) {
+      if (std::none_of(c.platforms.begin(), c.platforms.end(), [&](const PlatformEntry& p) { return p.name == name; }))
+        u.fail(name, "not a platform of this config");
+      const ConfigSection pu = u.section(name);
+      Uncertainty un;
+      const YAML::Node node = root["uncertainty"][name];
+      for (const auto& kv : node["energy"]) {
+        const std::string target = kv.first.Scalar(), key = "uncertainty." + name + ".energy." + target;
+        if (!kv.second.IsSequence() || kv.second.size() == 0) s.fail(key, "must be a list of factors (e.g. [0.25, 1])");
+        std::vector<double> factors;
+        for (const auto& f : kv.second) {
+          double x = -1;
+          try {
+            x = f.as<double>();
+          } catch (const YAML::Exception&) {
+          }
+          if (!(x >= 0 && x <= 1e6)) s.fail(key, "'" + f.Scalar() + "' is not a factor from 0 to 1e6");
+          factors.push_back(x);
+        }
+        un.energy.push_back({target, factors});
+      }
+      for (const auto& kv : node["timing"]) {
+        const std::string key = "uncertainty." + name + ".timing." + kv.first.Scalar();
+        if (!kv.second.IsSequence() || kv.second.size() == 0) s.fail(key, "must be a list of values (e.g. [serial])");
+        for (const auto& v : kv.second) un.timing.push_back({kv.first.Scalar(), v.Scalar()});
+      }
+      for (const auto& k : pu.keys())
+        if (k != "energy" && k != "timing") pu.fail(k, "unknown key (energy, timing)");
+      pu.accept("energy");
+      pu.accept("timing");
+      c.uncertainty[name] = un;
+    }
+    s.accept("uncertainty");
+  }
   s.finish();
   return c;
 }
@@ -134,13 +244,16 @@ struct Run : stat::Summary {
   std::string policy, dir;
   VariantRun variant;       // --variants all: which variant of the policy (else none)
   double offered_rate = 0;  // moderate load only
+  int timing = 0;           // 0: the defaults; i: the platform's i-th timing alternative (saturation only)
   // Results: the stat::Summary of its stats.json, and whether it is usable.
   bool ok = false;
   // Ratios to the baseline on the same network, platform and load.
   double throughput_x = 0, efficiency_x = 0, p99_x = 0;
+  // Energy per sequence at each energy corner of the platform's uncertainty (index 0: none).
+  std::vector<double> corner_energy;
 };
 
-std::vector<Override> run_overrides(const Run& r, int requests, const std::string& host) {
+std::vector<Override> run_overrides(const Run& r, int requests, const std::string& host, const ReproduceConfig& c) {
   std::vector<Override> o;
   o.push_back({"name", r.network->name + "_" + r.platform->name});
   o.push_back({"description", r.network->name + " on " + r.platform->name + " (ebatch reproduce)"});
@@ -149,13 +262,7 @@ std::vector<Override> run_overrides(const Run& r, int requests, const std::strin
   o.push_back({"network", r.network->network});
   o.push_back({"workload.lengths", r.network->lengths});
   o.push_back({"workload.requests", std::to_string(requests)});
-  if (r.load == 0) {
-    o.push_back({"workload.arrivals", "{process: all_at_zero}"});
-  } else {
-    char rate[64];
-    std::snprintf(rate, sizeof rate, "%.9g /s", r.offered_rate);
-    o.push_back({"workload.arrivals", std::string("{process: poisson, rate: '") + rate + "'}"});
-  }
+  o.push_back(arrivals_override(r.load == 0 ? 0.0 : r.offered_rate));
   std::string policy = "{kind: " + r.policy + ", host_reaction_latency: '" + host + "'";
   if (!policy_named(r.policy)->single_slot) policy += ", slots: " + std::to_string(r.platform->slots);
   if (policy_named(r.policy)->tunes_window) policy += ", window_steps: auto";
@@ -164,14 +271,8 @@ std::vector<Override> run_overrides(const Run& r, int requests, const std::strin
   o.push_back({"policy", policy});
   o.push_back({"output.progress", "off"});
   o.push_back({"output.trace", "off"});
+  if (r.timing > 0) o.push_back(c.uncertainty.at(r.platform->name).timing[std::size_t(r.timing - 1)]);
   return o;
-}
-
-std::string run_command(const std::string& exe, const std::string& base, const std::vector<Override>& o,
-                        const std::string& dir) {
-  std::string cmd = shell_quote(exe) + " run " + shell_quote(base);
-  for (const auto& x : o) cmd += " --set " + shell_quote(x.key + "=" + x.value);
-  return cmd + " --out " + shell_quote(dir) + " > " + shell_quote(dir + ".log") + " 2>&1";
 }
 
 void read_results(Run& r) {
@@ -179,18 +280,31 @@ void read_results(Run& r) {
   r.ok = r.complete;
 }
 
+// Energy per sequence of a finished run at each energy corner (tb/energy_recompute.h).
+std::vector<double> corner_energies(const std::string& dir, const Uncertainty* u) {
+  if (!u || u->energy.empty()) return {};
+  const Experiment e = load_experiment(dir + "/resolved.yaml");
+  const YAML::Node stats = YAML::LoadFile(dir + "/stats.json");
+  std::vector<double> out;
+  for (const auto& corner : u->corners()) {
+    Experiment x = e;
+    for (const auto& [target, factor] : corner) scale_energy(x.energy, target, factor, "uncertainty");
+    out.push_back(recompute_energy(x, stats).per_sequence_j);
+  }
+  return out;
+}
+
 // Runs the batch J at a time; returns how many failed (their logs are named on stderr).
 int execute(std::vector<Run*>& batch, const std::string& exe, const ReproduceConfig& c, int requests,
-            const std::string& host, int jobs) {
+            const std::string& host, int jobs, const std::string& what) {
   std::vector<std::string> commands;
   for (Run* r : batch) {
     fs::create_directories(fs::path(r->dir).parent_path());
-    commands.push_back(run_command(exe, c.base, run_overrides(*r, requests, host), r->dir));
+    commands.push_back(run_command(exe, c.base, run_overrides(*r, requests, host, c), r->dir));
   }
   int failed = 0;
   const bool tty = isatty(STDERR_FILENO);
-  const std::string label = batch.empty() ? "reproduce" : std::string("reproduce ") + kLoads[batch.front()->load];
-  Progress progress(label, "runs", batch.size(), 0, batch.size());
+  Progress progress("reproduce " + what, "runs", batch.size(), 0, batch.size());
   run_forked(
       commands, jobs,
       [&](std::size_t i, int rc) {
@@ -212,8 +326,8 @@ int execute(std::vector<Run*>& batch, const std::string& exe, const ReproduceCon
       [&] { progress.tick(); });
   progress.end();
   if (!batch.empty())
-    std::cerr << "reproduce: " << kLoads[batch.front()->load] << ": " << batch.size() - std::size_t(failed) << " of "
-              << batch.size() << " runs done\n";
+    std::cerr << "reproduce: " << what << ": " << batch.size() - std::size_t(failed) << " of " << batch.size()
+              << " runs done\n";
   return failed;
 }
 
@@ -233,29 +347,96 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? 0 : s / double(v.size());
 }
 
+// A ratio at the defaults and its range over the uncertain settings.
+struct Ranged {
+  double value = 0, lo = 0, hi = 0;
+  void add(double x) {
+    if (x <= 0) return;
+    lo = lo > 0 ? std::min(lo, x) : x;
+    hi = std::max(hi, x);
+  }
+  std::string text() const {
+    char b[64];
+    if (lo > 0 && (lo < value * (1 - 5e-4) || hi > value * (1 + 5e-4)))
+      std::snprintf(b, sizeof b, "%.2f [%.2f-%.2f]", value, lo, hi);
+    else
+      std::snprintf(b, sizeof b, "%.2f", value);
+    return b;
+  }
+  void json(JsonWriter& j, const std::string& key) const {
+    j.value(key, value).value(key + "_min", lo > 0 ? lo : value).value(key + "_max", hi > 0 ? hi : value);
+  }
+};
+
+// Per-setting values of a ratio across networks, reduced to a mean over networks per setting.
+struct RangedMean {
+  std::vector<double> at_default;
+  std::map<int, std::vector<double>> per_setting;
+  Ranged reduce(double (*f)(const std::vector<double>&)) const {
+    Ranged r;
+    r.value = f(at_default);
+    r.add(r.value);
+    for (const auto& [k, v] : per_setting)
+      if (v.size() == at_default.size()) r.add(f(v));
+    return r;
+  }
+};
+
 const char* kUsageText =
     "usage: ebatch reproduce [--quick] [--out DIR] [--jobs J] [--config FILE] [--requests N] [--no-plots]\n"
+    "                        [--variants all|none] [--no-capacity]\n"
     "Reruns the E-BATCH evaluation: every network x platform x policy of the config (default\n"
     "configs/reproduce.yaml) on the same requests, at saturation (all requests at time zero) and at a\n"
-    "moderate Poisson load (a fraction of the baseline's saturation throughput). Prints throughput and\n"
-    "energy efficiency normalised to the baseline (cellular batching), per network and averaged, next\n"
-    "to the paper's claims, with latency and padding. Writes DIR/reproduce.csv, reproduce.json,\n"
-    "summary.txt, plots/ and runs/LOAD/PLATFORM/NETWORK/POLICY/.\n"
-    "  --quick        quick_requests per run (a smoke test: the figures are not meaningful);\n"
-    "                 DIR defaults to results/reproduce_quick, so a full run's results stay\n"
-    "  --requests N   requests per run (default: the config's requests)\n"
+    "moderate Poisson load (a fraction of the baseline's saturation throughput); then, with the config's\n"
+    "capacity and slo sections, each policy's capacity at the network's SLO (ebatch capacity's search)\n"
+    "and the energy per sequence there; and the ratios' ranges over the uncertainty section (energy\n"
+    "figures recomputed from the runs' action counts, timing alternatives rerun at saturation).\n"
+    "Prints throughput, energy efficiency and capacity of E-BATCH over the strongest baseline variant,\n"
+    "geometric means first, next to the paper's claims. Writes reproduce.csv, reproduce.json,\n"
+    "capacity.csv, summary.txt, plots/ and runs/ into DIR: by default a new folder per invocation,\n"
+    "results/reproduce/NNN (NNN_quick with --quick), with results/reproduce/latest (latest_quick)\n"
+    "pointing at it, so a --quick never overwrites a full run's results.\n"
+    "  --quick        quick_requests per run, capacity.quick_requests and quick_max_probes per search\n"
+    "                 (a smoke test: the figures are not meaningful)\n"
+    "  --requests N   requests per saturation and moderate run (default: the config's requests)\n"
     "  --jobs J       runs at a time (default: the number of cores)\n"
     "  --no-plots     skip tools/plot.py (it needs python3-matplotlib)\n"
+    "  --no-capacity  skip the capacity searches\n"
     "  --variants all run every variant of each policy that has them (compare --help) and take the\n"
     "                 ratios to the baseline's strongest variant at saturation on each network and\n"
     "                 platform (the moderate load offers a fraction of its throughput); the default\n"
     "  --variants none each policy once, with its configured options\n";
 
+// The folder of this invocation: DIR/NNN or DIR/NNN_quick (one more than the highest number
+// there), with DIR/latest or DIR/latest_quick pointing at it (replaced atomically).
+std::string invocation_folder(const std::string& root, bool quick) {
+  int highest = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::size_t digits = 0;
+    while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits]))) ++digits;
+    if (digits == 0 || digits > 6 || (digits < name.size() && name.substr(digits) != "_quick")) continue;
+    highest = std::max(highest, std::stoi(name.substr(0, digits)));
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "%03d%s", highest + 1, quick ? "_quick" : "");
+  return root + "/" + name;
+}
+
+void point_latest(const std::string& root, const std::string& dir, bool quick) {
+  const std::string link = root + (quick ? "/latest_quick" : "/latest"), tmp = link + ".tmp";
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(fs::path(dir).filename(), tmp, ec);
+  if (!ec) fs::rename(tmp, link, ec);
+}
+
 }  // namespace
 
 int command_reproduce(const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("help,h", "")("quick", "")("no-plots", "")("out", po::value<std::string>(), "")(
+  opts.add_options()("help,h", "")("quick", "")("no-plots", "")("no-capacity", "")("out", po::value<std::string>(), "")(
       "jobs,j", po::value<int>(), "")("config", po::value<std::string>(), "")("requests", po::value<int>(), "")(
       "variants", po::value<std::string>()->default_value("all"), "");
   po::variables_map vm;
@@ -279,87 +460,169 @@ int command_reproduce(const std::vector<std::string>& args) {
   const ReproduceConfig c = load_reproduce_config(config_file);
   const bool all_variants = parse_variants_option(vm["variants"].as<std::string>(), "reproduce");
   const bool quick = vm.count("quick") > 0;
+  const bool with_capacity = c.capacity && !vm.count("no-capacity");
+  const CapacityRules& rules = quick ? c.quick_rules : c.rules;
   int requests = quick ? c.quick_requests : c.requests;
   if (vm.count("requests")) requests = vm["requests"].as<int>();
   if (requests < 1) throw InputError("ebatch reproduce: --requests must be at least 1");
   const int jobs = vm.count("jobs") ? vm["jobs"].as<int>() : int(std::max(1u, std::thread::hardware_concurrency()));
   if (jobs < 1) throw InputError("ebatch reproduce: --jobs must be at least 1");
-  // --quick has its own default folder: a smoke test never overwrites the results of a full run.
-  const std::string out = fs::absolute(vm.count("out") ? vm["out"].as<std::string>()
-                                       : quick         ? "results/reproduce_quick"
-                                                       : "results/reproduce")
-                              .string();
+  if (vm.count("out") && vm["out"].as<std::string>().empty())
+    throw InputError("ebatch reproduce: --out is empty; give a folder (see ebatch reproduce --help)");
 
   // Every run's config is checked before anything is written.
   const Experiment base = load_experiment(c.base);
   const std::string host = base.resolved["policy"]["host_reaction_latency"].as<std::string>();
+  for (const auto& [name, u] : c.uncertainty) {
+    const auto p = std::find_if(c.platforms.begin(), c.platforms.end(), [&](const auto& x) { return x.name == name; });
+    EnergyTable t = load_energy_table(
+        p->energy, load_experiment(c.base, {{"hardware", p->hardware}, {"energy", p->energy}}).hardware.platform);
+    for (const auto& [target, factors] : u.energy)
+      scale_energy(t, target, 1.0, c.file + ": key 'uncertainty." + name + ".energy." + target + "'");
+  }
   std::vector<Run> runs;
+  auto add_run = [&](int load, const PlatformEntry& p, const NetworkEntry& n, const VariantRun& v, int timing,
+                     const std::string& root) {
+    Run r;
+    r.load = load;
+    r.platform = &p;
+    r.network = &n;
+    r.policy = v.policy;
+    r.variant = v;
+    r.timing = timing;
+    r.offered_rate = 1;  // placeholder for validation; set from the saturation runs
+    const std::string load_name = timing ? "saturation-" + std::to_string(timing) : std::string(kLoads[load]);
+    r.dir = root + "/runs/" + load_name + "/" + p.name + "/" + n.name + "/" + v.folder();
+    try {
+      load_experiment(c.base, run_overrides(r, requests, host, c));
+    } catch (const InputError& e) {
+      throw InputError(c.file + ": platform '" + p.name + "', network '" + n.name + "', policy '" + v.label() + "'" +
+                       (timing ? ", timing alternative " + std::to_string(timing) : "") + ": " + e.what());
+    }
+    runs.push_back(r);
+  };
+  const std::vector<VariantRun> variant_runs = expand_variants(c.policies, all_variants);
+  // The folder: --out, or a new one per invocation under results/reproduce.
+  const std::string root = fs::absolute("results/reproduce").string();
+  const bool own_folder = !vm.count("out");
+  const std::string out =
+      own_folder ? invocation_folder(root, quick) : fs::absolute(vm["out"].as<std::string>()).string();
   for (int load = 0; load < 2; ++load)
     for (const auto& p : c.platforms)
       for (const auto& n : c.networks)
-        for (const auto& v : expand_variants(c.policies, all_variants)) {
-          const std::string& pol = v.policy;
-          Run r;
-          r.load = load;
-          r.platform = &p;
-          r.network = &n;
-          r.policy = pol;
-          r.variant = v;
-          r.offered_rate = 1;  // placeholder for validation; set from the saturation runs
-          r.dir = out + "/runs/" + kLoads[load] + "/" + p.name + "/" + n.name + "/" + v.folder();
-          try {
-            load_experiment(c.base, run_overrides(r, requests, host));
-          } catch (const InputError& e) {
-            throw InputError(c.file + ": platform '" + p.name + "', network '" + n.name + "', policy '" + v.label() +
-                             "': " + e.what());
-          }
-          runs.push_back(r);
-        }
+        for (const auto& v : variant_runs) add_run(load, p, n, v, 0, out);
+  for (const auto& p : c.platforms) {
+    const auto u = c.uncertainty.find(p.name);
+    if (u == c.uncertainty.end()) continue;
+    for (std::size_t t = 0; t < u->second.timing.size(); ++t)
+      for (const auto& n : c.networks)
+        for (const auto& v : variant_runs) add_run(0, p, n, v, int(t + 1), out);
+  }
   const OutputFolder folder(out, "ebatch reproduce");  // one reproduce at a time in DIR
+  if (own_folder) point_latest(root, out, quick);
   const std::string exe = self_path();
-  std::cerr << "reproduce: " << runs.size() << " runs of " << requests << " requests, " << jobs << " at a time\n";
+  std::cerr << "reproduce: " << runs.size() << " runs of " << requests << " requests, " << jobs << " at a time, into "
+            << out << "\n";
   auto find = [&](int load, const PlatformEntry* p, const NetworkEntry* n, const std::string& pol,
-                  const std::string& variant = "") -> Run* {
+                  const std::string& variant = "", int timing = 0) -> Run* {
     for (auto& r : runs)
-      if (r.load == load && r.platform == p && r.network == n && r.policy == pol &&
+      if (r.load == load && r.timing == timing && r.platform == p && r.network == n && r.policy == pol &&
           (variant.empty() || r.variant.variant == variant))
         return &r;
     return nullptr;
   };
-  // The baseline run the ratios take: with --variants, the variant strongest at saturation
-  // (the highest throughput; ties: the lower energy per sequence), at both loads.
-  auto find_baseline = [&](int load, const PlatformEntry* p, const NetworkEntry* n) -> Run* {
-    if (!all_variants) return find(load, p, n, c.baseline);
-    const Run* best = nullptr;
-    for (const auto& r : runs)
-      if (r.load == 0 && r.platform == p && r.network == n && r.policy == c.baseline && r.ok &&
+  // A policy's strongest run at saturation (the highest throughput; ties: the lower energy per
+  // sequence) under timing setting `timing`; with --variants none its only run.
+  auto strongest = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol, int timing = 0) -> Run* {
+    if (!all_variants) return find(0, p, n, pol, "", timing);
+    Run* best = nullptr;
+    for (auto& r : runs)
+      if (r.load == 0 && r.timing == timing && r.platform == p && r.network == n && r.policy == pol && r.ok &&
           (!best || stronger(r.throughput, r.energy_per_seq, best->throughput, best->energy_per_seq)))
         best = &r;
-    return best ? find(load, p, n, c.baseline, best->variant.variant) : find(load, p, n, c.baseline);
+    return best ? best : find(0, p, n, pol, "", timing);
+  };
+  // The baseline run the ratios take: with --variants, the variant strongest at saturation, at both loads.
+  auto find_baseline = [&](int load, const PlatformEntry* p, const NetworkEntry* n) -> Run* {
+    const Run* b = strongest(p, n, c.baseline);
+    return find(load, p, n, c.baseline, all_variants ? b->variant.variant : "");
   };
   int failed = 0;
-  for (int load = 0; load < 2; ++load) {
-    std::vector<Run*> batch;
+  {
+    std::vector<Run*> batch;  // saturation, with the timing alternatives
+    for (auto& r : runs)
+      if (r.load == 0) batch.push_back(&r);
+    failed += execute(batch, exe, c, requests, host, jobs, "saturation");
+    batch.clear();
     for (auto& r : runs) {
-      if (r.load != load) continue;
-      if (load == 1) {
-        const Run* b = find_baseline(0, r.platform, r.network);
-        if (!b->ok || b->throughput <= 0) continue;  // no rate to offer: counted as failed below
-        r.offered_rate = c.moderate_load * b->throughput;
+      if (r.load != 1) continue;
+      const Run* b = find_baseline(0, r.platform, r.network);
+      if (!b->ok || b->throughput <= 0) {
+        ++failed;  // no rate to offer
+        continue;
       }
+      r.offered_rate = c.moderate_load * b->throughput;
       batch.push_back(&r);
     }
-    for (auto& r : runs)
-      if (r.load == load && std::find(batch.begin(), batch.end(), &r) == batch.end()) ++failed;
-    failed += execute(batch, exe, c, requests, host, jobs);
+    failed += execute(batch, exe, c, requests, host, jobs, "moderate");
   }
-  // Ratios to the baseline.
+  // Capacity at the SLO: E-BATCH and each baseline's strongest variant at saturation.
+  struct CapacityRow {
+    const PlatformEntry* platform;
+    const NetworkEntry* network;
+    const Run* saturation;  // the run whose configuration is searched
+    CapacityTarget target;
+    std::vector<double> corner_energy;  // energy per sequence at the capacity, per energy corner
+  };
+  std::vector<CapacityRow> capacity;
+  if (with_capacity) {
+    for (const auto& p : c.platforms)
+      for (const auto& n : c.networks)
+        for (const auto& pol : c.policies) {
+          const Run* s = strongest(&p, &n, pol);
+          if (!s || !s->ok) continue;
+          CapacityRow row{&p, &n, s, {}, {}};
+          row.target.label = p.name + "/" + n.name + "/" + s->variant.label();
+          row.target.dir = out + "/runs/capacity/" + p.name + "/" + n.name + "/" + s->variant.folder();
+          row.target.base = c.base;
+          Run probe = *s;
+          probe.load = 1;
+          row.target.overrides = run_overrides(probe, requests, host, c);
+          row.target.overrides.erase(
+              std::remove_if(
+                  row.target.overrides.begin(), row.target.overrides.end(),
+                  [](const Override& o) { return o.key == "workload.arrivals" || o.key == "workload.requests"; }),
+              row.target.overrides.end());
+          row.target.slo = c.slo.at(n.name).at(p.name);
+          row.target.upper = s->throughput;
+          capacity.push_back(row);
+        }
+    std::vector<CapacityTarget*> targets;
+    for (auto& row : capacity) targets.push_back(&row.target);
+    std::cerr << "reproduce: " << targets.size() << " capacity searches (" << rules.requests
+              << " requests per probe, at most " << rules.max_probes << " probes)\n";
+    failed += run_capacity_searches(targets, rules, exe, jobs, "reproduce capacity");
+  }
+  // Ratios to the baseline; energy at every corner of the uncertainty.
   for (auto& r : runs) {
     const Run* b = find_baseline(r.load, r.platform, r.network);
     if (!r.ok || !b->ok) continue;
     r.throughput_x = b->throughput > 0 ? r.throughput / b->throughput : 0;
     r.efficiency_x = r.energy_per_seq > 0 ? b->energy_per_seq / r.energy_per_seq : 0;
     r.p99_x = b->p99 > 0 ? r.p99 / b->p99 : 0;
+  }
+  auto uncertainty_of = [&](const PlatformEntry* p) -> const Uncertainty* {
+    const auto u = c.uncertainty.find(p->name);
+    return u == c.uncertainty.end() ? nullptr : &u->second;
+  };
+  try {
+    for (auto& r : runs)
+      if (r.ok && r.load == 0) r.corner_energy = corner_energies(r.dir, uncertainty_of(r.platform));
+    for (auto& row : capacity)
+      if (const Probe* at = row.target.at_capacity())
+        row.corner_energy = corner_energies(at->dir, uncertainty_of(row.platform));
+  } catch (const std::exception& e) {
+    std::cerr << "reproduce: energy ranges not recomputed: " << e.what() << "\n";
   }
 
   // Table, CSV and JSON.
@@ -379,6 +642,7 @@ int command_reproduce(const std::vector<std::string>& args) {
   j.value("baseline", c.baseline).value("moderate_load_fraction", c.moderate_load);
   j.begin_array("runs");
   for (const auto& r : runs) {
+    if (r.timing) continue;  // the timing alternatives: in "uncertainty" below
     if (r.ok) {
       std::snprintf(line, sizeof line,
                     "%-10s %-5s %-15s %-9s %11.4g %10s %10s %11s %6.1f%% %6.1f%% | %7.3f %7.3f %7.3f\n", kLoads[r.load],
@@ -420,6 +684,64 @@ int command_reproduce(const std::vector<std::string>& args) {
         .end_object();
   }
   j.end_array();
+  // Capacity rows.
+  std::ostringstream capacity_csv;
+  if (with_capacity) {
+    table << "\nCapacity at the SLO (each policy's strongest variant at saturation; at least " << rules.requests
+          << " Poisson requests and " << rules.span << " SLO bounds of arrivals per probe, first "
+          << 100 * rules.warmup_fraction << "% discarded, bisection to " << 100 * rules.tolerance << "% or "
+          << rules.max_probes << " probes; one seed)\n";
+    std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12s %12s %12s %12s %7s\n", "plat", "network", "policy",
+                  "slo", "capacity/s", "saturation/s", "statistic", "energy/seq", "probes");
+    table << line;
+    capacity_csv << "platform,network,policy,variant,slo_statistic,slo_s,capacity_per_s,saturation_throughput_per_s,"
+                    "statistic_at_capacity_s,energy_per_sequence_at_capacity_j,probes,unbounded,complete\n";
+    j.begin_array("capacity");
+    for (const auto& row : capacity) {
+      const Probe* at = row.target.at_capacity();
+      const CapacitySearch& s = row.target.search;
+      std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12.4g %12.4g %12s %12s %7d%s\n",
+                    row.platform->name.c_str(), row.network->name.c_str(), row.saturation->variant.label().c_str(),
+                    row.target.slo.text().c_str(), s.capacity(), row.target.upper,
+                    at ? units::format_time(at->statistic).c_str() : "-",
+                    at ? units::format_energy(at->summary.energy_per_seq).c_str() : "-", s.probes(),
+                    row.target.failed ? "  FAILED"
+                    : s.unbounded()   ? "  (no probe failed)"
+                                      : "");
+      table << line;
+      std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%s,%s\n", row.platform->name.c_str(),
+                    row.network->name.c_str(), row.saturation->policy.c_str(), row.saturation->variant.variant.c_str(),
+                    row.target.slo.statistic.c_str(), row.target.slo.seconds, s.capacity(), row.target.upper,
+                    at ? at->statistic : 0.0, at ? at->summary.energy_per_seq : 0.0, s.probes(),
+                    s.unbounded() ? "true" : "false", row.target.failed ? "false" : "true");
+      capacity_csv << line;
+      j.begin_object()
+          .value("platform", row.platform->name)
+          .value("network", row.network->name)
+          .value("policy", row.saturation->policy)
+          .value("variant", row.saturation->variant.variant)
+          .value("slo", row.target.slo.text())
+          .value("slo_statistic", row.target.slo.statistic)
+          .value("slo_s", row.target.slo.seconds)
+          .value("complete", !row.target.failed)
+          .value("capacity_per_s", s.capacity())
+          .value("saturation_throughput_per_s", row.target.upper)
+          .value("unbounded", s.unbounded())
+          .value("statistic_at_capacity_s", at ? at->statistic : 0.0)
+          .value("latency_p50_at_capacity_s", at ? at->p50 : 0.0)
+          .value("latency_p99_at_capacity_s", at ? at->p99 : 0.0)
+          .value("energy_per_sequence_at_capacity_j", at ? at->summary.energy_per_seq : 0.0)
+          .value("probes", s.probes())
+          .value("dir", fs::relative(row.target.dir, out).string())
+          .end_object();
+    }
+    j.end_array();
+  }
+  auto capacity_of = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol) -> const CapacityRow* {
+    for (const auto& row : capacity)
+      if (row.platform == p && row.network == n && row.saturation->policy == pol) return &row;
+    return nullptr;
+  };
   // Summary: E-BATCH against the baseline, per platform and load, next to the paper.
   table << "\nE-BATCH vs " << c.baseline << " (per network, then the arithmetic and geometric means)\n";
   std::snprintf(line, sizeof line, "%-10s %-5s %-15s %12s %12s %10s   %s\n", "load", "plat", "network", "throughput x",
@@ -462,12 +784,151 @@ int command_reproduce(const std::vector<std::string>& args) {
       table << line;
     }
   j.end_array();
+  // The headline: E-BATCH over the strongest baseline variant at saturation and at capacity,
+  // each ratio at the defaults with its range over the uncertain settings.
+  table << "\nHeadline: E-BATCH / the strongest " << c.baseline << " variant, value at the defaults [range over the "
+        << "uncertainty settings]; geometric mean first, arithmetic beside\n";
+  std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s   %s\n", "plat", "network", "sat. throughput x",
+                "sat. energy eff x", "capacity x", "energy eff x at cap.", "paper (thr x, eff x)");
+  table << line;
+  j.begin_array("headline");
+  for (const auto& p : c.platforms) {
+    const Uncertainty* u = uncertainty_of(&p);
+    const int timings = u ? int(u->timing.size()) : 0;
+    RangedMean thr_m, eff_m, cap_m, cap_eff_m;
+    j.begin_object().value("platform", p.name);
+    j.value("paper_throughput_ratio", p.claim_throughput).value("paper_energy_efficiency_ratio", p.claim_efficiency);
+    j.begin_array("networks");
+    for (const auto& n : c.networks) {
+      const Run* e = find(0, &p, &n, "ebatch");
+      const Run* b = strongest(&p, &n, c.baseline);
+      if (!e || !b || !e->ok || !b->ok || e->energy_per_seq <= 0) continue;
+      Ranged thr, eff, cap, cap_eff;
+      thr.value = e->throughput / b->throughput;
+      eff.value = b->energy_per_seq / e->energy_per_seq;
+      thr.add(thr.value);
+      eff.add(eff.value);
+      thr_m.at_default.push_back(thr.value);
+      eff_m.at_default.push_back(eff.value);
+      // Energy corners at the default timing.
+      for (std::size_t k = 0; k < e->corner_energy.size() && k < b->corner_energy.size(); ++k) {
+        const double x = b->corner_energy[k] / e->corner_energy[k];
+        eff.add(x);
+        eff_m.per_setting[int(k) + 1].push_back(x);
+      }
+      // Timing alternatives: rerun at saturation; the strongest baseline variant again, every corner.
+      for (int t = 1; t <= timings; ++t) {
+        const Run* et = find(0, &p, &n, "ebatch", "", t);
+        const Run* bt = strongest(&p, &n, c.baseline, t);
+        if (!et || !bt || !et->ok || !bt->ok || et->energy_per_seq <= 0) continue;
+        thr.add(et->throughput / bt->throughput);
+        thr_m.per_setting[1000 * t].push_back(et->throughput / bt->throughput);
+        eff.add(bt->energy_per_seq / et->energy_per_seq);
+        eff_m.per_setting[1000 * t].push_back(bt->energy_per_seq / et->energy_per_seq);
+        for (std::size_t k = 0; k < et->corner_energy.size() && k < bt->corner_energy.size(); ++k) {
+          const double x = bt->corner_energy[k] / et->corner_energy[k];
+          eff.add(x);
+          eff_m.per_setting[1000 * t + int(k) + 1].push_back(x);
+        }
+      }
+      const CapacityRow* ce = capacity_of(&p, &n, "ebatch");
+      const CapacityRow* cb = capacity_of(&p, &n, c.baseline);
+      const Probe* pe = ce ? ce->target.at_capacity() : nullptr;
+      const Probe* pb = cb ? cb->target.at_capacity() : nullptr;
+      const bool open_bracket = pe && pb && (ce->target.search.unbounded() || cb->target.search.unbounded());
+      if (pe && pb) {
+        cap.value = ce->target.search.capacity() / cb->target.search.capacity();
+        cap.add(cap.value);
+        cap_m.at_default.push_back(cap.value);
+        cap_eff.value = pb->summary.energy_per_seq / pe->summary.energy_per_seq;
+        cap_eff.add(cap_eff.value);
+        cap_eff_m.at_default.push_back(cap_eff.value);
+        for (std::size_t k = 0; k < ce->corner_energy.size() && k < cb->corner_energy.size(); ++k) {
+          const double x = cb->corner_energy[k] / ce->corner_energy[k];
+          cap_eff.add(x);
+          cap_eff_m.per_setting[int(k) + 1].push_back(x);
+        }
+      }
+      std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s   vs %s\n", p.name.c_str(), n.name.c_str(),
+                    thr.text().c_str(), eff.text().c_str(),
+                    pe && pb ? (cap.text() + (open_bracket ? "*" : "")).c_str() : "-",
+                    pe && pb ? cap_eff.text().c_str() : "-", b->variant.label().c_str());
+      table << line;
+      j.begin_object().value("network", n.name).value("baseline_variant", b->variant.variant);
+      thr.json(j, "saturation_throughput_ratio");
+      eff.json(j, "saturation_energy_efficiency_ratio");
+      if (pe && pb) {
+        cap.json(j, "capacity_ratio");
+        j.value("capacity_is_lower_bound", open_bracket);
+        cap_eff.json(j, "energy_efficiency_at_capacity_ratio");
+      }
+      j.end_object();
+    }
+    j.end_array();
+    const Ranged gt = thr_m.reduce(geomean), ge = eff_m.reduce(geomean), gc = cap_m.reduce(geomean),
+                 gce = cap_eff_m.reduce(geomean);
+    const Ranged at = thr_m.reduce(mean), ae = eff_m.reduce(mean), ac = cap_m.reduce(mean),
+                 ace = cap_eff_m.reduce(mean);
+    gt.json(j, "geomean_saturation_throughput_ratio");
+    ge.json(j, "geomean_saturation_energy_efficiency_ratio");
+    gc.json(j, "geomean_capacity_ratio");
+    gce.json(j, "geomean_energy_efficiency_at_capacity_ratio");
+    at.json(j, "mean_saturation_throughput_ratio");
+    ae.json(j, "mean_saturation_energy_efficiency_ratio");
+    ac.json(j, "mean_capacity_ratio");
+    ace.json(j, "mean_energy_efficiency_at_capacity_ratio");
+    j.end_object();
+    char paper[64];
+    std::snprintf(paper, sizeof paper, "%.1fx, %.1fx", p.claim_throughput, p.claim_efficiency);
+    std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s   %s\n", p.name.c_str(), "GEOMEAN",
+                  gt.text().c_str(), ge.text().c_str(), gc.text().c_str(), gce.text().c_str(), paper);
+    table << line;
+    std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s\n", p.name.c_str(), "mean", at.text().c_str(),
+                  ae.text().c_str(), ac.text().c_str(), ace.text().c_str());
+    table << line;
+  }
+  j.end_array();
+  // What the ranges cover.
+  j.begin_array("uncertainty");
+  table << "\nRanges over:";
+  for (const auto& p : c.platforms) {
+    const Uncertainty* u = uncertainty_of(&p);
+    j.begin_object().value("platform", p.name);
+    j.begin_array("energy");
+    std::string what;
+    if (u)
+      for (const auto& [target, factors] : u->energy) {
+        j.begin_object().value("target", target).begin_array("factors");
+        std::string fs_text;
+        for (double f : factors) {
+          j.value("", f);
+          char b[32];
+          std::snprintf(b, sizeof b, "%s%g", fs_text.empty() ? "" : "/", f);
+          fs_text += b;
+        }
+        j.end_array().end_object();
+        what += (what.empty() ? "" : ", ") + target + " x" + fs_text;
+      }
+    j.end_array().begin_array("timing");
+    if (u)
+      for (const auto& o : u->timing) {
+        j.begin_object().value("key", o.key).value("value", o.value).end_object();
+        what += (what.empty() ? "" : ", ") + o.key + "=" + o.value + " (rerun at saturation)";
+      }
+    j.end_array().end_object();
+    table << "\n  " << p.name << ": " << (what.empty() ? "none" : what);
+  }
+  j.end_array();
+  table << "\n  Energy factors are recomputed from each run's action counts (ebatch energy), every combination;"
+           "\n  the capacity ratio has no range (timing alternatives are not searched again); * marks a ratio"
+           "\n  of which one capacity is a lower bound (no probe failed within max_probes).\n";
   j.value("failed_runs", failed).end_object();
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"
            "the throughput claim is the saturation row. Offered rate = "
         << c.moderate_load << " x the " << c.baseline << " saturation throughput.\n";
   write_file_atomically(out + "/reproduce.csv", csv.str());
   write_file_atomically(out + "/reproduce.json", j.str());
+  if (with_capacity) write_file_atomically(out + "/capacity.csv", capacity_csv.str());
   write_file_atomically(out + "/summary.txt", table.str());
   std::cout << table.str();
   if (!vm.count("no-plots")) {
@@ -486,9 +947,10 @@ int command_reproduce(const std::vector<std::string>& args) {
       std::cerr << "reproduce: plots not made (tools/plot.py exit " << rc << ", see " << out
                 << "/plots.log; it needs python3-matplotlib: bash tools/setup.sh plots)\n";
   }
-  std::cout << "results in " << out << "/ (reproduce.csv, reproduce.json, summary.txt, runs/)\n";
+  std::cout << "results in " << out << "/ (reproduce.csv, reproduce.json, " << (with_capacity ? "capacity.csv, " : "")
+            << "summary.txt, runs/)\n";
   if (failed) {
-    std::cerr << "reproduce: " << failed << " of " << runs.size() << " runs failed\n";
+    std::cerr << "reproduce: " << failed << " runs failed\n";
     return 1;
   }
   return 0;

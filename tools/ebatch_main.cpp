@@ -46,8 +46,18 @@ Commands:
       Run an experiment over a grid of overrides, one `ebatch run` per point, J at a time;
       write one folder per point and DIR/sweep.csv (or a Slurm job array with --emit-slurm).
   reproduce [--quick] [--out DIR] [--jobs J] [--config FILE] [--requests N] [--no-plots]
+            [--no-capacity]
       Rerun the E-BATCH evaluation (configs/reproduce.yaml): every network x platform x
-      policy at saturation and at a moderate load; ratios to cellular next to the paper's.
+      policy at saturation and at a moderate load, capacity at each network's SLO, ratios
+      to the strongest cellular variant with their ranges, next to the paper's; a new
+      folder per invocation (results/reproduce/NNN[_quick], and a latest link).
+  capacity [EXPERIMENT.yaml] [--slo p99=2s] [--policies ...] [--seeds K] [--variants all]
+           [--curve F1,F2,...] [--jobs J] [--set key=value]... [--out DIR]
+      Per policy, the highest Poisson rate whose latency statistic meets the SLO (bracketing
+      from the saturation throughput, bisection), energy per sequence there, the spread over
+      seeds; --curve: latency against offered load; write capacity.csv/json to DIR.
+  energy RUN_DIR [--set energy.KEY=VALUE]... [--scale TARGET=FACTOR]... [--json]
+      A finished run's energy under other energy figures, from its action counts (no rerun).
 
 Options:
   -h, --help       this help (also: ebatch <command> --help)
@@ -83,14 +93,10 @@ std::string default_experiment() {
   return std::string(EBATCH_SOURCE_DIR) + "/" + local;
 }
 
-CommonArgs parse_common_args(const std::string& command, const std::vector<std::string>& args, bool with_out) {
-  CommonArgs a;
-  po::options_description opts;
-  opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")("experiment",
-                                                                                     po::value<std::string>(), "");
-  if (with_out) opts.add_options()("out", po::value<std::string>(), "");
+po::variables_map parse_command_options(const std::string& command, const std::vector<std::string>& args,
+                                        const po::options_description& opts, const std::string& positional) {
   po::positional_options_description pos;
-  pos.add("experiment", 1);
+  if (!positional.empty()) pos.add(positional.c_str(), 1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
@@ -98,6 +104,16 @@ CommonArgs parse_common_args(const std::string& command, const std::vector<std::
   } catch (const po::error& err) {
     throw InputError("ebatch " + command + ": " + err.what() + " (see ebatch " + command + " --help)");
   }
+  return vm;
+}
+
+CommonArgs parse_common_args(const std::string& command, const std::vector<std::string>& args, bool with_out) {
+  CommonArgs a;
+  po::options_description opts;
+  opts.add_options()("help,h", "")("set", po::value<std::vector<std::string>>(), "")("experiment",
+                                                                                     po::value<std::string>(), "");
+  if (with_out) opts.add_options()("out", po::value<std::string>(), "");
+  const po::variables_map vm = parse_command_options(command, args, opts, "experiment");
   a.help = vm.count("help") > 0;
   if (vm.count("experiment") && vm["experiment"].as<std::string>().empty())
     throw InputError("ebatch " + command + ": the experiment path is empty (see ebatch " + command + " --help)");
@@ -128,8 +144,11 @@ int main_with_args(const std::vector<std::string>& argv) {
     if (command == "gemm") return command_gemm(rest);
     if (command == "sweep") return command_sweep(rest);
     if (command == "reproduce") return command_reproduce(rest);
+    if (command == "capacity") return command_capacity(rest);
+    if (command == "energy") return command_energy(rest);
     throw InputError("ebatch: unknown command '" + command +
-                     "' (commands: validate, run, compare, gemm, sweep, reproduce; see ebatch --help)");
+                     "' (commands: validate, run, compare, gemm, sweep, reproduce, capacity, energy; see ebatch "
+                     "--help)");
   } catch (const InputError& e) {  // printable(): no raw bytes of the input reach the terminal
     std::cerr << "error: " << printable(e.what()) << "\n";
     return 2;

@@ -6,7 +6,10 @@
   plot.py sweep SWEEP_DIR --x KEY [--group KEY] [--metrics M1,M2] [--where KEY=VALUE]
   plot.py pareto SWEEP_DIR [--energy KEY] [--latency KEY]
   plot.py tuner RUN_DIR                       the window tuner's table
-  plot.py reproduce REPRODUCE_DIR             ratios to the baseline vs the paper; latency
+  plot.py reproduce REPRODUCE_DIR [--dry-run] ratios to the strongest baseline vs the paper, with ranges
+  plot.py load-curve CAPACITY_DIR [--dry-run] p50 and p99 against offered load, one line per policy
+
+--dry-run prints the data a figure would draw (JSON on stdout) without matplotlib.
 
 A run directory holds stats.json and/or requests.csv (`ebatch run --out DIR`); a compare
 directory holds compare.json and one run directory per policy (`ebatch compare --out DIR`);
@@ -906,61 +909,168 @@ def cmd_tuner(args):
     save(fig, plt, args)
 
 
-def cmd_reproduce(args):
-    path = os.path.join(args.dir, "reproduce.json") if os.path.isdir(args.dir) else args.dir
+def reproduce_data(path):
+    """The bars of the reproduce figure: per platform, per network and for the geometric mean,
+    E-BATCH over the strongest baseline variant (saturation throughput and energy efficiency,
+    capacity at the SLO and energy efficiency there), each with its range; the paper's claims."""
     data = load_json(path)
     try:
-        runs, summary = data["runs"], data["summary"]
         baseline = data["baseline"]
+        headline = data.get("headline")
+        summary = data["summary"]
     except (KeyError, TypeError):
         raise PlotError(f"{path}: not an 'ebatch reproduce' result (needs runs, summary, baseline)")
-    platforms = list(dict.fromkeys(str(s.get("platform")) for s in summary))
-    if not platforms:
+    if not isinstance(headline, list):  # a reproduce of before issue 15: the saturation summary
+        headline = []
+        for s in summary:
+            if s.get("load") != "saturation":
+                continue
+            nets = [{"network": n["network"],
+                     "saturation_throughput_ratio": n["throughput_ratio"],
+                     "saturation_energy_efficiency_ratio": n["energy_efficiency_ratio"]} for n in s["networks"]]
+            headline.append({"platform": s["platform"], "networks": nets,
+                             "paper_throughput_ratio": s["paper_throughput_ratio"],
+                             "paper_energy_efficiency_ratio": s["paper_energy_efficiency_ratio"],
+                             "geomean_saturation_throughput_ratio": s["geomean_throughput_ratio"],
+                             "geomean_saturation_energy_efficiency_ratio": s["geomean_energy_efficiency_ratio"]})
+    if not headline:
         raise PlotError(f"{path}: empty summary")
+    metrics = [("saturation_throughput_ratio", "throughput (saturation)"),
+               ("saturation_energy_efficiency_ratio", "energy efficiency (saturation)"),
+               ("capacity_ratio", "capacity at the SLO"),
+               ("energy_efficiency_at_capacity_ratio", "energy efficiency at capacity")]
+    out = {"baseline": baseline, "quick": bool(data.get("quick")), "requests_per_run": data.get("requests_per_run"),
+           "platforms": []}
+    for h in headline:
+        groups = [(n["network"], n) for n in h.get("networks", [])]
+        groups.append(("geomean", {k: h.get("geomean_" + k) for k, _ in metrics} |
+                       {k + "_min": h.get("geomean_" + k + "_min") for k, _ in metrics} |
+                       {k + "_max": h.get("geomean_" + k + "_max") for k, _ in metrics}))
+        series = []
+        for key, label in metrics:
+            values = [number(g.get(key)) for _, g in groups]
+            if all(v is None or v <= 0 for v in values):
+                continue
+            lo = [number(g.get(key + "_min")) for _, g in groups]
+            hi = [number(g.get(key + "_max")) for _, g in groups]
+            series.append({"key": key, "label": label,
+                           "values": [v if v is not None else 0 for v in values],
+                           "min": [a if a is not None else (v or 0) for a, v in zip(lo, values)],
+                           "max": [b if b is not None else (v or 0) for b, v in zip(hi, values)]})
+        out["platforms"].append({"platform": h["platform"], "groups": [g for g, _ in groups], "series": series,
+                                 "paper_throughput_ratio": number(h.get("paper_throughput_ratio")),
+                                 "paper_energy_efficiency_ratio": number(h.get("paper_energy_efficiency_ratio"))})
+    return out
+
+
+def legend_below(ax, ncol=2):
+    """A legend under the axes (outside them): it covers no data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, fontsize=8, frameon=False)
+
+
+def cmd_reproduce(args):
+    path = os.path.join(args.dir, "reproduce.json") if os.path.isdir(args.dir) else args.dir
+    d = reproduce_data(path)
+    if args.dry_run:
+        print(json.dumps(d, indent=1, sort_keys=True))
+        return
     _, plt = load_matplotlib()
     np = __import__("numpy")
-    fig, axes = plt.subplots(2, len(platforms), figsize=(6.5 * len(platforms), 8.5), squeeze=False)
-    for col, plat in enumerate(platforms):
-        sat = next((s for s in summary if s.get("platform") == plat and s.get("load") == "saturation"), None)
+    plats = d["platforms"]
+    fig, axes = plt.subplots(1, len(plats), figsize=(7.0 * len(plats), 5.6), squeeze=False)
+    colors = ["tab:blue", "tab:green", "tab:orange", "tab:purple"]
+    for col, p in enumerate(plats):
         ax = axes[0][col]
-        nets = [n["network"] for n in (sat or {}).get("networks", [])]
-        x = np.arange(len(nets) + 1)
-        thr = [number(n["throughput_ratio"]) or 0 for n in sat["networks"]] + [number(sat["mean_throughput_ratio"]) or 0]
-        eff = [number(n["energy_efficiency_ratio"]) or 0 for n in sat["networks"]] + \
-              [number(sat["mean_energy_efficiency_ratio"]) or 0]
-        ax.bar(x - 0.2, thr, 0.4, color="tab:blue", label="throughput")
-        ax.bar(x + 0.2, eff, 0.4, color="tab:green", label="energy efficiency")
-        ax.axhline(number(sat["paper_throughput_ratio"]), color="tab:blue", ls="--", lw=1.2,
-                   label=f"paper throughput {fmt_value(number(sat['paper_throughput_ratio']))}x")
-        ax.axhline(number(sat["paper_energy_efficiency_ratio"]), color="tab:green", ls=":", lw=1.4,
-                   label=f"paper energy efficiency {fmt_value(number(sat['paper_energy_efficiency_ratio']))}x")
-        ax.axhline(1.0, color="0.3", lw=0.8)
+        groups, series = p["groups"], p["series"]
+        x = np.arange(len(groups))
+        width = 0.8 / max(1, len(series))
+        top = 1.0
+        for i, s in enumerate(series):
+            xs = x + (i - (len(series) - 1) / 2) * width
+            vals = np.array(s["values"], dtype=float)
+            err = np.array([np.clip(vals - np.array(s["min"]), 0, None), np.clip(np.array(s["max"]) - vals, 0, None)])
+            ax.bar(xs, vals, width, color=colors[i % len(colors)], label=s["label"], yerr=err, capsize=2,
+                   error_kw={"lw": 0.8})
+            top = max(top, float(np.max(np.array(s["max"]))), float(np.max(vals)))
+        for value, style, label in ((p["paper_throughput_ratio"], "--", "paper: throughput"),
+                                    (p["paper_energy_efficiency_ratio"], ":", "paper: energy efficiency")):
+            if value:
+                ax.axhline(value, color="0.2", ls=style, lw=1.2, label=f"{label} {fmt_value(value)}x")
+                top = max(top, value)
+        ax.axhline(1.0, color="0.5", lw=0.8)
+        ax.set_ylim(0, top * 1.08)  # room above the tallest bar and range: nothing is clipped
         ax.set_xticks(x)
-        ax.set_xticklabels(nets + ["mean"], rotation=20, ha="right")
-        ax.set_ylabel(f"E-BATCH / {baseline}")
-        ax.set_title(f"{platform_name(plat)}: E-BATCH vs {baseline}, saturation")
-        ax.legend(loc="upper left", fontsize=8)
-        ax = axes[1][col]
-        mod = [r for r in runs if r.get("platform") == plat and r.get("load") == "moderate" and r.get("complete")]
-        policies = list(dict.fromkeys(r["policy"] for r in mod))
-        nets = list(dict.fromkeys(r["network"] for r in mod))
-        width = 0.8 / max(1, len(policies))
+        ax.set_xticklabels(groups, rotation=20, ha="right")
+        ax.set_ylabel(f"E-BATCH / strongest {d['baseline']} variant")
+        ax.set_title(f"{platform_name(p['platform'])} (bars: defaults; whiskers: range over the uncertain parameters)",
+                     fontsize=9)
+        legend_below(ax, ncol=3)
+    n = d.get("requests_per_run")
+    fig.suptitle(args.title or f"ebatch reproduce: {n} requests per run" + (" (--quick)" if d.get("quick") else ""))
+    fig.tight_layout()
+    save(fig, plt, args)
+
+
+def load_curve_data(path):
+    """Per axis (relative: offered load / the policy's own capacity; absolute: requests/s) and
+    policy, the points (x, p50, p99) of a capacity folder's load_curve.csv, and the SLO."""
+    folder = path if os.path.isdir(path) else os.path.dirname(path)
+    header, rows = read_csv(os.path.join(folder, "load_curve.csv"))
+    need = ("policy", "axis", "fraction", "offered_rate_per_s", "latency_p50_s", "latency_p99_s", "slo_statistic",
+            "slo_s", "complete")
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise PlotError(f"{os.path.join(folder, 'load_curve.csv')}: not an 'ebatch capacity --curve' result "
+                        f"(no column {missing[0]})")
+    col = {c: header.index(c) for c in need}
+    out = {"slo_statistic": None, "slo_s": None, "axes": {"relative": {}, "absolute": {}}}
+    for r in rows:
+        if len(r) < len(header) or r[col["complete"]] != "true":
+            continue
+        axis = r[col["axis"]]
+        if axis not in out["axes"]:
+            continue
+        out["slo_statistic"] = r[col["slo_statistic"]]
+        out["slo_s"] = number(r[col["slo_s"]])
+        x = number(r[col["fraction"]]) if axis == "relative" else number(r[col["offered_rate_per_s"]])
+        out["axes"][axis].setdefault(r[col["policy"]], []).append(
+            [x, number(r[col["latency_p50_s"]]), number(r[col["latency_p99_s"]])])
+    for axis in out["axes"].values():
+        for pts in axis.values():
+            pts.sort()
+    if not any(out["axes"].values()):
+        raise PlotError(f"{os.path.join(folder, 'load_curve.csv')}: no complete points")
+    return out
+
+
+def cmd_load_curve(args):
+    d = load_curve_data(args.dir)
+    if args.dry_run:
+        print(json.dumps(d, indent=1, sort_keys=True))
+        return
+    _, plt = load_matplotlib()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), squeeze=False)
+    policies = sorted({p for axis in d["axes"].values() for p in axis})
+    cmap = plt.get_cmap("tab10")
+    for col, (axis, xlabel) in enumerate((("relative", "offered load / the policy's own capacity"),
+                                          ("absolute", "offered load (requests/s)"))):
+        ax = axes[0][col]
         for i, pol in enumerate(policies):
-            ys = []
-            for n in nets:
-                row = next((r for r in mod if r["network"] == n and r["policy"] == pol), None)
-                ys.append(number(row["latency_p99_s"]) * 1e3 if row else 0)
-            ax.bar(np.arange(len(nets)) + (i - (len(policies) - 1) / 2) * width, ys, width, label=pol)
+            pts = d["axes"][axis].get(pol)
+            if not pts:
+                continue
+            xs = [p[0] for p in pts]
+            ax.plot(xs, [p[2] for p in pts], "-o", color=cmap(i % 10), ms=3.5, label=f"{pol} p99")
+            ax.plot(xs, [p[1] for p in pts], "--", color=cmap(i % 10), lw=1.0, label=f"{pol} p50")
+        if d["slo_s"]:
+            ax.axhline(d["slo_s"], color="tab:red", lw=1.2, ls="-.", label=f"SLO {d['slo_statistic']} "
+                       f"{fmt_quantity(d['slo_s'], 's')}")
         ax.set_yscale("log")
-        ax.set_xticks(np.arange(len(nets)))
-        ax.set_xticklabels(nets, rotation=20, ha="right")
-        ax.set_ylabel("p99 latency (ms)")
-        frac = data.get("moderate_load_fraction")
-        ax.set_title(f"{platform_name(plat)}: p99 latency at moderate load"
-                     + (f" ({fmt_value(number(frac))} x {baseline} capacity)" if frac is not None else ""))
-        ax.legend(fontsize=8)
-    n = data.get("requests_per_run")
-    fig.suptitle(args.title or f"ebatch reproduce: {n} requests per run" + (" (--quick)" if data.get("quick") else ""))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("latency (s)")
+        ax.set_title("against each policy's capacity" if axis == "relative" else "against the same offered rates")
+        legend_below(ax, ncol=3)
+    fig.suptitle(args.title or "latency against offered load (ebatch capacity --curve)")
     fig.tight_layout()
     save(fig, plt, args)
 
@@ -1023,10 +1133,17 @@ def parser():
     common(s, "tuner")
     s.set_defaults(func=cmd_tuner)
 
-    s = sub.add_parser("reproduce", help="E-BATCH vs the baseline per network and the paper's claims")
+    s = sub.add_parser("reproduce", help="E-BATCH vs the strongest baseline per network, ranges, the paper's claims")
     s.add_argument("dir", metavar="REPRODUCE_DIR")
+    s.add_argument("--dry-run", action="store_true", help="print the figure's data (JSON) instead; no matplotlib")
     common(s, "reproduce")
     s.set_defaults(func=cmd_reproduce)
+
+    s = sub.add_parser("load-curve", help="p50 and p99 latency against offered load, one line per policy, the SLO")
+    s.add_argument("dir", metavar="CAPACITY_DIR")
+    s.add_argument("--dry-run", action="store_true", help="print the figure's data (JSON) instead; no matplotlib")
+    common(s, "load_curve")
+    s.set_defaults(func=cmd_load_curve)
     return p
 
 

@@ -259,7 +259,10 @@ TEST(CliOutputFolders, ReproduceQuickHasItsOwnFolderAndLogsProgress) {
       {"reproduce", "--quick", "--config", dir + "/r.yaml", "--no-plots", "--variants", "none", "--jobs", "2"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(dir + "/results/reproduce/summary.txt"), "full run\n");
-  EXPECT_TRUE(fs::exists(dir + "/results/reproduce_quick/summary.txt"));
+  // Issue 15: a folder per invocation (results/reproduce/NNN_quick) and a link to the latest.
+  EXPECT_TRUE(fs::exists(dir + "/results/reproduce/001_quick/summary.txt"));
+  EXPECT_TRUE(fs::exists(dir + "/results/reproduce/latest_quick/summary.txt"));
+  EXPECT_FALSE(fs::exists(dir + "/results/reproduce/latest"));
   EXPECT_CONTAINS(r.err, "reproduce saturation: 2/2 runs done, 0 failed, finished in ");
   EXPECT_CONTAINS(r.err, "reproduce moderate: 2/2 runs done, 0 failed, finished in ");
 }

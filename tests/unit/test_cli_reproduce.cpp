@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -185,4 +186,90 @@ TEST(CliReproduce, VariantsAllTakesTheStrongestBaselineVariant) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_CONTAINS(bad.err, "--variants");
   EXPECT_FALSE(fs::exists(dir + "/bad"));
+}
+
+// Issue 15: capacity at an SLO per network and platform, the ratios' ranges over the
+// uncertain parameters, and a folder per invocation.
+TEST(CliReproduce, CapacityRangesAndAFolderPerInvocation) {
+  const std::string dir = scratch_dir("reproduce_v2");
+  write_file(dir + "/r.yaml",
+             small_config("capacity: {requests: 20, quick_requests: 20, max_probes: 3, quick_max_probes: 3}\n"
+                          "slo:\n  eesen: {epur: p99=10s, tpu: p99=2s}\n  imdb_sentiment: p99=0.1s\n"
+                          "uncertainty:\n  epur:\n    energy: {weight_buffer: [0.25, 1], leakage: [0, 2]}\n"
+                          "    timing: {hardware.weight_streaming: [serial]}\n"
+                          "  tpu:\n    energy: {dram: [0.5, 1]}\n"));
+  const auto r = run_cli(
+      {"reproduce", "--config", dir + "/r.yaml", "--quick", "--no-plots", "--variants", "none", "--jobs", "2"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string out = dir + "/results/reproduce/001_quick";
+  ASSERT_TRUE(fs::exists(out + "/reproduce.json")) << r.err;
+  EXPECT_EQ(fs::read_symlink(dir + "/results/reproduce/latest_quick").string(), "001_quick");
+  const YAML::Node j = YAML::LoadFile(out + "/reproduce.json");
+  // One search per platform x network x policy, each at most 3 probes, the first at saturation.
+  ASSERT_EQ(j["capacity"].size(), 2u * 2 * 3);
+  for (const auto& c : j["capacity"]) {
+    EXPECT_TRUE(c["complete"].as<bool>());
+    EXPECT_LE(c["probes"].as<int>(), 3);
+    EXPECT_GE(c["capacity_per_s"].as<double>(), 0);
+    if (c["platform"].as<std::string>() == "epur" && c["network"].as<std::string>() == "eesen") {
+      EXPECT_EQ(c["slo"].as<std::string>(), "p99=10 s");
+    }
+  }
+  const std::string capacity_csv = read_file(out + "/capacity.csv");
+  EXPECT_EQ(std::count(capacity_csv.begin(), capacity_csv.end(), '\n'), 1 + 2 * 2 * 3);
+  // Ranges: every ratio lies within its range; E-PUR's energy range covers 2 x 2 corners x
+  // 2 timings, so it is no narrower than the value alone; the TPU has no timing alternative.
+  ASSERT_EQ(j["headline"].size(), 2u);
+  for (const auto& h : j["headline"]) {
+    for (const auto& n : h["networks"])
+      for (const char* k : {"saturation_throughput_ratio", "saturation_energy_efficiency_ratio"}) {
+        const double v = n[k].as<double>();
+        EXPECT_LE(n[std::string(k) + "_min"].as<double>(), v * (1 + 1e-9)) << k;
+        EXPECT_GE(n[std::string(k) + "_max"].as<double>(), v * (1 - 1e-9)) << k;
+      }
+    const double g = h["geomean_saturation_energy_efficiency_ratio"].as<double>();
+    EXPECT_LE(h["geomean_saturation_energy_efficiency_ratio_min"].as<double>(), g * (1 + 1e-9));
+    if (h["platform"].as<std::string>() == "tpu") {
+      EXPECT_DOUBLE_EQ(h["geomean_saturation_throughput_ratio_min"].as<double>(),
+                       h["geomean_saturation_throughput_ratio"].as<double>());
+    }
+  }
+  EXPECT_TRUE(fs::exists(out + "/runs/saturation-1/epur/eesen/ebatch/stats.json"));
+  EXPECT_FALSE(fs::exists(out + "/runs/saturation-1/tpu"));
+  EXPECT_CONTAINS(r.out, "Headline");
+  EXPECT_CONTAINS(r.out, "GEOMEAN");
+  // The figure's data, without matplotlib.
+  const std::string cmd = "python3 " + repo_path("tools/plot.py") + " reproduce " + out + " --dry-run > " + dir +
+                          "/fig.json 2> " + dir + "/fig.err";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(dir + "/fig.err");
+  const YAML::Node fig = YAML::LoadFile(dir + "/fig.json");
+  ASSERT_EQ(fig["platforms"].size(), 2u);
+  EXPECT_EQ(fig["platforms"][0]["groups"].size(), 3u);  // two networks and the geometric mean
+  EXPECT_GE(fig["platforms"][0]["series"].size(), 2u);
+  // A second invocation gets its own folder; a full one would be 001 (not shown: too slow here).
+  const auto again = run_cli({"reproduce", "--config", dir + "/r.yaml", "--quick", "--no-plots", "--variants", "none",
+                              "--no-capacity", "--jobs", "2"},
+                             dir);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(fs::exists(dir + "/results/reproduce/002_quick/reproduce.json"));
+  EXPECT_TRUE(fs::exists(out + "/capacity.csv"));  // the first one's results stay
+  EXPECT_EQ(fs::read_symlink(dir + "/results/reproduce/latest_quick").string(), "002_quick");
+  // Bad sections: one message naming the key, nothing written.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"capacity: {requests: 20}\nslo: {eesen: p99=1s}\n", "key 'slo.imdb_sentiment'"},
+      {"capacity: {requests: 20}\nslo: {eesen: p97=1s, imdb_sentiment: p99=1s}\n", "unknown latency statistic"},
+      {"capacity: {requests: 20}\nslo: {eesen: {epur: p99=1s}, imdb_sentiment: p99=1s}\n", "key 'slo.eesen.tpu'"},
+      {"uncertainty: {epur: {energy: {weight_bufer: [1]}}}\n", "no component 'weight_bufer'"},
+      {"uncertainty: {gpu: {energy: {dram: [1]}}}\n", "not a platform"},
+      {"uncertainty: {epur: {energy: {dram: [-1]}}}\n", "is not a factor"},
+  };
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    write_file(dir + "/bad.yaml", small_config(bad[i].first));
+    const auto b = run_cli({"reproduce", "--config", dir + "/bad.yaml", "--quick", "--no-plots", "--out",
+                            dir + "/bad" + std::to_string(i)});
+    EXPECT_EQ(b.exit_code, 2) << bad[i].second << "\n" << b.err;
+    EXPECT_CONTAINS(b.err, bad[i].second);
+    EXPECT_CONTAINS(b.err, "bad.yaml");
+    EXPECT_FALSE(fs::exists(dir + "/bad" + std::to_string(i)));
+  }
 }
