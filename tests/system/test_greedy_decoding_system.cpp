@@ -1,12 +1,11 @@
 // Functional greedy decoding through the whole system (issue 14 items 4 and 6): a tiny
 // encoder-decoder network with seeded random weights, run functionally on E-PUR under every
-// policy. Checks: every request is checked against tb/golden_reference's greedy decoder (tokens
-// equal, values within tolerance) with no mismatch; the decoded tokens (outputs.npz
-// tokens_<id>) and the recurrent outputs of every batched run equal the unbatched (none) run's;
-// sequences end at their EOS, after fewer steps than the maximum the host programmed (the host
-// never saw those lengths: requests.csv `length` is the maximum, `steps` what DONE_STEPS said);
-// and the encoder's state handed to the decoder changes the tokens (a zero state decodes every
-// request alike).
+// policy (and E-BATCH on the TPU). Checks: every request is checked against tb/golden_reference's greedy decoder
+// (tokens equal, values within tolerance) with no mismatch; the decoded tokens (outputs.npz tokens_<id>) and the
+// recurrent outputs of every batched run equal the unbatched (none) run's; sequences end at their EOS, after fewer
+// steps than the maximum the host programmed (the host never saw those lengths: requests.csv `length` is the maximum,
+// `steps` what DONE_STEPS said); and the encoder's state handed to the decoder changes the tokens (a zero state decodes
+// every request alike).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -39,9 +38,9 @@ struct GreedyRun {
   std::map<std::string, NpyArray> outputs;
 };
 
-GreedyRun run(const std::string& policy) {
+GreedyRun run(const std::string& policy, const std::string& experiment = "configs/experiments/default.yaml") {
   GreedyRun r;
-  r.e = load_experiment(repo_path("configs/experiments/default.yaml"),
+  r.e = load_experiment(repo_path(experiment),
                         {{"seed", "4"},  // seed 4: 9 of the 16 requests reach their EOS before the maximum
                          {"network", kTinyNmt},
                          {"workload.requests", "16"},
@@ -129,6 +128,11 @@ TEST(GreedyDecodingSystem, CellularEqualsUnbatched) { expect_same_as_unbatched(r
 
 TEST(GreedyDecodingSystem, EbatchEqualsUnbatched) {
   expect_same_as_unbatched(run("{kind: ebatch, slots: 4, window_steps: 3}"));
+}
+
+TEST(GreedyDecodingSystem, EbatchOnTpuEqualsUnbatchedOnEpur) {
+  // The same FP32 datapath on the other platform: the same tokens, values within 1e-5.
+  expect_same_as_unbatched(run("{kind: ebatch, slots: 4, window_steps: 3}", "configs/experiments/eesen_tpu.yaml"));
 }
 
 }  // namespace
