@@ -508,10 +508,13 @@ ConfigSection ensure_section(const ConfigSection& top, const std::string& key) {
 // must be readable within the simulated time range, and the run must fit in memory.
 void cross_check(const Experiment& e, const ConfigSection& top) {
   if (e.hardware.platform->check) e.hardware.platform->check(e.hardware, e.network, top.section("hardware"));
-  if (e.simulation.functional && e.network.autoregressive)
+  // Functional greedy decoding feeds back the argmax token's embedding: both tables must exist.
+  if (e.simulation.functional && e.network.autoregressive &&
+      (e.network.embedding.vocabulary < 1 || e.network.output.size != e.network.embedding.vocabulary))
     top.section("simulation")
         .fail("functional", "network '" + e.network.name +
-                                "' is autoregressive: functional greedy decoding is not modelled yet (timing only)");
+                                "' is autoregressive: greedy decoding needs network.embedding and an output layer "
+                                "of the vocabulary's size (network.output.size = embedding.vocabulary)");
   const double weight_bytes = double(e.network.total_parameters()) * bytes_per_value(e.hardware.precision);
   const double read_s = weight_bytes / e.hardware.dram.bandwidth_bytes_per_s + e.hardware.dram.latency_s;
   if (read_s > units::kMaxSimulatedSeconds / 1e3)

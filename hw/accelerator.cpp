@@ -302,7 +302,11 @@ void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, t
         slot_sequence[std::size_t(s)].write(engine_.queued(s) ? engine_.head_id(s) : -1);
       }
     }
-    if (functional_ && !failed_) functional_->run_pass(pass);
+    if (functional_ && !failed_) {
+      functional_->run_pass(pass);
+      // Greedy decoding: a sequence whose token was EOS ends here (the completion reports its steps).
+      for (const auto& end : functional_->take_ends()) engine_.end_sequence(end.slot, end.id, end.steps);
+    }
     if (layer == layers - 1) {
       engine_.take_completions(completions_);
       if (!completions_.empty()) {

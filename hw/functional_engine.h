@@ -17,12 +17,22 @@
 // testbench collects them (output_layer_values / release), handed over by debug
 // access like the recurrent outputs, untimed (the output layer's cost is modelled
 // by the platform; the timed transfer to the host stays the recurrent outputs).
+// Autoregressive networks (greedy decoding): the decoder's first layer takes at step t the
+// embedding row of the token predicted at step t - 1 (step 0: embedding.bos_token); after
+// each pass of the last layer the output layer runs on the new rows and its argmax (over
+// the rounded logits, hw/rnn_datapath.h argmax) is the step's token. A sequence whose token
+// is embedding.eos_token is reported by take_ends (the accelerator then calls
+// SlotEngine::end_sequence); steps computed after it (padding to the maximum) are ignored.
+// Encoder-decoder networks: the encoder reads the source from DRAM (source_padded rows);
+// encoder layer i's state at the source's real last step (source_length - 1) is copied
+// into decoder layer encoder_layers + i before the decoder's first step (the hand-off).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/rnn_weights.h"
@@ -46,22 +56,36 @@ class FunctionalEngine {
   void drop_sequence(std::int64_t id) { sequences_.erase(id); }
   std::size_t sequences_in_flight() const { return sequences_.size(); }
 
+  // Decoded sequences whose last run_pass produced the end-of-sequence token: the slot, the
+  // request and the steps produced (the EOS included). Cleared by the call.
+  struct End {
+    int slot = 0;
+    std::int64_t id = 0;
+    std::int64_t steps = 0;
+  };
+  std::vector<End> take_ends() { return std::exchange(ends_, {}); }
+
   // The output layer's values of a finished sequence (rows = its length), computed by
   // finish_sequence with OutputDatapath at the run's precision; null if the network has
   // no output layer or the sequence is not finished (or already released).
   struct OutputLayerValues {
-    RowMatrix logits;  // length x output size, rounded, before the activation
-    RowMatrix output;  // length x output size, after spec.output.activation
+    RowMatrix logits;         // length x output size, rounded, before the activation
+    RowMatrix output;         // length x output size, after spec.output.activation
+    std::vector<int> tokens;  // autoregressive networks: the decoded token ids (length of them)
   };
   const OutputLayerValues* output_layer_values(std::int64_t id) const;
   void release(std::int64_t id) { finished_outputs_.erase(id); }
 
  private:
   struct Sequence {
-    RowMatrix input;                 // padded_length x input_size
-    std::vector<RowMatrix> outputs;  // per layer: padded_length x layer_output_size
-    std::vector<std::int64_t> done;  // per layer: rows finished in both directions
+    RowMatrix input;                              // padded_length x input_size
+    std::vector<RowMatrix> outputs;               // per layer: padded_length x layer_output_size
+    std::vector<std::int64_t> done;               // per layer: rows finished in both directions
+    std::vector<int> tokens;                      // decoders: the token of every computed step
+    bool ended = false;                           // decoders: the EOS (or the maximum) was reached
+    std::vector<RowVector> handoff_h, handoff_c;  // encoder-decoder: per encoder layer, final state
   };
+  void decode_rows(const LayerPass& pass);
   Sequence& sequence(const SequenceDescriptor& d);
   void run_direction(int layer, int direction, const std::vector<Segment>& segments, std::int64_t span);
 
@@ -76,6 +100,8 @@ class FunctionalEngine {
   std::vector<OutputDatapath> output_;  // 0 or 1 element
   std::map<std::int64_t, OutputLayerValues> finished_outputs_;
   RowMatrix gx_, gx_step_, h_out_;
+  std::vector<float> embedding_;  // vocabulary x embedding.size (decoders)
+  std::vector<End> ends_;
 };
 
 }  // namespace ebatch

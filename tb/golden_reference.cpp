@@ -171,6 +171,29 @@ GoldenDecoded golden_greedy_decode(const RnnWeights& weights, const std::vector<
   return d;
 }
 
+GoldenDecoded golden_decode_request(const RnnWeights& weights, const GoldenSequence& source, int max_length) {
+  const NetworkSpec& spec = weights.spec;
+  require(spec.autoregressive, "golden_decode_request needs an autoregressive network");
+  require(weights.layers.size() == std::size_t(spec.num_layers), "wrong number of layers");
+  const std::size_t h = spec.hidden_size, encoders = std::size_t(spec.encoder_layers);
+  std::vector<GoldenLayerState> initial;
+  GoldenSequence x = source;
+  for (std::size_t l = 0; l < encoders; ++l) {  // the encoder, layer by layer, keeping each final state
+    GoldenLayerState s{std::vector<double>(h, 0.0), std::vector<double>(h, 0.0)};
+    for (auto& row : x) {
+      require(row.size() == std::size_t(spec.layer_input_size(int(l))), "source width does not match the spec");
+      cell_step(spec, weights.layers[l][0], row, s.h, s.c);
+      row = s.h;
+    }
+    initial.push_back(std::move(s));
+  }
+  RnnWeights decoder = weights;  // the decoder layers as a network of their own
+  decoder.spec.num_layers = spec.num_layers - spec.encoder_layers;
+  decoder.spec.encoder_layers = 0;
+  decoder.layers.erase(decoder.layers.begin(), decoder.layers.begin() + std::ptrdiff_t(encoders));
+  return golden_greedy_decode(decoder, initial, spec.embedding.bos_token, spec.embedding.eos_token, max_length);
+}
+
 GoldenSequence golden_run_sequence(const RnnWeights& weights, const GoldenSequence& inputs) {
   RnnWeights no_output = weights;
   no_output.spec.output.size = 0;

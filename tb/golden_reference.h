@@ -55,6 +55,14 @@ struct GoldenDecoded {
 GoldenDecoded golden_greedy_decode(const RnnWeights& weights, const std::vector<GoldenLayerState>& initial,
                                    int start_token, int eos_token, int max_length);
 
+// A request of an autoregressive network decoded greedily from the spec's bos_token to its
+// eos_token (or max_length steps). Encoder-decoder (spec.encoder_layers > 0): the encoder
+// layers run over `source` from zero state, and decoder layer encoder_layers + i starts
+// from encoder layer i's final state (h and c after the source's last step); the decoder
+// layers, embedding and output layer then decode as golden_greedy_decode. A decoder alone
+// (encoder_layers 0) ignores `source` and starts from zero.
+GoldenDecoded golden_decode_request(const RnnWeights& weights, const GoldenSequence& source, int max_length);
+
 // Element-wise acceptance: |actual - reference| <= abs + rel * |reference|.
 struct Tolerance {
   double abs;

@@ -59,8 +59,13 @@ const FunctionalEngine::OutputLayerValues* output_layer_of(const SystemTop* top,
 void OutputsNpzWriter::on_request(const RequestRecord& rec, const std::vector<float>* out) {
   if (!out) return;
   const std::string id = std::to_string(rec.request.id);
-  npz_.add("seq_" + id, out->data(), std::size_t(rec.request.length), std::size_t(width_));
+  // Rows: the request's length (a decoder's: the steps it produced, from DONE_STEPS).
+  npz_.add("seq_" + id, out->data(), out->size() / std::size_t(width_), std::size_t(width_));
   if (const auto* v = output_layer_of(top_, rec.request.id)) {
+    if (!v->tokens.empty()) {  // token ids as float32 (exact: vocabularies are below 2^22)
+      const std::vector<float> tokens(v->tokens.begin(), v->tokens.end());
+      npz_.add("tokens_" + id, tokens.data(), tokens.size(), 1);
+    }
     npz_.add("logits_" + id, v->logits.data(), std::size_t(v->logits.rows()), std::size_t(v->logits.cols()));
     npz_.add("output_" + id, v->output.data(), std::size_t(v->output.rows()), std::size_t(v->output.cols()));
   }
@@ -77,12 +82,40 @@ GoldenScoreboard::GoldenScoreboard(const Experiment& e, const RnnWeights& weight
 
 void GoldenScoreboard::on_request(const RequestRecord& rec, const std::vector<float>* out) {
   if (!out) return;
+  const NetworkSpec& net = e_.network;
   std::vector<float> in;
-  inputs_.inputs(rec.request, in);
-  GoldenSequence gin(std::size_t(rec.request.length), std::vector<double>(std::size_t(e_.network.input_size)));
+  // The inputs from DRAM: the request's (an encoder-decoder's source; a decoder alone has none).
+  const std::size_t steps_in = net.encoder_decoder() ? std::size_t(rec.request.source_length)
+                               : net.autoregressive  ? 0
+                                                     : std::size_t(rec.request.length);
+  if (steps_in > 0) inputs_.inputs(rec.request, in);
+  GoldenSequence gin(steps_in, std::vector<double>(std::size_t(net.input_size)));
   for (std::size_t t = 0; t < gin.size(); ++t)
     for (std::size_t i = 0; i < gin[t].size(); ++i) gin[t][i] = in[t * gin[t].size() + i];
-  const GoldenOutputs ref = golden_run_network(weights_, gin);
+  // Greedy decoding: the tokens must be the golden decoder's, then its values are compared.
+  GoldenOutputs ref;
+  const auto* v = output_layer_of(top_, rec.request.id);
+  const std::string request = "request " + std::to_string(rec.request.id) + ": ";
+  if (net.autoregressive) {
+    GoldenDecoded dec = golden_decode_request(weights_, gin, int(rec.request.length));
+    if (!v) throw std::logic_error("golden check: " + request + "no decoded tokens from the functional engine");
+    if (v->tokens != dec.tokens) {
+      std::size_t k = 0;
+      while (k < v->tokens.size() && k < dec.tokens.size() && v->tokens[k] == dec.tokens[k]) ++k;
+      if (mismatches_ == 0)
+        first_mismatch_ = request + "decoded tokens differ from the golden decoder's at step " + std::to_string(k) +
+                          " (" + std::to_string(v->tokens.size()) + " vs " + std::to_string(dec.tokens.size()) +
+                          " tokens)";
+      compared_++;
+      mismatches_++;
+      return;
+    }
+    ref.hidden = std::move(dec.hidden);
+    ref.logits = std::move(dec.logits);
+    ref.output = std::move(dec.output);
+  } else {
+    ref = golden_run_network(weights_, gin);
+  }
   // The recurrent outputs, then (a network with an output layer) its logits and activated values.
   struct Part {
     const char* name;
@@ -91,12 +124,12 @@ void GoldenScoreboard::on_request(const RequestRecord& rec, const std::vector<fl
   };
   std::vector<Part> parts;
   parts.push_back({"", std::vector<double>(out->begin(), out->end()), &ref.hidden});
-  if (const auto* v = output_layer_of(top_, rec.request.id)) {
+  if (v) {
     parts.push_back({"output layer logits ", std::vector<double>(v->logits.data(), v->logits.data() + v->logits.size()),
                      &ref.logits});
     parts.push_back({"output layer values ", std::vector<double>(v->output.data(), v->output.data() + v->output.size()),
                      &ref.output});
-  } else if (e_.network.output.size > 0) {
+  } else if (net.output.size > 0) {
     throw std::logic_error("golden check: request " + std::to_string(rec.request.id) +
                            " has no output-layer values from the functional engine");
   }
@@ -107,8 +140,7 @@ void GoldenScoreboard::on_request(const RequestRecord& rec, const std::vector<fl
     const Comparison c = compare_outputs(p.actual, ref_flat, tolerance_);
     max_abs_ = std::max(max_abs_, c.max_abs_err);
     max_rel_ = std::max(max_rel_, c.max_rel_err);
-    if (!c.ok && ok && mismatches_ == 0)
-      first_mismatch_ = "request " + std::to_string(rec.request.id) + ": " + p.name + describe(c);
+    if (!c.ok && ok && mismatches_ == 0) first_mismatch_ = request + p.name + describe(c);
     ok = ok && c.ok;
   }
   compared_++;

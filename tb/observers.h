@@ -56,7 +56,8 @@ class RequestsCsvWriter : public RunObserver {
 
 // Arrays per request id: seq_<id> (length x layer_output_size), and for a network with an
 // output layer logits_<id> and output_<id> (length x output size, before and after the
-// activation).
+// activation); for an autoregressive network the rows are the steps it produced (EOS included)
+// and tokens_<id> (steps x 1, float32) holds the greedily decoded token ids.
 class OutputsNpzWriter : public RunObserver {
  public:
   OutputsNpzWriter(const std::string& path, int output_width);

@@ -19,12 +19,22 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 }  // namespace
 
+namespace {
+
+// Rows of input a request has: an encoder-decoder's source (the decoder's inputs are its own
+// tokens' embeddings), otherwise its length.
+std::int64_t input_steps(const NetworkSpec& spec, const Request& r) {
+  return spec.encoder_decoder() ? r.source_length : r.length;
+}
+
+}  // namespace
+
 InputSource::InputSource(const NetworkSpec& spec, std::uint64_t seed) : spec_(spec), seed_(seed) {}
 
 InputSource::InputSource(const NetworkSpec& spec, const std::string& path, const std::vector<Request>& requests)
     : spec_(spec), use_file_(true) {
   std::uint64_t longest = 0;  // the largest array expected: the longest request's inputs, as float64
-  for (const auto& r : requests) longest = std::max(longest, std::uint64_t(r.length));
+  for (const auto& r : requests) longest = std::max(longest, std::uint64_t(input_steps(spec, r)));
   auto arrays = read_npz(path, 8 * longest * std::uint64_t(spec.input_size) + kNpyHeaderAllowance);
   for (const auto& r : requests) {
     const std::string name = "seq_" + std::to_string(r.id);
@@ -32,9 +42,11 @@ InputSource::InputSource(const NetworkSpec& spec, const std::string& path, const
     if (it == arrays.end())
       throw InputError(path + ": array '" + name + "' missing (request " + std::to_string(r.id) + ")");
     const auto& a = it->second;
-    if (a.shape.size() != 2 || a.shape[0] != std::size_t(r.length) || a.shape[1] != std::size_t(spec.input_size))
-      throw InputError(path + ": array '" + name + "' must be " + std::to_string(r.length) + " x " +
-                       std::to_string(spec.input_size) + " (request length x input size)");
+    const std::int64_t steps = input_steps(spec, r);
+    if (a.shape.size() != 2 || a.shape[0] != std::size_t(steps) || a.shape[1] != std::size_t(spec.input_size))
+      throw InputError(path + ": array '" + name + "' must be " + std::to_string(steps) + " x " +
+                       std::to_string(spec.input_size) +
+                       (spec.encoder_decoder() ? " (source length x input size)" : " (request length x input size)"));
     from_file_[r.id] = a.to_finite_float(path + ": array '" + name + "'");
   }
 }
@@ -47,7 +59,7 @@ void InputSource::inputs(const Request& request, std::vector<float>& rows) const
   boost::random::mt19937 engine(
       std::uint32_t(splitmix64(seed_ ^ splitmix64(std::uint64_t(request.id) + 0x696e70757473ull))));
   boost::random::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  rows.resize(std::size_t(request.length) * std::size_t(spec_.input_size));
+  rows.resize(std::size_t(input_steps(spec_, request)) * std::size_t(spec_.input_size));
   for (auto& v : rows) v = dist(engine);
 }
 

@@ -1,5 +1,5 @@
 // Input values for functional runs: from an .npz with one `seq_<id>` array
-// (steps x input size) per request, or drawn from the seed (uniform in
+// (steps x input size; an encoder-decoder's: source steps) per request, or drawn from the seed (uniform in
 // [-1, 1], Boost.Random, one stream per request id, so every platform and
 // every policy sees the same inputs for the same request).
 #pragma once

@@ -144,6 +144,7 @@ row "autoregressive and bidirectional" run "$exp" --set network.autoregressive=t
 row "encoder layers without a decoder" run "$exp" --set network.bidirectional=false --set network.encoder_layers=2
 row "encoder and decoder of different depths" run "$exp" --set network.bidirectional=false --set network.autoregressive=true --set network.encoder_layers=1
 row "decoding options for an encoder" run "$exp" --set "workload.decoding={max_length: 50}"
+row "functional decoder without an embedding" run "$exp" --set network.bidirectional=false --set network.autoregressive=true --set simulation.functional=true
 row "DRAM bandwidth 1e-300 B/s" run "$exp" --set "hardware.dram.bandwidth=1e-300 B/s"
 row "trace row at 9.3e6 s" run "$exp" --set "workload.arrivals={process: trace}" --set "workload.trace=$tmp/trace_late.csv"
 row "Poisson rate 1e-300 /s" run "$exp" --set "workload.arrivals={process: poisson, rate: 1e-300/s}"

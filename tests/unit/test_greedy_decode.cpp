@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
+#include "hw/contract/slot_engine.h"
+#include "hw/functional_engine.h"
 #include "hw/rnn_datapath.h"
 #include "tb/golden_reference.h"
 #include "tests/unit/rnn_test_helpers.h"
@@ -199,6 +204,116 @@ TEST(OutputLayerLogits, RoundedBeforeTheActivation) {
   EXPECT_EQ(logits(0, 0), 0.199951171875f);
   EXPECT_EQ(y(0, 0), y_only(0, 0));
   EXPECT_NE(y(0, 0), logits(0, 0));
+}
+
+// The accelerator's functional loop without the kernel (hw/accelerator.cpp run_command): the
+// SlotEngine orders the passes, the FunctionalEngine computes them, its EOS ends the sequence
+// (SlotEngine::end_sequence), completions write the outputs to the DRAM vector.
+struct EngineRun {
+  std::vector<Completion> completions;
+  std::map<std::int64_t, std::vector<int>> tokens;
+  std::vector<float> dram = std::vector<float>(4096, 0.0f);
+};
+EngineRun run_engines(const RnnWeights& w, int slots, const std::vector<SequenceDescriptor>& sequences,
+                      const std::vector<float>& inputs = {}) {
+  EngineRun r;
+  std::copy(inputs.begin(), inputs.end(), r.dram.begin());
+  SlotEngine slot_engine(w.spec, slots, 2);
+  FunctionalEngine fe(
+      w, Precision::fp32, slots,
+      [&](std::uint64_t a, void* d, std::uint64_t n) { std::memcpy(d, r.dram.data() + a / 4, n); },
+      [&](std::uint64_t a, const void* d, std::uint64_t n) { std::memcpy(r.dram.data() + a / 4, d, n); });
+  for (std::size_t k = 0; k < sequences.size(); ++k) EXPECT_TRUE(slot_engine.enqueue(int(k) % slots, sequences[k]));
+  SlotEngine::Command cmd;
+  cmd.last_layer = w.spec.num_layers - 1;
+  for (int command = 0; command < 50 && !slot_engine.idle(); ++command) {
+    SlotEngine::Cursor cursor;
+    LayerPass pass;
+    while (slot_engine.next_pass(cmd, cursor, pass)) {
+      if (pass.empty()) continue;
+      fe.run_pass(pass);
+      for (const auto& end : fe.take_ends()) EXPECT_TRUE(slot_engine.end_sequence(end.slot, end.id, end.steps));
+      for (const auto& c : slot_engine.take_completions()) {
+        fe.finish_sequence(c);
+        r.completions.push_back(c);
+        r.tokens[c.descriptor.id] = fe.output_layer_values(c.descriptor.id)->tokens;
+      }
+    }
+  }
+  EXPECT_TRUE(slot_engine.idle());
+  EXPECT_EQ(fe.sequences_in_flight(), 0u);
+  return r;
+}
+
+SequenceDescriptor decoded(std::int64_t id, std::int64_t max_length, std::uint64_t in, std::uint64_t out) {
+  SequenceDescriptor d;
+  d.id = id;
+  d.length = d.padded_length = max_length;
+  d.input_address = in;
+  d.output_address = out;
+  return d;
+}
+
+// hand_decoder(-30) as an autoregressive network through the engines: as worked out above,
+// tokens 2 then 1 = eos, so each sequence ends after 2 of its 10 allowed steps (a length the
+// descriptor never held) with rows h1 = (tanh 1, 0), h2 = (0, tanh 1) at its output address.
+TEST(FunctionalDecoding, HandDecoderEndsAtEosInEverySlot) {
+  RnnWeights w = hand_decoder(-30.0f);
+  w.spec.autoregressive = true;
+  const EngineRun r = run_engines(w, 2, {decoded(7, 10, 0, 1024), decoded(8, 10, 0, 2048)});
+  ASSERT_EQ(r.completions.size(), 2u);
+  const double t1 = std::tanh(1.0);
+  for (const Completion& c : r.completions) {
+    EXPECT_EQ(c.steps, 2) << "request " << c.descriptor.id;
+    EXPECT_EQ(r.tokens.at(c.descriptor.id), (std::vector<int>{2, 1}));
+    const float* h = r.dram.data() + c.descriptor.output_address / 4;
+    EXPECT_NEAR(h[0], t1, 1e-6);
+    EXPECT_NEAR(h[1], 0.0, 1e-6);
+    EXPECT_NEAR(h[2], 0.0, 1e-6);
+    EXPECT_NEAR(h[3], t1, 1e-6);
+    EXPECT_EQ(h[4], 0.0f) << "nothing past the produced steps";
+  }
+  // Padding to the maximum (run_to_padded) computes 10 steps but still reports 2 and the same tokens.
+  SequenceDescriptor padded = decoded(9, 10, 0, 1024);
+  padded.run_to_padded = true;
+  const EngineRun p = run_engines(w, 1, {padded});
+  ASSERT_EQ(p.completions.size(), 1u);
+  EXPECT_EQ(p.completions[0].steps, 2);
+  EXPECT_EQ(p.tokens.at(9), (std::vector<int>{2, 1}));
+}
+
+// Encoder-decoder hand-off: encoder layer 0 is a GRU with W_hh = 0, b_z = -30 (z ~ 0) and
+// W_n = 2 I, so from zero state and x = (0, 1) its h = tanh(W_n x) = (0, tanh 2) = (0, 0.964028).
+// Decoder layer 1 is hand_decoder(0)'s (z = 0.5): h1 = 0.5 (tanh 1, 0) + 0.5 (0, 0.964028)
+// = (0.380797, 0.482014); logits (0.1, 0.482014, 0.380797) -> token 1 = eos after 1 step.
+// From a zero state it would decode 2 then 1 (h2 = 0.5 (0, tanh 1) + 0.5 h1 = (0.190399, 0.380797):
+// logits (0.1, 0.380797, 0.190399)). The source has 1 real step padded to 2 (a zero row, which
+// would pull the state to ~0): the hand-off takes the state at the real last step.
+TEST(FunctionalDecoding, EncoderStateIsHandedToTheDecoder) {
+  const RnnWeights dec = hand_decoder(0.0f);
+  RnnWeights w = dec;
+  w.spec = make_spec(CellType::gru, 2, 2, 2, false, DirectionMerge::concat, 3, "softmax");
+  w.spec.embedding = dec.spec.embedding;
+  w.spec.autoregressive = true;
+  w.spec.encoder_layers = 1;
+  DirectionWeights enc = dec.layers[0][0];
+  enc.w_ih = {0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 2};
+  enc.b_ih = {0, 0, -30, -30, 0, 0};
+  w.layers = {{enc}, dec.layers[0]};
+  SequenceDescriptor d = decoded(3, 6, 0, 1024);
+  d.source_length = 1;
+  d.source_padded = 2;
+  const EngineRun r = run_engines(w, 1, {d}, {0.0f, 1.0f, 0.0f, 0.0f});
+  ASSERT_EQ(r.completions.size(), 1u);
+  EXPECT_EQ(r.completions[0].steps, 1);
+  EXPECT_EQ(r.tokens.at(3), (std::vector<int>{1}));
+  EXPECT_NEAR(r.dram[256], 0.5 * std::tanh(1.0), 1e-6);
+  EXPECT_NEAR(r.dram[257], 0.5 * std::tanh(2.0), 1e-6);
+  // The golden reference agrees, and a zero state would decode differently.
+  const GoldenDecoded g = golden_decode_request(w, {{0.0, 1.0}}, 6);
+  EXPECT_EQ(g.tokens, (std::vector<int>{1}));
+  EXPECT_NEAR(g.hidden[0][1], 0.5 * std::tanh(2.0), 1e-9);
+  EXPECT_EQ(golden_greedy_decode(dec, {}, 0, 1, 6).tokens, (std::vector<int>{2, 1}));
 }
 
 }  // namespace
