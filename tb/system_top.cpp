@@ -34,7 +34,8 @@ SystemTop::SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vec
                       ? std::make_unique<RtlControl>(
                             "rtl_control",
                             RtlControl::Straps{e.hardware.frequency_hz, policy->slots(), policy->queue_depth(),
-                                               e.network.num_layers, e.hardware.platform->register_id},
+                                               e.network.num_layers, e.hardware.platform->register_id,
+                                               e.network.encoder_decoder()},
                             &energy)
                       : nullptr),
 #endif
@@ -48,10 +49,6 @@ SystemTop::SystemTop(sc_core::sc_module_name name, const Experiment& e, std::vec
                        std::to_string(RtlControl::kMaxSlots) + " slots and " + std::to_string(RtlControl::kFifoDepth) +
                        " queued sequences (policy.slots x queue depth), not " + std::to_string(policy->slots()) +
                        " x " + std::to_string(policy->queue_depth()));
-    if (e.network.autoregressive || e.network.encoder_decoder())
-      throw InputError(e.source_file +
-                       ": key 'hardware.control': the RTL control block has no DONE_STEPS, SOURCE, SOURCE_PADDED or "
-                       "FLAGS registers yet, which decoders and encoder-decoder networks need (use tlm)");
     rtl_control->attach(accelerator.get());
     accelerator->attach_control(rtl_control.get());
     rtl_control->irq.bind(irq);

@@ -42,7 +42,7 @@ struct RecordingDatapath : ControlDatapath {
     if (strict_ && queued_[std::size_t(slot)] >= depth_) return false;
     ++queued_[std::size_t(slot)];
     log << "push " << slot << " " << d.id << " " << d.length << " " << d.padded_length << " " << d.input_address << " "
-        << d.output_address << ";";
+        << d.output_address << " " << d.source_length << " " << d.source_padded << " " << d.run_to_padded << ";";
     return true;
   }
   void control_doorbell(std::uint32_t tail, const sc_time&) override { log << "doorbell " << tail << ";"; }
@@ -73,7 +73,8 @@ struct SideBySide : sc_core::sc_module {
 
   SC_HAS_PROCESS(SideBySide);
   explicit SideBySide(sc_core::sc_module_name n)
-      : sc_module(n), rtl("rtl", RtlControl::Straps{1e9, kSlots, kDepth, 3, 1}) {
+      : sc_module(n), rtl("rtl", RtlControl::Straps{1e9, kSlots, kDepth, 3, 1, true}) {
+    tlm.set_requires_source(true);  // an encoder-decoder network's rule: SOURCE >= 1, SOURCE_PADDED >= SOURCE
     rtl.attach(&rtl_dp);
     rtl.irq.bind(irq);
     bus.bind(rtl.regs);
@@ -93,8 +94,12 @@ struct SideBySide : sc_core::sc_module {
     bus->b_transport(t, delay);
   }
 
-  // One access to both; compares the response and, for reads, the value.
+  // One access to both; compares the response and, for reads, the value. The reference takes
+  // datapath events at once, the RTL one bundle a cycle: they land first (with more than two
+  // bundles queued, later ones would share the access's edge, where the bus goes first; the
+  // same-edge races are random_op's case 7, ordered on purpose).
   std::uint32_t access(bool write, std::uint64_t address, std::uint32_t value, unsigned length = 4) {
+    while (!rtl.idle()) wait(sc_time(1, SC_NS));
     unsigned char data[8] = {};
     std::memcpy(data, &value, 4);
     tlm::tlm_generic_payload t;
@@ -126,6 +131,7 @@ struct SideBySide : sc_core::sc_module {
     Completion c;
     c.slot = slot;
     c.descriptor.id = ids[std::size_t(slot)].front();
+    c.steps = std::int64_t(rng() % 100000);  // DONE_STEPS: whatever the datapath reports
     ids[std::size_t(slot)].erase(ids[std::size_t(slot)].begin());
     tlm_dp.retire(slot);
     rtl_dp.retire(slot);
@@ -158,11 +164,15 @@ struct SideBySide : sc_core::sc_module {
     wait(sc_time(2, SC_NS));
   }
 
-  void push(int slot, std::uint32_t length, std::uint32_t padded) {
+  void push(int slot, std::uint32_t length, std::uint32_t padded, std::uint32_t source = 1,
+            std::uint32_t source_padded = 0, std::uint32_t flags = 0) {
     const std::int64_t id = next_id++;
     write(slot_reg(slot, kSlotIdLo), std::uint32_t(id));
     write(slot_reg(slot, kSlotLength), length);
     write(slot_reg(slot, kSlotPadded), padded);
+    write(slot_reg(slot, kSlotSource), source);
+    write(slot_reg(slot, kSlotSourcePadded), source_padded);
+    write(slot_reg(slot, kSlotFlags), flags);
     const std::size_t before = tlm_dp.log.str().size();
     write(slot_reg(slot, kSlotPush), 1);
     if (tlm_dp.log.str().find("push", before) != std::string::npos) ids[std::size_t(slot)].push_back(id);
@@ -180,7 +190,10 @@ struct SideBySide : sc_core::sc_module {
     switch (rng() % 16) {
       case 0:
       case 1:
-        push(slot, std::uint32_t(rng() % 4), std::uint32_t(rng() % 6));  // some bad descriptors
+        // Some bad descriptors (LENGTH 0, PADDED < LENGTH, SOURCE 0, SOURCE_PADDED < SOURCE); FLAGS
+        // random (bit 0 kept).
+        push(slot, std::uint32_t(rng() % 4), std::uint32_t(rng() % 6), std::uint32_t(rng() % 5),
+             std::uint32_t(rng() % 6), std::uint32_t(rng()));
         break;
       case 2:
         complete(slot);
@@ -190,7 +203,7 @@ struct SideBySide : sc_core::sc_module {
         fail_request(slot, 3 + std::uint32_t(rng() % 3));
         break;
       case 4:
-        read(kDonePop), read(kDoneIdLo), read(kDoneIdHi);
+        read(kDonePop), read(kDoneIdLo), read(kDoneIdHi), read(kDoneSteps);
         break;
       case 5:
         read(kErrPop), read(kErrIdLo), read(kErrIdHi);
@@ -237,7 +250,7 @@ struct SideBySide : sc_core::sc_module {
         break;
       }
       case 11:
-        read(std::uint32_t(rng() % 0x80) & ~3u);  // any global register, the pops included
+        read(std::uint32_t(rng() % 0x84) & ~3u);  // any global register, the pops and DONE_STEPS included
         break;
       case 12:
         read(slot_reg(slot, std::uint32_t(rng() % 0x40) & ~3u));  // QUEUED and the write-only staging
@@ -286,6 +299,7 @@ struct SideBySide : sc_core::sc_module {
     for (int i = 0; i < 1026; ++i) {
       read(kDonePop);
       read(kDoneIdLo);
+      read(kDoneSteps);
     }
     ++drains_past_empty;
     compare_state();
@@ -370,6 +384,21 @@ TEST(RtlControlAssertions, CompletionWithNothingQueuedFires) {
 namespace ebatch {
 namespace {
 
+// One timed 4-byte access through `bus` (`value`: written, or read back; `delay` as returned).
+template <typename Socket>
+tlm::tlm_response_status word_access(Socket& bus, bool write, std::uint32_t address, std::uint32_t& value,
+                                     sc_time& delay) {
+  tlm::tlm_generic_payload t;
+  t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  t.set_address(address);
+  t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+  t.set_data_length(4);
+  t.set_streaming_width(4);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  bus->b_transport(t, delay);
+  return t.get_response_status();
+}
+
 // Hand-worked timing of the transactor at a 1 GHz control clock (T = 1 ns; a cycle drives its
 // inputs at its start, has its rising edge at +0.5 T and samples at its end):
 // - a write issued at kernel time 10 ns with 3 ns annotated delay starts at 13 ns; setup cycle
@@ -400,14 +429,7 @@ struct Timing : sc_core::sc_module {
   }
   void watch() { edges.emplace_back(sc_core::sc_time_stamp().to_seconds() * 1e9, irq.read()); }
   void access(bool write, std::uint32_t address, std::uint32_t value, sc_time delay) {
-    tlm::tlm_generic_payload t;
-    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    t.set_address(address);
-    t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    t.set_data_length(4);
-    t.set_streaming_width(4);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    bus->b_transport(t, delay);
+    word_access(bus, write, address, value, delay);
     EXPECT_EQ(delay, sc_core::SC_ZERO_TIME);
     returns_ns.push_back(sc_core::sc_time_stamp().to_seconds() * 1e9);
   }
@@ -440,7 +462,7 @@ TEST(RtlControlTiming, HandWorkedCyclesOfAccessesPushesAndInterruptEdges) {
   EXPECT_DOUBLE_EQ(top.returns_ns[2], 19.0);
   EXPECT_DOUBLE_EQ(top.returns_ns[3], 21.0);
   EXPECT_DOUBLE_EQ(top.returns_ns[4], 42.0);  // DONE_POP: [40, 42)
-  EXPECT_EQ(top.dp.log.str(), "push 0 0 1 1 0 0;push 0 0 1 1 0 0;");
+  EXPECT_EQ(top.dp.log.str(), "push 0 0 1 1 0 0 0 0 0;push 0 0 1 1 0 0 0 0 0;");
   const std::vector<std::pair<double, bool>> want = {{30.5, true}, {41.5, false}, {42.5, true}};
   ASSERT_EQ(top.edges.size(), want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
@@ -450,6 +472,80 @@ TEST(RtlControlTiming, HandWorkedCyclesOfAccessesPushesAndInterruptEdges) {
   EXPECT_EQ(top.rtl.accesses(), 5u);
   // Cycles run: 2 per access (10), 2 for the completions, 1 tail after the pop.
   EXPECT_EQ(top.rtl.cycles(), 13u);
+}
+
+// The decoder registers by hand, on an encoder-decoder strap (cfg_requires_source), 1 GHz:
+// - slot 0 staged LENGTH 5, SOURCE 4, SOURCE_PADDED 0, FLAGS 3: the PUSH hands the datapath
+//   length 5, padded 5 (0 = LENGTH), source 4, source padded 4 (0 = SOURCE), run_to_padded 1
+//   (FLAGS bit 0 only); QUEUED reads 1;
+// - SOURCE 0 then PUSH: a bad descriptor (SOURCE >= 1 needed): ERROR_CODE 2, a fault, no push;
+//   SOURCE 3, SOURCE_PADDED 2 then PUSH: bad again (SOURCE_PADDED < SOURCE);
+// - DONE_STEPS reads 0 before any pop; completions with 3 and 5 steps: the first DONE_POP gives
+//   DONE_STEPS 3, the second 5, a third (FIFO empty) pops nothing and DONE_STEPS stays 5.
+struct DecoderRegisters : sc_core::sc_module {
+  bool busy = false;
+  RecordingDatapath dp{busy, 2, 2, false};
+  RtlControl rtl;
+  tlm_utils::simple_initiator_socket<DecoderRegisters> bus{"bus"};
+  sc_core::sc_signal<bool> irq{"irq"};
+  std::vector<std::uint32_t> reads;
+  SC_HAS_PROCESS(DecoderRegisters);
+  explicit DecoderRegisters(sc_core::sc_module_name n)
+      : sc_module(n), rtl("rtl", RtlControl::Straps{1e9, 2, 2, 4, 0, true}) {
+    rtl.attach(&dp);
+    rtl.irq.bind(irq);
+    bus.bind(rtl.regs);
+    SC_THREAD(run);
+  }
+  std::uint32_t access(bool write, std::uint32_t address, std::uint32_t value) {
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    EXPECT_EQ(word_access(bus, write, address, value, delay), tlm::TLM_OK_RESPONSE) << std::hex << address;
+    return value;
+  }
+  void write(std::uint32_t a, std::uint32_t v) { access(true, a, v); }
+  void read(std::uint32_t a) { reads.push_back(access(false, a, 0)); }
+  void run() {
+    wait(sc_time(1, SC_NS));
+    write(slot_reg(0, kSlotIdLo), 7);
+    write(slot_reg(0, kSlotLength), 5);
+    write(slot_reg(0, kSlotSource), 4);
+    write(slot_reg(0, kSlotFlags), 3);
+    write(slot_reg(0, kSlotPush), 1);
+    read(slot_reg(0, kSlotQueued));  // 1
+    read(kErrorCode);                // 0
+    write(slot_reg(1, kSlotLength), 2);
+    write(slot_reg(1, kSlotPush), 1);  // SOURCE 0: bad
+    read(kErrorCode);                  // 2
+    write(slot_reg(1, kSlotSource), 3);
+    write(slot_reg(1, kSlotSourcePadded), 2);
+    write(slot_reg(1, kSlotPush), 1);  // SOURCE_PADDED < SOURCE: bad
+    read(slot_reg(1, kSlotQueued));    // 0
+    write(slot_reg(0, kSlotPush), 1);  // the same staged descriptor again: accepted
+    read(kDoneSteps);                  // 0
+    Completion c;
+    c.steps = 3;
+    rtl.push_done(c);
+    c.steps = 5;
+    rtl.push_done(c);
+    wait(sc_time(5, SC_NS));
+    read(kDonePop);    // 0x80000000: slot 0
+    read(kDoneSteps);  // 3
+    read(kDonePop);
+    read(kDoneSteps);  // 5
+    read(kDonePop);    // empty: 0
+    read(kDoneSteps);  // still 5
+    sc_core::sc_stop();
+  }
+};
+
+TEST(RtlControlDecoderRegisters, HandWorkedSourceFlagsAndDoneSteps) {
+  RtlControl::set_assertions_fatal(true);
+  DecoderRegisters top("top");
+  sc_core::sc_start();
+  EXPECT_EQ(top.dp.log.str(), "push 0 7 5 5 0 0 4 4 1;fault;fault;push 0 7 5 5 0 0 4 4 1;");
+  const std::vector<std::uint32_t> want = {1, 0, 2, 0, 0, 0x80000000u, 3, 0x80000000u, 5, 0, 5};
+  EXPECT_EQ(top.reads, want);
+  EXPECT_FALSE(RtlControl::assertion_failed());
 }
 
 }  // namespace

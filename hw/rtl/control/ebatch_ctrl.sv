@@ -21,6 +21,7 @@ module ebatch_ctrl #(
     input  logic [ 14:0] cfg_slots,
     input  logic [  7:0] cfg_queue_depth,
     input  logic [  7:0] cfg_layers,
+    input  logic         cfg_requires_source,  // encoder-decoder network: a push needs SOURCE >= 1
     // APB3 slave.
     input  logic         psel,
     input  logic         penable,
@@ -37,6 +38,7 @@ module ebatch_ctrl #(
     input  logic         dp_done_valid,  // a sequence completed: into the completion FIFO
     input  logic [ 15:0] dp_done_slot,
     input  logic [ 63:0] dp_done_id,
+    input  logic [ 31:0] dp_done_steps,  // steps it produced (DONE_STEPS)
     input  logic         dp_err_valid,   // a request failed: into the error FIFO
     input  logic [ 15:0] dp_err_slot,
     input  logic [  7:0] dp_err_code,
@@ -56,6 +58,9 @@ module ebatch_ctrl #(
     output logic [ 31:0] ctl_push_padded,  // 0 already replaced by the length
     output logic [ 63:0] ctl_push_in,
     output logic [ 63:0] ctl_push_out,
+    output logic [ 31:0] ctl_push_source,         // encoder-decoder: the source's steps
+    output logic [ 31:0] ctl_push_source_padded,  // 0 already replaced by the source
+    output logic         ctl_push_run_to_padded,  // FLAGS bit 0
     output logic         ctl_doorbell,   // CQ_TAIL written
     output logic [ 31:0] ctl_cq_tail,
     output logic [ 31:0] ctl_cq_size,
@@ -79,16 +84,18 @@ module ebatch_ctrl #(
   logic [31:0] mask_q[8];
   // Storage arrays (staging, counters, FIFO memories) are not reset, as RAMs; Verilator starts
   // them at zero, as the TLM model's state starts.
-  logic [31:0] stage_q[MAX_SLOTS*8];  // per slot: ID_LO, ID_HI, LENGTH, PADDED, IN_LO/HI, OUT_LO/HI
+  // Per slot, one word per offset / 4: ID_LO, ID_HI, LENGTH, PADDED, IN_LO/HI, OUT_LO/HI, -, -,
+  // SOURCE, SOURCE_PADDED, FLAGS (bit 0 kept), -, -, -.
+  logic [31:0] stage_q[MAX_SLOTS*16];
   logic [8:0] queued_q[MAX_SLOTS];  // per slot: sequences pushed, not yet completed or failed
   logic gap_q;  // the interrupt line drops for this cycle (one edge per popped entry)
-  // Completion FIFO: slot and request id; error FIFO: code, slot and request id.
-  logic [79:0] done_mem[FIFO_DEPTH];
+  // Completion FIFO: steps, slot and request id; error FIFO: code, slot and request id.
+  logic [111:0] done_mem[FIFO_DEPTH];
   logic [87:0] err_mem[FIFO_DEPTH];
   logic [AW-1:0] done_rd_q, done_wr_q, err_rd_q, err_wr_q;
   logic [AW:0] done_count_q, err_count_q;
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [79:0] done_last_q;  // the entry last popped (DONE_ID_LO/HI; its slot bits unused)
+  logic [111:0] done_last_q;  // the entry last popped (DONE_STEPS, DONE_ID_LO/HI; its slot bits unused)
   logic [87:0] err_last_q;
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -138,6 +145,7 @@ module ebatch_ctrl #(
         8'h74: prdata = cq_size_q;
         8'h78: prdata = cq_tail_q;
         8'h7C: prdata = dp_cq_head;
+        8'h80: prdata = done_last_q[111:80];
         default: begin
           if (paddr[7:0] >= 8'h20 && paddr[7:0] < 8'h40) prdata = mask_q[paddr[4:2]];
         end
@@ -155,10 +163,14 @@ module ebatch_ctrl #(
   assign start_req = wr && in_global && paddr[7:0] == 8'h08 && pwdata[0];
   assign doorbell = wr && in_global && paddr[7:0] == 8'h78;
   assign push_req = wr && in_slots && offset == 6'h20 && pwdata[0];
-  assign push_length = stage_q[{slot, 3'd2}];
-  assign push_padded = stage_q[{slot, 3'd3}] == 0 ? push_length : stage_q[{slot, 3'd3}];
-  logic bad_descriptor, queue_full, bad_start, fault;
-  assign bad_descriptor = push_req && (push_length == 0 || push_padded < push_length);
+  assign push_length = stage_q[{slot, 4'd2}];
+  assign push_padded = stage_q[{slot, 4'd3}] == 0 ? push_length : stage_q[{slot, 4'd3}];
+  logic [31:0] push_source, push_source_padded;
+  assign push_source = stage_q[{slot, 4'd10}];
+  assign push_source_padded = stage_q[{slot, 4'd11}] == 0 ? push_source : stage_q[{slot, 4'd11}];
+  logic bad_descriptor, bad_source, queue_full, bad_start, fault;
+  assign bad_source = cfg_requires_source && (push_source == 0 || push_source_padded < push_source);
+  assign bad_descriptor = push_req && (push_length == 0 || push_padded < push_length || bad_source);
   assign queue_full = push_req && !bad_descriptor && queued_q[slot] >= {1'b0, cfg_queue_depth};
   assign bad_start = start_req && dp_busy;
   assign fault = bad_descriptor || queue_full || bad_start;
@@ -235,10 +247,15 @@ module ebatch_ctrl #(
       ctl_push_padded <= '0;
       ctl_push_in <= '0;
       ctl_push_out <= '0;
+      ctl_push_source <= '0;
+      ctl_push_source_padded <= '0;
+      ctl_push_run_to_padded <= 1'b0;
       for (int i = 0; i < 8; i++) mask_q[i] <= '0;
     end else begin
       // Bus writes.
-      if (wr && in_slots && offset < 6'h20) stage_q[{slot, offset[4:2]}] <= pwdata;
+      if (wr && in_slots && (offset < 6'h20 || offset == 6'h28 || offset == 6'h2C))
+        stage_q[{slot, offset[5:2]}] <= pwdata;
+      if (wr && in_slots && offset == 6'h30) stage_q[{slot, 4'd12}] <= {31'd0, pwdata[0]};
       if (wr && in_global) begin
         unique case (paddr[7:0])
           8'h14: irq_enable_q <= pwdata[2:0];
@@ -260,11 +277,14 @@ module ebatch_ctrl #(
       ctl_push <= push_ok;
       if (push_req) begin
         ctl_push_slot <= 16'(slot);
-        ctl_push_id <= {stage_q[{slot, 3'd1}], stage_q[{slot, 3'd0}]};
+        ctl_push_id <= {stage_q[{slot, 4'd1}], stage_q[{slot, 4'd0}]};
         ctl_push_length <= push_length;
         ctl_push_padded <= push_padded;
-        ctl_push_in <= {stage_q[{slot, 3'd5}], stage_q[{slot, 3'd4}]};
-        ctl_push_out <= {stage_q[{slot, 3'd7}], stage_q[{slot, 3'd6}]};
+        ctl_push_in <= {stage_q[{slot, 4'd5}], stage_q[{slot, 4'd4}]};
+        ctl_push_out <= {stage_q[{slot, 4'd7}], stage_q[{slot, 4'd6}]};
+        ctl_push_source <= push_source;
+        ctl_push_source_padded <= push_source_padded;
+        ctl_push_run_to_padded <= stage_q[{slot, 4'd12}][0];
       end
       // Per-slot sequence counters: +1 per accepted push, -1 per completion or failure.
       // Up to three slots change at an edge; one update per distinct slot.
@@ -277,7 +297,7 @@ module ebatch_ctrl #(
         done_rd_q <= done_rd_q + 1'b1;
       end
       if (dp_done_valid) begin
-        done_mem[done_wr_q] <= {dp_done_slot, dp_done_id};
+        done_mem[done_wr_q] <= {dp_done_steps, dp_done_slot, dp_done_id};
         done_wr_q <= done_wr_q + 1'b1;
       end
       done_count_q <= done_count_d;

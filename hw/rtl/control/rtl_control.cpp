@@ -32,6 +32,7 @@ RtlControl::RtlControl(sc_core::sc_module_name name, const Straps& straps, Energ
   m.cfg_slots(cfg_slots_);
   m.cfg_queue_depth(cfg_queue_depth_);
   m.cfg_layers(cfg_layers_);
+  m.cfg_requires_source(cfg_requires_source_);
   m.psel(psel_);
   m.penable(penable_);
   m.pwrite(pwrite_);
@@ -46,6 +47,7 @@ RtlControl::RtlControl(sc_core::sc_module_name name, const Straps& straps, Energ
   m.dp_done_valid(dp_done_valid_);
   m.dp_done_slot(dp_done_slot_);
   m.dp_done_id(dp_done_id_);
+  m.dp_done_steps(dp_done_steps_);
   m.dp_err_valid(dp_err_valid_);
   m.dp_err_slot(dp_err_slot_);
   m.dp_err_code(dp_err_code_);
@@ -64,6 +66,9 @@ RtlControl::RtlControl(sc_core::sc_module_name name, const Straps& straps, Energ
   m.ctl_push_padded(ctl_push_padded_);
   m.ctl_push_in(ctl_push_in_);
   m.ctl_push_out(ctl_push_out_);
+  m.ctl_push_source(ctl_push_source_);
+  m.ctl_push_source_padded(ctl_push_source_padded_);
+  m.ctl_push_run_to_padded(ctl_push_run_to_padded_);
   m.ctl_doorbell(ctl_doorbell_);
   m.ctl_cq_tail(ctl_cq_tail_);
   m.ctl_cq_size(ctl_cq_size_);
@@ -76,6 +81,7 @@ RtlControl::RtlControl(sc_core::sc_module_name name, const Straps& straps, Energ
   cfg_slots_.write(std::uint32_t(straps.slots));
   cfg_queue_depth_.write(std::uint32_t(straps.queue_depth));
   cfg_layers_.write(std::uint32_t(straps.layers));
+  cfg_requires_source_.write(straps.requires_source);
   SC_THREAD(clock_thread);
   SC_METHOD(irq_method);
   sensitive << irq_pin_;
@@ -133,6 +139,7 @@ void RtlControl::run_cycle() {
   dp_done_valid_.write(ev.done);
   dp_done_slot_.write(std::uint32_t(ev.completion.slot));
   dp_done_id_.write(std::uint64_t(ev.completion.descriptor.id));
+  dp_done_steps_.write(std::uint32_t(ev.completion.steps));
   dp_err_valid_.write(ev.err);
   dp_err_slot_.write(std::uint32_t(ev.err_slot));
   dp_err_id_.write(std::uint64_t(ev.err_id));
@@ -173,6 +180,9 @@ void RtlControl::run_cycle() {
     d.padded_length = ctl_push_padded_.read();
     d.input_address = ctl_push_in_.read();
     d.output_address = ctl_push_out_.read();
+    d.source_length = ctl_push_source_.read();
+    d.source_padded = ctl_push_source_padded_.read();
+    d.run_to_padded = ctl_push_run_to_padded_.read();
     if (!datapath_->control_push(int(ctl_push_slot_.read()), d, SC_ZERO_TIME))
       SC_REPORT_ERROR(name(), "the datapath refused a push the RTL accepted (its QUEUED counter disagrees)");
   }

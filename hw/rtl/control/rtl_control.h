@@ -46,6 +46,7 @@ class RtlControl : public sc_core::sc_module, public ControlBlock {
     double frequency_hz = 1e9;  // the control clock
     int slots = 1, queue_depth = 1, layers = 1;
     std::uint32_t platform_id = 0;
+    bool requires_source = false;  // encoder-decoder network: a push needs SOURCE >= 1 (cfg_requires_source)
   };
 
   tlm_utils::simple_target_socket<RtlControl> regs;
@@ -131,19 +132,23 @@ class RtlControl : public sc_core::sc_module, public ControlBlock {
   sc_core::sc_signal<bool> clk_{"clk"}, rst_n_{"rst_n"};
   sc_core::sc_signal<std::uint32_t> cfg_platform_{"cfg_platform"}, cfg_slots_{"cfg_slots"},
       cfg_queue_depth_{"cfg_queue_depth"}, cfg_layers_{"cfg_layers"};
+  sc_core::sc_signal<bool> cfg_requires_source_{"cfg_requires_source"};
   sc_core::sc_signal<bool> psel_{"psel"}, penable_{"penable"}, pwrite_{"pwrite"}, pready_{"pready"},
       pslverr_{"pslverr"};
   sc_core::sc_signal<std::uint32_t> paddr_{"paddr"}, pwdata_{"pwdata"}, prdata_{"prdata"};
   sc_core::sc_signal<bool> dp_busy_{"dp_busy"}, dp_cq_pending_{"dp_cq_pending"}, dp_done_valid_{"dp_done_valid"},
       dp_err_valid_{"dp_err_valid"}, dp_fail_valid_{"dp_fail_valid"};
   sc_core::sc_signal<std::uint32_t> dp_cq_head_{"dp_cq_head"}, dp_done_slot_{"dp_done_slot"},
-      dp_err_slot_{"dp_err_slot"}, dp_err_code_{"dp_err_code"}, dp_fail_code_{"dp_fail_code"}, dp_raise_{"dp_raise"};
+      dp_err_slot_{"dp_err_slot"}, dp_err_code_{"dp_err_code"}, dp_fail_code_{"dp_fail_code"}, dp_raise_{"dp_raise"},
+      dp_done_steps_{"dp_done_steps"};
   sc_core::sc_signal<std::uint64_t> dp_done_id_{"dp_done_id"}, dp_err_id_{"dp_err_id"};
   sc_core::sc_signal<bool> ctl_start_{"ctl_start"}, ctl_push_{"ctl_push"}, ctl_doorbell_{"ctl_doorbell"},
       ctl_fault_{"ctl_fault"}, irq_pin_{"irq_pin"};
   sc_core::sc_signal<std::uint32_t> ctl_cmd_steps_{"ctl_cmd_steps"}, ctl_cmd_layers_{"ctl_cmd_layers"},
       ctl_push_slot_{"ctl_push_slot"}, ctl_push_length_{"ctl_push_length"}, ctl_push_padded_{"ctl_push_padded"},
-      ctl_cq_tail_{"ctl_cq_tail"}, ctl_cq_size_{"ctl_cq_size"}, ctl_error_code_{"ctl_error_code"};
+      ctl_cq_tail_{"ctl_cq_tail"}, ctl_cq_size_{"ctl_cq_size"}, ctl_error_code_{"ctl_error_code"},
+      ctl_push_source_{"ctl_push_source"}, ctl_push_source_padded_{"ctl_push_source_padded"};
+  sc_core::sc_signal<bool> ctl_push_run_to_padded_{"ctl_push_run_to_padded"};
   sc_core::sc_signal<std::uint64_t> ctl_push_id_{"ctl_push_id"}, ctl_push_in_{"ctl_push_in"},
       ctl_push_out_{"ctl_push_out"}, ctl_cq_base_{"ctl_cq_base"}, ctl_weights_{"ctl_weights"};
   sc_core::sc_signal<sc_dt::sc_bv<256>> ctl_slot_mask_{"ctl_slot_mask"};
