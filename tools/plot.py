@@ -1063,7 +1063,7 @@ def cmd_load_curve(args):
             ax.plot(xs, [p[2] for p in pts], "-o", color=cmap(i % 10), ms=3.5, label=f"{pol} p99")
             ax.plot(xs, [p[1] for p in pts], "--", color=cmap(i % 10), lw=1.0, label=f"{pol} p50")
         if d["slo_s"]:
-            ax.axhline(d["slo_s"], color="tab:red", lw=1.2, ls="-.", label=f"SLO {d['slo_statistic']} "
+            ax.axhline(d["slo_s"], color="black", lw=1.2, ls="-.", label=f"SLO {d['slo_statistic']} "
                        f"{fmt_quantity(d['slo_s'], 's')}")
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
