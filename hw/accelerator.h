@@ -103,6 +103,8 @@ class Accelerator : public sc_core::sc_module, public ControlDatapath {
   // then takes the host's register bus instead of `regs`, and whose line drives the interrupt);
   // by default the transaction-level register model (TlmControl) behind `regs`.
   void attach_control(ControlBlock* control) { control_ = control ? control : tlm_control_.get(); }
+  // The transaction-level register model (for checkers: its state without bus accesses).
+  const TlmControl& tlm_control() const { return *tlm_control_; }
 
   // ControlDatapath (hw/contract/control_block.h): what the control block tells the sequencer.
   bool control_busy() const override { return busy_ || start_pending_; }

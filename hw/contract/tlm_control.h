@@ -34,6 +34,7 @@ class TlmControl : public ControlBlock {
   // The interrupt line: high while an enabled status bit is set, low for one cycle after a
   // pop that leaves entries waiting (take_gap() returns and clears that).
   bool irq_level() const { return (irq_status_ & irq_enable_) != 0; }
+  std::uint32_t irq_status() const { return irq_status_; }  // IRQ_STATUS, read without side effects
   bool take_gap() {
     const bool g = irq_gap_;
     irq_gap_ = false;
