@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/byte_mask.h"
 #include "hw/functional_engine.h"
 
 namespace ebatch {
@@ -248,8 +249,8 @@ void Accelerator::decode_command(std::uint32_t steps, std::uint32_t layers_word,
   cmd.steps = steps;
   cmd.first_layer = int(layers_word & 0xff);
   cmd.last_layer = int((layers_word >> 8) & 0xff);
-  cmd.slot_mask.resize(std::size_t(engine_.slots()));
-  for (int s = 0; s < engine_.slots(); ++s) cmd.slot_mask[std::size_t(s)] = (mask_words[s / 32] >> (s % 32)) & 1;
+  cmd.slot_mask.assign(std::size_t(engine_.slots()), 0);
+  for_each_set_bit(mask_words, cmd.slot_mask.size(), [&](std::size_t s) { cmd.slot_mask[s] = 1; });
 }
 
 void Accelerator::run_command(const SlotEngine::Command& cmd, LayerPass& pass, tlm_utils::tlm_quantumkeeper& qk) {

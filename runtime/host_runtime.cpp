@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/byte_mask.h"
 #include "common/errors.h"
 #include "common/invariant.h"
 #include "common/units.h"
@@ -295,8 +296,10 @@ void HostRuntime::handle_interrupt(bool& command_done_seen) {
 std::uint32_t HostRuntime::mask_word(const AcceleratorCommand& cmd, int word) const {
   const int slots = std::min(policy_.slots(), int(cmd.slot_mask.size()));
   std::uint32_t bits = 0;
-  for (int s = word * 32; s < std::min(slots, word * 32 + 32); ++s)
-    if (cmd.slot_mask[std::size_t(s)]) bits |= 1u << (s - word * 32);
+  const int first = word * 32;
+  if (first < slots)
+    for_each_set_byte(cmd.slot_mask.data() + first, std::size_t(std::min(slots - first, 32)),
+                      [&](std::size_t s) { bits |= 1u << s; });
   return bits;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common/errors.h"
+#include "common/invariant.h"
 #include "hw/contract/slot_engine.h"
 
 namespace ebatch {
@@ -124,13 +125,18 @@ struct CellularBatchingPolicy::Shadow {
   Shadow(const NetworkSpec& net, int slots)
       : engine(net, slots, 1),
         layers(net.num_layers),
+        words((std::size_t(slots) + 63) / 64),
         feedback_layer(net.autoregressive ? net.first_decoder_layer() : -1),
         arrival(std::size_t(slots), -1.0),
         id(std::size_t(slots), 0),
         ready(std::size_t(slots) * std::size_t(net.num_layers), 0),
-        ready_count(std::size_t(slots), 0) {}
+        ready_count(std::size_t(slots), 0),
+        rank(std::size_t(slots), -1),
+        ready_bits(std::size_t(net.num_layers) * words, 0),
+        any_bits(words, 0) {}
   SlotEngine engine;
   int layers;
+  std::size_t words;             // 64-bit words of one age-rank bit set
   int feedback_layer;            // decoders: the layer whose next step waits for the last layer's token
   std::vector<double> arrival;   // per slot: arrival of its request, -1 when empty
   std::vector<std::int64_t> id;  // per slot: its request's id (age ties: the lower id is older)
@@ -144,25 +150,69 @@ struct CellularBatchingPolicy::Shadow {
   // fills or empties (age keys are unique, so the order is the same as a fresh sort's).
   std::vector<int> by_age;
   bool by_age_dirty = true;
+  // The same readiness by age rank (rank[slot]: its index in by_age, -1 if not there): bit r
+  // of ready_bits[layer * words + r / 64] is ready[by_age[r] * layers + layer], bit r of
+  // any_bits whether by_age[r] has a ready layer. A cell's B oldest ready requests are then
+  // the lowest set bits, not a walk over every request in flight. Valid while !by_age_dirty.
+  std::vector<int> rank;
+  std::vector<std::uint64_t> ready_bits, any_bits;
   std::vector<int> ready_per_layer;  // most_ready's counts, kept between calls
   SlotEngine::Command command;
   std::vector<int> taken;               // the slots of the last cell (its mask's set bits)
   std::vector<Completion> completions;  // take_completions' buffer, kept between cells
   bool completed = false;               // the last cell completed a sequence (its slot frees at the interrupt)
 
+  static void set_bit(std::uint64_t* bits, int r, bool on) {
+    const std::uint64_t m = std::uint64_t(1) << (r % 64);
+    bits[r / 64] = on ? bits[r / 64] | m : bits[r / 64] & ~m;
+  }
+  std::uint64_t* layer_bits(int layer) { return ready_bits.data() + std::size_t(layer) * words; }
   // Recomputes the slot's readiness of layers [first, last] (all when its queue changed).
   void refresh(int slot, int first = 0, int last = -1) {
     if (last < 0 || last >= layers) last = layers - 1;
     std::uint8_t* r = ready.data() + std::size_t(slot) * std::size_t(layers);
     int& n = ready_count[std::size_t(slot)];
+    const int at = by_age_dirty ? -1 : rank[std::size_t(slot)];
     for (int layer = first; layer <= last; ++layer) {
       const std::uint8_t now = engine.can_advance(slot, layer);
       n += int(now) - int(r[layer]);
       r[layer] = now;
+      if (at >= 0) set_bit(layer_bits(layer), at, now);
     }
+    if (at >= 0) set_bit(any_bits.data(), at, n > 0);
   }
   bool ready_at(int slot, int layer) const {
     return ready[std::size_t(slot) * std::size_t(layers) + std::size_t(layer)];
+  }
+  // by_age afresh, and the rank bit sets from `ready`.
+  void rebuild_by_age(int in_flight) {
+    by_age_dirty = false;
+    by_age.clear();
+    for (int s = 0; s < in_flight; ++s) {
+      rank[std::size_t(s)] = -1;
+      if (arrival[std::size_t(s)] >= 0 && engine.queued(s) > 0) by_age.push_back(s);
+    }
+    const auto older = [&](int a, int b) {
+      const std::size_t x = std::size_t(a), y = std::size_t(b);
+      return arrival[x] != arrival[y] ? arrival[x] < arrival[y] : id[x] < id[y];
+    };
+    std::sort(by_age.begin(), by_age.end(), older);
+    std::fill(ready_bits.begin(), ready_bits.end(), 0);
+    std::fill(any_bits.begin(), any_bits.end(), 0);
+    for (std::size_t i = 0; i < by_age.size(); ++i) {
+      const int s = by_age[i];
+      rank[std::size_t(s)] = int(i);
+      for (int layer = 0; layer < layers; ++layer)
+        if (ready_at(s, layer)) set_bit(layer_bits(layer), int(i), true);
+      if (ready_count[std::size_t(s)] > 0) set_bit(any_bits.data(), int(i), true);
+    }
+  }
+  // Calls f(rank) for the set bits of `bits` from the lowest (the oldest) until f returns false.
+  template <class F>
+  void for_each_rank(const std::uint64_t* bits, F&& f) const {
+    for (std::size_t w = 0; w < words; ++w)
+      for (std::uint64_t b = bits[w]; b; b &= b - 1)
+        if (!f(int(w * 64) + __builtin_ctzll(b))) return;
   }
 };
 
@@ -206,39 +256,43 @@ std::vector<Placement> CellularBatchingPolicy::place(const RuntimeView& view) {
 // occupied slots, oldest first (arrival, then request id).
 int CellularBatchingPolicy::choose_layer() {
   Shadow& sh = *shadow_;
-  auto& by_age = sh.by_age;
-  if (sh.by_age_dirty) {
-    sh.by_age_dirty = false;
-    by_age.clear();
-    for (int s = 0; s < in_flight_; ++s)
-      if (sh.arrival[std::size_t(s)] >= 0 && sh.engine.queued(s) > 0) by_age.push_back(s);
-    const auto older = [&](int a, int b) {
-      const std::size_t x = std::size_t(a), y = std::size_t(b);
-      return sh.arrival[x] != sh.arrival[y] ? sh.arrival[x] < sh.arrival[y] : sh.id[x] < sh.id[y];
-    };
-    std::sort(by_age.begin(), by_age.end(), older);
-  }
+  if (sh.by_age_dirty) sh.rebuild_by_age(in_flight_);
+#ifdef EBATCH_CHECKS
+  for (std::size_t i = 0; i < sh.by_age.size(); ++i)
+    for (int layer = 0; layer < layers_; ++layer)
+      EBATCH_INVARIANT(((sh.layer_bits(layer)[i / 64] >> (i % 64)) & 1) == sh.ready_at(sh.by_age[i], layer),
+                       "cellular: the age-rank readiness bits disagree with the slots' readiness");
+#endif
   const auto has_ready = [&](int layer) {
-    return std::any_of(by_age.begin(), by_age.end(), [&](int s) { return sh.ready_at(s, layer); });
+    const std::uint64_t* bits = sh.layer_bits(layer);
+    return std::any_of(bits, bits + sh.words, [](std::uint64_t w) { return w != 0; });
   };
   if (scheduler_ == CellularScheduler::sticky && last_layer_ >= 0 && has_ready(last_layer_)) return last_layer_;
   if (scheduler_ == CellularScheduler::most_ready) {
     auto& ready = sh.ready_per_layer;
     ready.assign(std::size_t(layers_), 0);
-    for (int s : by_age)
-      if (sh.ready_count[std::size_t(s)] > 0)
-        for (int layer = 0; layer < layers_; ++layer) ready[std::size_t(layer)] += sh.ready_at(s, layer);
+    for (int layer = 0; layer < layers_; ++layer) {
+      const std::uint64_t* bits = sh.layer_bits(layer);
+      for (std::size_t w = 0; w < sh.words; ++w) ready[std::size_t(layer)] += __builtin_popcountll(bits[w]);
+    }
     int best = -1;
     for (int layer = layers_ - 1; layer >= 0; --layer)  // deepest first: ties keep the deeper layer
       if (ready[std::size_t(layer)] > 0 && (best < 0 || ready[std::size_t(layer)] > ready[std::size_t(best)]))
         best = layer;
     return best;
   }
-  for (int s : by_age)
-    if (sh.ready_count[std::size_t(s)] > 0)
-      for (int layer = layers_ - 1; layer >= 0; --layer)
-        if (sh.ready_at(s, layer)) return layer;
-  return -1;
+  // The oldest request with a ready layer: its deepest ready layer.
+  int best = -1;
+  sh.for_each_rank(sh.any_bits.data(), [&](int r) {
+    const int s = sh.by_age[std::size_t(r)];
+    for (int layer = layers_ - 1; layer >= 0; --layer)
+      if (sh.ready_at(s, layer)) {
+        best = layer;
+        break;
+      }
+    return false;
+  });
+  return best;
 }
 
 // Runs the next cell on the shadow; its slot mask is left in shadow_->command. False if none is ready.
@@ -251,8 +305,12 @@ bool CellularBatchingPolicy::next_cell() {
   cmd.slot_mask.assign(std::size_t(in_flight_), 0);
   auto& taken = sh.taken;  // the B oldest ready requests
   taken.clear();
-  for (std::size_t i = 0; i < sh.by_age.size() && int(taken.size()) < batch_; ++i)
-    if (sh.ready_at(sh.by_age[i], layer)) cmd.slot_mask[std::size_t(sh.by_age[i])] = 1, taken.push_back(sh.by_age[i]);
+  sh.for_each_rank(sh.layer_bits(layer), [&](int r) {
+    const int s = sh.by_age[std::size_t(r)];
+    cmd.slot_mask[std::size_t(s)] = 1;
+    taken.push_back(s);
+    return int(taken.size()) < batch_;
+  });
   cmd.steps = 1;
   cmd.first_layer = cmd.last_layer = layer;
   sh.engine.advance_layer(cmd, layer);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "common/byte_mask.h"
 #include "common/invariant.h"
 
 namespace ebatch {
@@ -54,44 +55,9 @@ bool SlotEngine::idle() const {
   return true;
 }
 
-std::int64_t SlotEngine::available(const InFlight& s, int layer) const {
-  const std::int64_t length = steps_of(s, layer);
-  const auto l = std::size_t(layer);
-  // A step's output exists once both directions have produced it; the backward
-  // direction produces the suffix, so a prefix is complete only when it is done.
-  return s.backward_done[l] == length ? s.forward_done[l] : 0;
-}
-
-std::int64_t SlotEngine::input_available(const InFlight& s, int layer) const {
-  if (layer == network_.first_decoder_layer()) {
-    const int below = layer - 1;
-    if (below >= 0 && available(s, below) < steps_of(s, below)) return 0;  // the encoder is not done
-    const int top = network_.num_layers - 1;
-    return std::min(s.decode_steps, s.forward_done[std::size_t(top)] + 1);  // the token of step t - 1
-  }
-  return layer == 0 ? steps_of(s, 0) : available(s, layer - 1);
-}
-
 std::int64_t SlotEngine::available(int slot, int layer) const {
   const auto& q = slots_.at(std::size_t(slot));
   return q.empty() ? 0 : available(q.front(), layer);
-}
-
-bool SlotEngine::can_advance(int slot, int layer) const {
-  const auto l = std::size_t(layer);
-  const auto& q = slots_.at(std::size_t(slot));
-  // Each direction works on its first unfinished sequence, as run_layer() does.
-  for (const auto& s : q) {
-    if (s.forward_done[l] == steps_of(s, layer)) continue;
-    if (input_available(s, layer) > s.forward_done[l]) return true;
-    break;
-  }
-  for (const auto& s : q) {
-    if (s.backward_done[l] == steps_of(s, layer)) continue;
-    if (input_available(s, layer) == steps_of(s, layer)) return true;
-    break;
-  }
-  return false;
 }
 
 void SlotEngine::run_layer(const Command& command, int layer, LayerPass& pass) {
@@ -182,10 +148,9 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
   const bool masked = !command.slot_mask.empty();
   // An encoder-decoder's decoder layer starts from its encoder layer's final state: no reset.
   const bool hands_off = network_.encoder_decoder() && network_.is_decoder_layer(layer);
-  for (int slot = 0; slot < slots(); ++slot) {
-    if (masked && !command.slot_mask[std::size_t(slot)]) continue;
+  const auto run_slot = [&](int slot) {
     auto& q = slots_[std::size_t(slot)];
-    if (q.empty()) continue;  // nothing to run, produce or complete
+    if (q.empty()) return;  // nothing to run, produce or complete
     auto produced = [&] {
       std::int64_t sum = 0;
       for (const auto& s : q) sum += available(s, layer);
@@ -241,7 +206,13 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
       }
       if (done) q.erase(q.begin(), q.begin() + std::ptrdiff_t(done));
     }
-  }
+  };
+  // A cell's mask sets a few of many slots: only the set ones are visited, in slot order.
+  if (masked)
+    for_each_set_byte(command.slot_mask.data(), std::min(command.slot_mask.size(), slots_.size()),
+                      [&](std::size_t slot) { run_slot(int(slot)); });
+  else
+    for (int slot = 0; slot < slots(); ++slot) run_slot(slot);
 }
 
 bool SlotEngine::abort(int slot, std::int64_t id) {

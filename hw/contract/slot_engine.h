@@ -19,6 +19,7 @@
 // Ignores: time and energy (the platform's cost model adds them).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -130,7 +131,7 @@ class SlotEngine {
     return steps_of(s, layer) - available(s, layer);
   }
   // Whether a command on this slot and layer would compute at least one step.
-  bool can_advance(int slot, int layer) const;
+  inline bool can_advance(int slot, int layer) const;
 
  private:
   struct InFlight {
@@ -138,10 +139,10 @@ class SlotEngine {
     std::vector<std::int64_t> forward_done, backward_done;  // per layer
     std::int64_t decode_useful = 0, decode_steps = 0;       // decoders: steps produced, computed
   };
-  std::int64_t available(const InFlight& s, int layer) const;
+  inline std::int64_t available(const InFlight& s, int layer) const;
   // Steps of the layer's input that exist (layer 0: all; a decoder's first layer: one past
   // what the last layer has produced, once the encoder is done).
-  std::int64_t input_available(const InFlight& s, int layer) const;
+  inline std::int64_t input_available(const InFlight& s, int layer) const;
   // Steps the layer computes for the sequence, and how many of them are useful.
   std::int64_t steps_of(const InFlight& s, int layer) const {
     if (network_.is_decoder_layer(layer)) return s.decode_steps;
@@ -161,5 +162,41 @@ class SlotEngine {
   std::vector<Completion> completions_;
   const OutputLengths* output_lengths_ = nullptr;
 };
+
+// Inline: the cellular scheduler asks these for a few slots and layers of every cell.
+inline std::int64_t SlotEngine::available(const InFlight& s, int layer) const {
+  const std::int64_t length = steps_of(s, layer);
+  const auto l = std::size_t(layer);
+  // A step's output exists once both directions have produced it; the backward
+  // direction produces the suffix, so a prefix is complete only when it is done.
+  return s.backward_done[l] == length ? s.forward_done[l] : 0;
+}
+
+inline std::int64_t SlotEngine::input_available(const InFlight& s, int layer) const {
+  if (layer == network_.first_decoder_layer()) {
+    const int below = layer - 1;
+    if (below >= 0 && available(s, below) < steps_of(s, below)) return 0;  // the encoder is not done
+    const int top = network_.num_layers - 1;
+    return std::min(s.decode_steps, s.forward_done[std::size_t(top)] + 1);  // the token of step t - 1
+  }
+  return layer == 0 ? steps_of(s, 0) : available(s, layer - 1);
+}
+
+inline bool SlotEngine::can_advance(int slot, int layer) const {
+  const auto l = std::size_t(layer);
+  const auto& q = slots_.at(std::size_t(slot));
+  // Each direction works on its first unfinished sequence, as run_layer() does.
+  for (const auto& s : q) {
+    if (s.forward_done[l] == steps_of(s, layer)) continue;
+    if (input_available(s, layer) > s.forward_done[l]) return true;
+    break;
+  }
+  for (const auto& s : q) {
+    if (s.backward_done[l] == steps_of(s, layer)) continue;
+    if (input_available(s, layer) == steps_of(s, layer)) return true;
+    break;
+  }
+  return false;
+}
 
 }  // namespace ebatch

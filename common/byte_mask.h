@@ -1,0 +1,45 @@
+// Walking a mask of one byte per slot (nonzero: set) by its set entries only. A cellular
+// cell sets B of up to 256 slots, and its mask is walked several times per cell (the host's
+// descriptor, the accelerator's decode, the slot engine's pass): eight bytes are tested at
+// once and only the set ones are visited, in ascending order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace ebatch {
+
+// Calls f(i) for every i < n with mask[i] != 0, in ascending order.
+template <class F>
+inline void for_each_set_byte(const std::uint8_t* mask, std::size_t n, F&& f) {
+  std::size_t i = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, mask + i, 8);
+    while (word) {
+      const int byte = __builtin_ctzll(word) / 8;  // the lowest set byte: the lowest address
+      f(i + std::size_t(byte));
+      word &= ~(std::uint64_t(0xff) << (8 * byte));
+    }
+  }
+#endif
+  for (; i < n; ++i)
+    if (mask[i]) f(i);
+}
+
+// Calls f(i) for every set bit i < n of 32-bit words (bit i % 32 of words[i / 32]), ascending.
+template <class F>
+inline void for_each_set_bit(const std::uint32_t* words, std::size_t n, F&& f) {
+  for (std::size_t w = 0; w * 32 < n; ++w) {
+    std::uint32_t bits = words[w];
+    if (n - w * 32 < 32) bits &= (std::uint32_t(1) << (n - w * 32)) - 1;
+    while (bits) {
+      f(w * 32 + std::size_t(__builtin_ctz(bits)));
+      bits &= bits - 1;
+    }
+  }
+}
+
+}  // namespace ebatch
