@@ -10,6 +10,19 @@
 
 namespace ebatch {
 
+// The first i in [from, n) with mask[i] != 0, or n.
+inline std::size_t next_set_byte(const std::uint8_t* mask, std::size_t n, std::size_t from) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (; from + 8 <= n; from += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, mask + from, 8);
+    if (word) return from + std::size_t(__builtin_ctzll(word) / 8);  // the lowest address set
+  }
+#endif
+  while (from < n && !mask[from]) ++from;
+  return from;
+}
+
 // Calls f(i) for every i < n with mask[i] != 0, in ascending order.
 template <class F>
 inline void for_each_set_byte(const std::uint8_t* mask, std::size_t n, F&& f) {

@@ -148,9 +148,15 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
   const bool masked = !command.slot_mask.empty();
   // An encoder-decoder's decoder layer starts from its encoder layer's final state: no reset.
   const bool hands_off = network_.encoder_decoder() && network_.is_decoder_layer(layer);
-  const auto run_slot = [&](int slot) {
+  // A cell's mask sets a few of many slots: only the set ones are visited (next_set_byte tests
+  // eight at a time), in slot order.
+  const std::uint8_t* mask = command.slot_mask.data();
+  const std::size_t n_slots = masked ? std::min(command.slot_mask.size(), slots_.size()) : slots_.size();
+  const auto next = [&](std::size_t from) { return masked ? next_set_byte(mask, n_slots, from) : from; };
+  for (std::size_t slot_index = next(0); slot_index < n_slots; slot_index = next(slot_index + 1)) {
+    const int slot = int(slot_index);
     auto& q = slots_[std::size_t(slot)];
-    if (q.empty()) return;  // nothing to run, produce or complete
+    if (q.empty()) continue;  // nothing to run, produce or complete
     auto produced = [&] {
       std::int64_t sum = 0;
       for (const auto& s : q) sum += available(s, layer);
@@ -206,13 +212,7 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
       }
       if (done) q.erase(q.begin(), q.begin() + std::ptrdiff_t(done));
     }
-  };
-  // A cell's mask sets a few of many slots: only the set ones are visited, in slot order.
-  if (masked)
-    for_each_set_byte(command.slot_mask.data(), std::min(command.slot_mask.size(), slots_.size()),
-                      [&](std::size_t slot) { run_slot(int(slot)); });
-  else
-    for (int slot = 0; slot < slots(); ++slot) run_slot(slot);
+  }
 }
 
 bool SlotEngine::abort(int slot, std::int64_t id) {

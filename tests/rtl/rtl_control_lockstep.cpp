@@ -205,6 +205,10 @@ TEST_P(RtlControlLockstep, SameOrderEdgesOutputsAndStats) {
   EXPECT_CONTAINS(gtkw, "rtl_control.psel");
   EXPECT_LT(gtkw.find("SystemC.irq"), gtkw.find("rtl_control.psel"));
   EXPECT_CONTAINS(read_file(out["rtl"] + "/trace.vcd"), " pslverr ");
+  // The decoder pins too (DONE_STEPS, the encoder-decoder descriptor's SOURCE and FLAGS).
+  EXPECT_CONTAINS(read_file(out["rtl"] + "/trace.vcd"), " dp_done_steps ");
+  EXPECT_CONTAINS(gtkw, "rtl_control.ctl_push_source_padded");
+  EXPECT_CONTAINS(gtkw, "rtl_control.ctl_push_run_to_padded");
   EXPECT_EQ(read_file(out["tlm"] + "/trace.gtkw").find("rtl_control"), std::string::npos);
   // Outputs: bitwise.
   EXPECT_EQ(read_file(out["tlm"] + "/outputs.npz"), read_file(out["rtl"] + "/outputs.npz"));

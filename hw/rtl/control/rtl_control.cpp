@@ -346,12 +346,21 @@ void RtlControl::trace(sc_core::sc_trace_file* tf, const std::string& prefix,
   add(dp_busy_, "dp_busy", 1);
   add(dp_done_valid_, "dp_done_valid", 1);
   add(dp_done_slot_, "dp_done_slot", 32);
+  add(dp_done_id_, "dp_done_id", 64);
+  add(dp_done_steps_, "dp_done_steps", 32);  // a decoded sequence's steps (DONE_STEPS)
   add(dp_err_valid_, "dp_err_valid", 1);
   add(dp_fail_valid_, "dp_fail_valid", 1);
   add(dp_raise_, "dp_raise", 32);
   add(ctl_start_, "ctl_start", 1);
   add(ctl_push_, "ctl_push", 1);
   add(ctl_push_slot_, "ctl_push_slot", 32);
+  add(ctl_push_id_, "ctl_push_id", 64);
+  add(ctl_push_length_, "ctl_push_length", 32);
+  add(ctl_push_padded_, "ctl_push_padded", 32);
+  // Encoder-decoder and decoder descriptors (SOURCE, SOURCE_PADDED, FLAGS.run_to_padded).
+  add(ctl_push_source_, "ctl_push_source", 32);
+  add(ctl_push_source_padded_, "ctl_push_source_padded", 32);
+  add(ctl_push_run_to_padded_, "ctl_push_run_to_padded", 1);
   add(ctl_doorbell_, "ctl_doorbell", 1);
   add(ctl_fault_, "ctl_fault", 1);
   add(ctl_error_code_, "ctl_error_code", 32);
