@@ -137,10 +137,10 @@ void HeldActivations::produce(Entry& e, const Touch& t) const {
   if (t.backward) e.backward = std::min(e.backward, t.backward->begin);
 }
 
-// before() works out each touched entry as the pass leaves it (Touch::input_after,
-// output_after) and after() only stores those: one held_of per entry and pass, the running
-// totals (held_, spilled_) updated by differences, never rescanned. A pass touches each
-// (slot, sequence) entry once per layer, so the touches are independent.
+// before() updates each touched entry in place and keeps its held bytes from before the pass;
+// after() moves the running totals (held_, spilled_) by the differences, never rescanning,
+// once the spill is known. A pass touches each (slot, sequence) entry once per layer, so the
+// touches are independent. The two are always called in pairs (OnChipCapacity::apply).
 HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   layer_ = pass.layer;
   touches_.clear();
@@ -163,32 +163,38 @@ HeldActivations::Before HeldActivations::before(const LayerPass& pass) {
   }
   Before b;
   std::uint64_t read_on_chip = 0;
+  const bool reads = reads_held(layer_), keeps = holds(layer_);
   for (Touch& t : touches_) {
     const Segment& any = t.forward ? *t.forward : *t.backward;
-    if (reads_held(layer_) && (t.input = find(layer_ - 1, any)) >= 0) {
-      const Entry& found = entries_[std::size_t(layer_ - 1)][std::size_t(any.slot)][std::size_t(t.input)];
-      Entry& e = t.input_after = found;
-      consume(e, t);
-      e.held = held_of(e);
+    if (reads && (t.input = find(layer_ - 1, any)) >= 0) {
+      Entry& e = entries_[std::size_t(layer_ - 1)][std::size_t(any.slot)][std::size_t(t.input)];
+      t.input_held = e.held;
       // Every step the pass runs is held until then; a step both directions run is read once.
       std::int64_t steps = t.forward ? t.forward->end - t.forward->begin : 0;
       if (t.backward) steps += t.backward->end - t.backward->begin;
       if (t.forward && t.backward)
         steps -= std::max<std::int64_t>(
             0, std::min(t.forward->end, t.backward->end) - std::max(t.forward->begin, t.backward->begin));
-      t.read = std::min(found.held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
-      t.read_back = std::min(found.spilled, t.read);
+      t.read = std::min(e.held, std::uint64_t(std::max<std::int64_t>(0, steps)) * step_);
+      t.read_back = std::min(e.spilled, t.read);
       read_on_chip += t.read - t.read_back;
       b.read_back += t.read_back;
+      consume(e, t);
+      e.held = held_of(e);
     }
-    if (holds(layer_)) {
+    if (keeps) {
       t.output = find(layer_, any);
-      Entry& e = t.output_after =
-          t.output >= 0 ? entries_[std::size_t(layer_)][std::size_t(any.slot)][std::size_t(t.output)] : fresh(any);
-      const std::uint64_t held = e.held;
+      if (t.output < 0) {
+        auto& v = entries(layer_, any.slot);
+        t.output = int(v.size());
+        t.fresh_output = true;
+        v.push_back(fresh(any));
+      }
+      Entry& e = entries_[std::size_t(layer_)][std::size_t(any.slot)][std::size_t(t.output)];
+      t.output_held = e.held;
       produce(e, t);
       e.held = held_of(e);
-      t.gain = e.held - std::min(held, e.held);
+      t.gain = e.held - std::min(t.output_held, e.held);
       b.new_held += t.gain;
     }
   }
@@ -203,12 +209,9 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
     const int slot = t.forward ? t.forward->slot : t.backward->slot;
     if (t.input >= 0) {
       Entry& e = entries_[std::size_t(layer_ - 1)][std::size_t(slot)][std::size_t(t.input)];
-      const std::uint64_t held = e.held, now = t.input_after.held;
+      const std::uint64_t held = t.input_held, now = e.held;
       const std::uint64_t released = held - std::min(held, now);
       held_ = held_ - held + now;
-      e.consumed_forward = t.input_after.consumed_forward;
-      e.consumed_backward = t.input_after.consumed_backward;
-      e.held = now;
       // Spilled bytes read back and released leave DRAM; those still needed (by the other
       // direction) stay there, to be read again.
       const std::uint64_t freed = std::min(t.read_back, released);
@@ -221,16 +224,10 @@ std::uint64_t HeldActivations::after(std::uint64_t spill) {
         finished_.push_back(slot);
       }
     }
-    if (holds(layer_)) {
-      auto& v = entries(layer_, slot);
-      if (t.output < 0) {
-        t.output = int(v.size());
-        v.push_back(t.output_after);  // a fresh entry as the pass leaves it
-      } else {
-        held_ -= v[std::size_t(t.output)].held;
-        v[std::size_t(t.output)] = t.output_after;
-      }
-      held_ += t.output_after.held;
+    if (t.output >= 0) {
+      const Entry& e = entries_[std::size_t(layer_)][std::size_t(slot)][std::size_t(t.output)];
+      if (!t.fresh_output) held_ -= t.output_held;
+      held_ += e.held;
     }
   }
   // The spilled outputs: the newest, from the pass's last segment back.

@@ -143,13 +143,14 @@ class HeldActivations {
   int find(int layer, const Segment& s) const;
   std::vector<Entry>& entries(int layer, int slot);
   // One (slot, sequence) of the pass: its segments in each direction (or null), and what
-  // before() worked out for after(): the index of its layer - 1 entry (the pass's inputs) and
-  // of its layer entry (its outputs; -1: none yet), each entry as the pass leaves it.
+  // before() did for after(): the index of its layer - 1 entry (the pass's inputs) and of its
+  // layer entry (its outputs), both already updated in place, with their held bytes before.
   struct Touch {
     const Segment *forward = nullptr, *backward = nullptr;
     std::uint64_t read = 0, read_back = 0, gain = 0;
     int input = -1, output = -1;
-    Entry input_after, output_after;
+    std::uint64_t input_held = 0, output_held = 0;  // the entries' held bytes before the pass
+    bool fresh_output = false;                      // the output entry was created by this pass
   };
   std::uint64_t held_of(const Entry& e) const;
   // Entry `e` (layer l) with layer l + 1's pass `t` run over it, and with layer l's pass `t`.
