@@ -566,37 +566,56 @@ int command_reproduce(const std::vector<std::string>& args) {
     }
     failed += execute(batch, exe, c, requests, host, jobs, "moderate");
   }
-  // Capacity at the SLO: E-BATCH and each baseline's strongest variant at saturation.
+  // Capacity at the SLO: E-BATCH and each baseline's strongest variant at saturation, at the
+  // default timing; E-BATCH and the baseline's strongest variant again under each timing
+  // alternative (not with --quick).
   struct CapacityRow {
     const PlatformEntry* platform;
     const NetworkEntry* network;
-    const Run* saturation;  // the run whose configuration is searched
+    const Run* saturation;  // the run whose configuration is searched (its variant and timing)
     CapacityTarget target;
     std::vector<double> corner_energy;  // energy per sequence at the capacity, per energy corner
   };
   std::vector<CapacityRow> capacity;
+  const bool search_timings = with_capacity && !quick;
   if (with_capacity) {
+    auto add_search = [&](const Run* s) {
+      const PlatformEntry& p = *s->platform;
+      const NetworkEntry& n = *s->network;
+      CapacityRow row{&p, &n, s, {}, {}};
+      const std::string phase = s->timing ? "capacity-" + std::to_string(s->timing) : std::string("capacity");
+      row.target.label = p.name + "/" + n.name + "/" + s->variant.label() +
+                         (s->timing ? " (timing " + std::to_string(s->timing) + ")" : "");
+      row.target.dir = out + "/runs/" + phase + "/" + p.name + "/" + n.name + "/" + s->variant.folder();
+      row.target.base = c.base;
+      Run probe = *s;
+      probe.load = 1;
+      row.target.overrides = run_overrides(probe, requests, host, c);
+      row.target.overrides.erase(std::remove_if(row.target.overrides.begin(), row.target.overrides.end(),
+                                                [](const Override& o) {
+                                                  return o.key == "workload.arrivals" || o.key == "workload.requests";
+                                                }),
+                                 row.target.overrides.end());
+      row.target.slo = c.slo.at(n.name).at(p.name);
+      row.target.upper = s->throughput;
+      capacity.push_back(row);
+    };
     for (const auto& p : c.platforms)
       for (const auto& n : c.networks)
         for (const auto& pol : c.policies) {
           const Run* s = strongest(&p, &n, pol);
-          if (!s || !s->ok) continue;
-          CapacityRow row{&p, &n, s, {}, {}};
-          row.target.label = p.name + "/" + n.name + "/" + s->variant.label();
-          row.target.dir = out + "/runs/capacity/" + p.name + "/" + n.name + "/" + s->variant.folder();
-          row.target.base = c.base;
-          Run probe = *s;
-          probe.load = 1;
-          row.target.overrides = run_overrides(probe, requests, host, c);
-          row.target.overrides.erase(
-              std::remove_if(
-                  row.target.overrides.begin(), row.target.overrides.end(),
-                  [](const Override& o) { return o.key == "workload.arrivals" || o.key == "workload.requests"; }),
-              row.target.overrides.end());
-          row.target.slo = c.slo.at(n.name).at(p.name);
-          row.target.upper = s->throughput;
-          capacity.push_back(row);
+          if (s && s->ok) add_search(s);
         }
+    for (const auto& p : c.platforms) {
+      const auto u = c.uncertainty.find(p.name);
+      if (!search_timings || u == c.uncertainty.end()) continue;
+      for (int t = 1; t <= int(u->second.timing.size()); ++t)
+        for (const auto& n : c.networks)
+          for (const std::string& pol : {std::string("ebatch"), c.baseline}) {
+            const Run* s = strongest(&p, &n, pol, t);
+            if (s && s->ok) add_search(s);
+          }
+    }
     std::vector<CapacityTarget*> targets;
     for (auto& row : capacity) targets.push_back(&row.target);
     std::cerr << "reproduce: " << targets.size() << " capacity searches (" << rules.requests
@@ -614,6 +633,12 @@ int command_reproduce(const std::vector<std::string>& args) {
   auto uncertainty_of = [&](const PlatformEntry* p) -> const Uncertainty* {
     const auto u = c.uncertainty.find(p->name);
     return u == c.uncertainty.end() ? nullptr : &u->second;
+  };
+  // "" at the default timing, else the alternative's KEY=VALUE.
+  auto timing_text = [&](const Run* r) -> std::string {
+    if (!r->timing) return "";
+    const Override& o = c.uncertainty.at(r->platform->name).timing[std::size_t(r->timing - 1)];
+    return o.key + "=" + o.value;
   };
   try {
     for (auto& r : runs)
@@ -695,31 +720,35 @@ int command_reproduce(const std::vector<std::string>& args) {
                   "slo", "capacity/s", "saturation/s", "statistic", "energy/seq", "probes");
     table << line;
     capacity_csv << "platform,network,policy,variant,slo_statistic,slo_s,capacity_per_s,saturation_throughput_per_s,"
-                    "statistic_at_capacity_s,energy_per_sequence_at_capacity_j,probes,unbounded,complete\n";
+                    "statistic_at_capacity_s,energy_per_sequence_at_capacity_j,probes,unbounded,complete,timing\n";
     j.begin_array("capacity");
     for (const auto& row : capacity) {
       const Probe* at = row.target.at_capacity();
       const CapacitySearch& s = row.target.search;
-      std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12.4g %12.4g %12s %12s %7d%s\n",
+      const std::string timing = timing_text(row.saturation);
+      std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12.4g %12.4g %12s %12s %7d%s%s\n",
                     row.platform->name.c_str(), row.network->name.c_str(), row.saturation->variant.label().c_str(),
                     row.target.slo.text().c_str(), s.capacity(), row.target.upper,
                     at ? units::format_time(at->statistic).c_str() : "-",
                     at ? units::format_energy(at->summary.energy_per_seq).c_str() : "-", s.probes(),
                     row.target.failed ? "  FAILED"
                     : s.unbounded()   ? "  (no probe failed)"
-                                      : "");
+                                      : "",
+                    timing.empty() ? "" : ("  under " + timing).c_str());
       table << line;
-      std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%s,%s\n", row.platform->name.c_str(),
-                    row.network->name.c_str(), row.saturation->policy.c_str(), row.saturation->variant.variant.c_str(),
-                    row.target.slo.statistic.c_str(), row.target.slo.seconds, s.capacity(), row.target.upper,
-                    at ? at->statistic : 0.0, at ? at->summary.energy_per_seq : 0.0, s.probes(),
-                    s.unbounded() ? "true" : "false", row.target.failed ? "false" : "true");
+      std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%s,%s,%s\n",
+                    row.platform->name.c_str(), row.network->name.c_str(), row.saturation->policy.c_str(),
+                    row.saturation->variant.variant.c_str(), row.target.slo.statistic.c_str(), row.target.slo.seconds,
+                    s.capacity(), row.target.upper, at ? at->statistic : 0.0, at ? at->summary.energy_per_seq : 0.0,
+                    s.probes(), s.unbounded() ? "true" : "false", row.target.failed ? "false" : "true",
+                    csv_quote(timing).c_str());
       capacity_csv << line;
       j.begin_object()
           .value("platform", row.platform->name)
           .value("network", row.network->name)
           .value("policy", row.saturation->policy)
           .value("variant", row.saturation->variant.variant)
+          .value("timing", timing)
           .value("slo", row.target.slo.text())
           .value("slo_statistic", row.target.slo.statistic)
           .value("slo_s", row.target.slo.seconds)
@@ -737,9 +766,11 @@ int command_reproduce(const std::vector<std::string>& args) {
     }
     j.end_array();
   }
-  auto capacity_of = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol) -> const CapacityRow* {
+  auto capacity_of = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol,
+                         int timing = 0) -> const CapacityRow* {
     for (const auto& row : capacity)
-      if (row.platform == p && row.network == n && row.saturation->policy == pol) return &row;
+      if (row.platform == p && row.network == n && row.saturation->policy == pol && row.saturation->timing == timing)
+        return &row;
     return nullptr;
   };
   // Summary: E-BATCH against the baseline, per platform and load, next to the paper.
@@ -835,7 +866,7 @@ int command_reproduce(const std::vector<std::string>& args) {
       const CapacityRow* cb = capacity_of(&p, &n, c.baseline);
       const Probe* pe = ce ? ce->target.at_capacity() : nullptr;
       const Probe* pb = cb ? cb->target.at_capacity() : nullptr;
-      const bool open_bracket = pe && pb && (ce->target.search.unbounded() || cb->target.search.unbounded());
+      bool open_bracket = pe && pb && (ce->target.search.unbounded() || cb->target.search.unbounded());
       if (pe && pb) {
         cap.value = ce->target.search.capacity() / cb->target.search.capacity();
         cap.add(cap.value);
@@ -847,6 +878,26 @@ int command_reproduce(const std::vector<std::string>& args) {
           const double x = cb->corner_energy[k] / ce->corner_energy[k];
           cap_eff.add(x);
           cap_eff_m.per_setting[int(k) + 1].push_back(x);
+        }
+        // Timing alternatives: both capacities searched again under each (not with --quick).
+        for (int t = 1; t <= timings && search_timings; ++t) {
+          const CapacityRow* cet = capacity_of(&p, &n, "ebatch", t);
+          const CapacityRow* cbt = capacity_of(&p, &n, c.baseline, t);
+          const Probe* pet = cet ? cet->target.at_capacity() : nullptr;
+          const Probe* pbt = cbt ? cbt->target.at_capacity() : nullptr;
+          if (!pet || !pbt) continue;
+          open_bracket = open_bracket || cet->target.search.unbounded() || cbt->target.search.unbounded();
+          const double x = cet->target.search.capacity() / cbt->target.search.capacity();
+          cap.add(x);
+          cap_m.per_setting[1000 * t].push_back(x);
+          const double y = pbt->summary.energy_per_seq / pet->summary.energy_per_seq;
+          cap_eff.add(y);
+          cap_eff_m.per_setting[1000 * t].push_back(y);
+          for (std::size_t k = 0; k < cet->corner_energy.size() && k < cbt->corner_energy.size(); ++k) {
+            const double z = cbt->corner_energy[k] / cet->corner_energy[k];
+            cap_eff.add(z);
+            cap_eff_m.per_setting[1000 * t + int(k) + 1].push_back(z);
+          }
         }
       }
       std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s   vs %s\n", p.name.c_str(), n.name.c_str(),
@@ -913,14 +964,19 @@ int command_reproduce(const std::vector<std::string>& args) {
     if (u)
       for (const auto& o : u->timing) {
         j.begin_object().value("key", o.key).value("value", o.value).end_object();
-        what += (what.empty() ? "" : ", ") + o.key + "=" + o.value + " (rerun at saturation)";
+        what += (what.empty() ? "" : ", ") + o.key + "=" + o.value +
+                (search_timings ? " (rerun at saturation and at capacity)" : " (rerun at saturation)");
       }
     j.end_array().end_object();
     table << "\n  " << p.name << ": " << (what.empty() ? "none" : what);
   }
   j.end_array();
   table << "\n  Energy factors are recomputed from each run's action counts (ebatch energy), every combination;"
-           "\n  the capacity ratio has no range (timing alternatives are not searched again); * marks a ratio"
+           "\n  capacity x: the range over the timing alternatives, E-BATCH's and the baseline's strongest"
+           "\n  variant's capacities searched again under each (a platform without timing alternatives: the"
+           "\n  range is the value)"
+        << (with_capacity && !search_timings ? "; --quick does not search them (the range is the value)" : "")
+        << "; energy eff x at cap.: timing x energy corners; * marks a ratio"
            "\n  of which one capacity is a lower bound (no probe failed within max_probes).\n";
   j.value("failed_runs", failed).end_object();
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"

@@ -273,3 +273,53 @@ TEST(CliReproduce, CapacityRangesAndAFolderPerInvocation) {
     EXPECT_FALSE(fs::exists(dir + "/bad" + std::to_string(i)));
   }
 }
+
+// Issue 15: the capacity ratio's range over the timing alternatives. With one probe and an SLO
+// no run misses, every search's capacity is its saturation throughput (the first probe, which
+// passes), so the capacity ratio under each timing is the saturation throughput ratio under it:
+// the two ranges must be equal, and E-PUR's (weight_streaming serial against overlapped) is not a
+// point. The TPU has no timing alternative: its capacity range is the value.
+TEST(CliReproduce, CapacityRatioRangeOverTimingAlternatives) {
+  const std::string dir = scratch_dir("reproduce_capacity_timing");
+  write_file(dir + "/r.yaml",
+             small_config("capacity: {requests: 10, span: 0, max_requests: 10, max_probes: 1}\n"
+                          "slo: {eesen: p99=1000s, imdb_sentiment: p99=1000s}\n"
+                          "uncertainty:\n  epur:\n    timing: {hardware.weight_streaming: [serial]}\n"));
+  const std::string out = dir + "/out";
+  const auto r = run_cli(
+      {"reproduce", "--config", dir + "/r.yaml", "--no-plots", "--variants", "none", "--jobs", "2", "--out", out}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const YAML::Node j = YAML::LoadFile(out + "/reproduce.json");
+  // 2 platforms x 2 networks x 3 policies at the defaults, then E-BATCH and cellular again under
+  // E-PUR's serial streaming.
+  ASSERT_EQ(j["capacity"].size(), 2u * 2 * 3 + 2 * 2);
+  int serial = 0;
+  for (const auto& c : j["capacity"]) {
+    EXPECT_TRUE(c["complete"].as<bool>());
+    EXPECT_DOUBLE_EQ(c["capacity_per_s"].as<double>(), c["saturation_throughput_per_s"].as<double>());
+    if (c["timing"].as<std::string>().empty()) continue;
+    ++serial;
+    EXPECT_EQ(c["timing"].as<std::string>(), "hardware.weight_streaming=serial");
+    EXPECT_EQ(c["platform"].as<std::string>(), "epur");
+    EXPECT_NE(c["policy"].as<std::string>(), "none");
+    EXPECT_TRUE(fs::exists(out + "/" + c["dir"].as<std::string>() + "/probe-01/stats.json"));
+  }
+  EXPECT_EQ(serial, 4);
+  for (const auto& h : j["headline"]) {
+    const bool epur = h["platform"].as<std::string>() == "epur";
+    for (const auto& n : h["networks"]) {
+      for (const char* m : {"", "_min", "_max"})
+        EXPECT_NEAR(n[std::string("capacity_ratio") + m].as<double>(),
+                    n[std::string("saturation_throughput_ratio") + m].as<double>(), 1e-6)
+            << m;
+      if (!epur) {
+        EXPECT_EQ(n["capacity_ratio_min"].as<double>(), n["capacity_ratio_max"].as<double>());
+      }
+    }
+    if (epur) {
+      EXPECT_LT(h["geomean_capacity_ratio_min"].as<double>(), h["geomean_capacity_ratio_max"].as<double>());
+    }
+  }
+  EXPECT_CONTAINS(read_file(out + "/capacity.csv"), "hardware.weight_streaming=serial");
+  EXPECT_CONTAINS(r.out, "rerun at saturation and at capacity");
+}
