@@ -78,7 +78,8 @@ struct ReproduceConfig {
   // Capacity at an SLO (the `capacity` and `slo` sections); no capacity phase without them.
   bool capacity = false;
   CapacityRules rules, quick_rules;
-  int seeds = 1;  // capacity.seeds: each search with seeds seed..seed+K-1 (--quick: 1)
+  int seeds = 1;              // capacity.seeds: each search with seeds seed..seed+K-1 (--quick: 1)
+  int timing_max_probes = 0;  // capacity.timing_max_probes: probes of a search under a timing alternative
   // capacity.variants: search each policy's variant strongest at saturation ("saturation"), or
   // every variant and take the highest capacity ("all"; with reproduce --variants all).
   bool capacity_all_variants = false;
@@ -174,6 +175,7 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
     c.rules.max_probes = int(cap.integer("max_probes", 1, 64, 8));
     c.quick_rules.max_probes = int(cap.integer("quick_max_probes", 1, 64, 3));
     c.seeds = int(cap.integer("seeds", 1, 100, 1));
+    c.timing_max_probes = int(cap.integer("timing_max_probes", 1, 64, c.rules.max_probes));
     c.capacity_all_variants = cap.choice("variants", {"saturation", "all"}, "saturation") == "all";
     cap.finish();
     const ConfigSection slo = s.section("slo");
@@ -615,6 +617,7 @@ int command_reproduce(const std::vector<std::string>& args) {
         if (seeds > 1) row.target.overrides.push_back({"seed", std::to_string(row.seed)});
         row.target.slo = c.slo.at(n.name).at(p.name);
         row.target.upper = s->throughput;
+        if (s->timing) row.target.max_probes = c.timing_max_probes;
         capacity.push_back(row);
       }
     };
@@ -780,7 +783,11 @@ int command_reproduce(const std::vector<std::string>& args) {
                                                       : "each policy's strongest variant at saturation")
           << "; at least " << rules.requests << " Poisson requests and " << rules.span
           << " SLO bounds of arrivals per probe, first " << 100 * rules.warmup_fraction << "% discarded, bisection to "
-          << 100 * rules.tolerance << "% or " << rules.max_probes << " probes; "
+          << 100 * rules.tolerance << "% or " << rules.max_probes << " probes"
+          << (search_timings && c.timing_max_probes != rules.max_probes
+                  ? " (" + std::to_string(c.timing_max_probes) + " under a timing alternative)"
+                  : std::string())
+          << "; "
           << (seeds > 1 ? std::to_string(seeds) + " seeds: the median and the range over them"
                         : std::string("one seed"))
           << (quick && c.seeds > 1 ? " (--quick: one seed)" : "") << ")\n";
