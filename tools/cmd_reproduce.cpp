@@ -1079,9 +1079,9 @@ int command_reproduce(const std::vector<std::string>& args) {
            "\n  capacity x: the range over the timing alternatives, E-BATCH's and the baseline's strongest"
            "\n  variant's capacities searched again under each (a platform without timing alternatives: the"
            "\n  range is the value)"
-        << (with_capacity && !search_timings ? "; --quick does not search them (the range is the value)" : "")
-        << "; energy eff x at cap.: timing x energy corners; * marks a ratio"
-           "\n  of which one capacity is a lower bound (no probe failed within max_probes).\n";
+        << (with_capacity && !search_timings ? "; --quick does not search them (the ranges are the values)" : "")
+        << ";\n  energy eff x at cap.: timing x energy corners; * marks a ratio of which one capacity is a lower"
+           "\n  bound (no probe failed within max_probes).\n";
   j.value("failed_runs", failed).end_object();
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"
            "the throughput claim is the saturation row. Offered rate = "
