@@ -215,7 +215,7 @@ int run_capacity_searches(const std::vector<CapacityTarget*>& targets, const Cap
       }
       t->upper = t->saturation.summary.throughput;
     }
-    t->search = CapacitySearch(t->upper, rules.tolerance, rules.max_probes);
+    t->search = CapacitySearch(t->upper, rules.tolerance, t->max_probes > 0 ? t->max_probes : rules.max_probes);
   }
   for (int round = 1;; ++round) {
     std::vector<CapacityTarget*> active;
@@ -225,7 +225,8 @@ int run_capacity_searches(const std::vector<CapacityTarget*>& targets, const Cap
       active.push_back(t);
     }
     if (active.empty()) break;
-    for (CapacityTarget* t : active) t->probes.reserve(std::size_t(rules.max_probes));  // pointers stay valid
+    for (CapacityTarget* t : active)  // pointers stay valid
+      t->probes.reserve(std::size_t(std::max(rules.max_probes, t->max_probes)));
     for (CapacityTarget* t : active) {
       Probe p;
       p.base = t->base;

@@ -108,7 +108,8 @@ struct CapacityTarget {
   std::string base;
   std::vector<Override> overrides;
   Slo slo;
-  double upper = 0;  // the saturation throughput; 0: measured first (every request at time zero)
+  double upper = 0;    // the saturation throughput; 0: measured first (every request at time zero)
+  int max_probes = 0;  // probes of this search; 0: the rules' max_probes
   Probe saturation;
   bool failed = false;
   CapacitySearch search{0, 0, 0};

@@ -78,6 +78,11 @@ struct ReproduceConfig {
   // Capacity at an SLO (the `capacity` and `slo` sections); no capacity phase without them.
   bool capacity = false;
   CapacityRules rules, quick_rules;
+  int seeds = 1;              // capacity.seeds: each search with seeds seed..seed+K-1 (--quick: 1)
+  int timing_max_probes = 0;  // capacity.timing_max_probes: probes of a search under a timing alternative
+  // capacity.variants: search each policy's variant strongest at saturation ("saturation"), or
+  // every variant and take the highest capacity ("all"; with reproduce --variants all).
+  bool capacity_all_variants = false;
   std::map<std::string, std::map<std::string, Slo>> slo;  // network -> platform -> SLO
   std::map<std::string, Uncertainty> uncertainty;         // platform -> its parameters
 };
@@ -169,6 +174,9 @@ ReproduceConfig load_reproduce_config(const std::string& file) {
     c.rules.tolerance = c.quick_rules.tolerance = cap.number("tolerance", 1e-4, 0.99, 0.05);
     c.rules.max_probes = int(cap.integer("max_probes", 1, 64, 8));
     c.quick_rules.max_probes = int(cap.integer("quick_max_probes", 1, 64, 3));
+    c.seeds = int(cap.integer("seeds", 1, 100, 1));
+    c.timing_max_probes = int(cap.integer("timing_max_probes", 1, 64, c.rules.max_probes));
+    c.capacity_all_variants = cap.choice("variants", {"saturation", "all"}, "saturation") == "all";
     cap.finish();
     const ConfigSection slo = s.section("slo");
     for (const auto& n : c.networks) {
@@ -390,14 +398,18 @@ const char* kUsageText =
     "moderate Poisson load (a fraction of the baseline's saturation throughput); then, with the config's\n"
     "capacity and slo sections, each policy's capacity at the network's SLO (ebatch capacity's search)\n"
     "and the energy per sequence there; and the ratios' ranges over the uncertainty section (energy\n"
-    "figures recomputed from the runs' action counts, timing alternatives rerun at saturation).\n"
+    "figures recomputed from the runs' action counts, timing alternatives rerun at saturation and, for\n"
+    "E-BATCH and the baseline, searched again at capacity). capacity.seeds K repeats every search with\n"
+    "seeds seed..seed+K-1 (the median and the range); capacity.variants: all searches every variant\n"
+    "and takes each policy's highest capacity (default saturation: the variant strongest at saturation).\n"
     "Prints throughput, energy efficiency and capacity of E-BATCH over the strongest baseline variant,\n"
     "geometric means first, next to the paper's claims. Writes reproduce.csv, reproduce.json,\n"
     "capacity.csv, summary.txt, plots/ and runs/ into DIR: by default a new folder per invocation,\n"
     "results/reproduce/NNN (NNN_quick with --quick), with results/reproduce/latest (latest_quick)\n"
     "pointing at it, so a --quick never overwrites a full run's results.\n"
-    "  --quick        quick_requests per run, capacity.quick_requests and quick_max_probes per search\n"
-    "                 (a smoke test: the figures are not meaningful)\n"
+    "  --quick        quick_requests per run, capacity.quick_requests and quick_max_probes per search,\n"
+    "                 one seed, no capacity search under the timing alternatives (a smoke test: the\n"
+    "                 figures are not meaningful)\n"
     "  --requests N   requests per saturation and moderate run (default: the config's requests)\n"
     "  --jobs J       runs at a time (default: the number of cores)\n"
     "  --no-plots     skip tools/plot.py (it needs python3-matplotlib)\n"
@@ -566,37 +578,74 @@ int command_reproduce(const std::vector<std::string>& args) {
     }
     failed += execute(batch, exe, c, requests, host, jobs, "moderate");
   }
-  // Capacity at the SLO: E-BATCH and each baseline's strongest variant at saturation.
+  // Capacity at the SLO: E-BATCH and each baseline's strongest variant at saturation, at the
+  // default timing; E-BATCH and the baseline's strongest variant again under each timing
+  // alternative (not with --quick).
   struct CapacityRow {
     const PlatformEntry* platform;
     const NetworkEntry* network;
-    const Run* saturation;  // the run whose configuration is searched
+    const Run* saturation;  // the run whose configuration is searched (its variant and timing)
+    std::uint64_t seed;     // the search's seed (lengths and arrivals)
     CapacityTarget target;
     std::vector<double> corner_energy;  // energy per sequence at the capacity, per energy corner
   };
   std::vector<CapacityRow> capacity;
+  const bool search_timings = with_capacity && !quick;
+  const int seeds = quick ? 1 : c.seeds;
   if (with_capacity) {
+    // One search per seed (seed-S subfolders when K > 1), each from the saturation run's throughput.
+    auto add_search = [&](const Run* s) {
+      const PlatformEntry& p = *s->platform;
+      const NetworkEntry& n = *s->network;
+      for (int k = 0; k < seeds; ++k) {
+        CapacityRow row{&p, &n, s, base.seed + std::uint64_t(k), {}, {}};
+        const std::string phase = s->timing ? "capacity-" + std::to_string(s->timing) : std::string("capacity");
+        const std::string seed_dir = seeds > 1 ? "/seed-" + std::to_string(row.seed) : "";
+        row.target.label = p.name + "/" + n.name + "/" + s->variant.label() +
+                           (s->timing ? " (timing " + std::to_string(s->timing) + ")" : "") +
+                           (seeds > 1 ? " seed " + std::to_string(row.seed) : "");
+        row.target.dir = out + "/runs/" + phase + "/" + p.name + "/" + n.name + "/" + s->variant.folder() + seed_dir;
+        row.target.base = c.base;
+        Run probe = *s;
+        probe.load = 1;
+        row.target.overrides = run_overrides(probe, requests, host, c);
+        row.target.overrides.erase(std::remove_if(row.target.overrides.begin(), row.target.overrides.end(),
+                                                  [](const Override& o) {
+                                                    return o.key == "workload.arrivals" || o.key == "workload.requests";
+                                                  }),
+                                   row.target.overrides.end());
+        if (seeds > 1) row.target.overrides.push_back({"seed", std::to_string(row.seed)});
+        row.target.slo = c.slo.at(n.name).at(p.name);
+        row.target.upper = s->throughput;
+        if (s->timing) row.target.max_probes = c.timing_max_probes;
+        capacity.push_back(row);
+      }
+    };
+    // The variant strongest at saturation, or (capacity.variants: all) every variant that ran.
+    const bool every_variant = c.capacity_all_variants && all_variants;
+    auto add_searches = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol, int timing) {
+      if (!every_variant) {
+        const Run* s = strongest(p, n, pol, timing);
+        if (s && s->ok) add_search(s);
+        return;
+      }
+      for (const auto& r : runs)
+        if (r.load == 0 && r.timing == timing && r.platform == p && r.network == n && r.policy == pol && r.ok)
+          add_search(&r);
+    };
     for (const auto& p : c.platforms)
       for (const auto& n : c.networks)
         for (const auto& pol : c.policies) {
-          const Run* s = strongest(&p, &n, pol);
-          if (!s || !s->ok) continue;
-          CapacityRow row{&p, &n, s, {}, {}};
-          row.target.label = p.name + "/" + n.name + "/" + s->variant.label();
-          row.target.dir = out + "/runs/capacity/" + p.name + "/" + n.name + "/" + s->variant.folder();
-          row.target.base = c.base;
-          Run probe = *s;
-          probe.load = 1;
-          row.target.overrides = run_overrides(probe, requests, host, c);
-          row.target.overrides.erase(
-              std::remove_if(
-                  row.target.overrides.begin(), row.target.overrides.end(),
-                  [](const Override& o) { return o.key == "workload.arrivals" || o.key == "workload.requests"; }),
-              row.target.overrides.end());
-          row.target.slo = c.slo.at(n.name).at(p.name);
-          row.target.upper = s->throughput;
-          capacity.push_back(row);
+          add_searches(&p, &n, pol, 0);
         }
+    for (const auto& p : c.platforms) {
+      const auto u = c.uncertainty.find(p.name);
+      if (!search_timings || u == c.uncertainty.end()) continue;
+      for (int t = 1; t <= int(u->second.timing.size()); ++t)
+        for (const auto& n : c.networks)
+          for (const std::string& pol : {std::string("ebatch"), c.baseline})
+            if (pol == "ebatch" || c.baseline != "ebatch") add_searches(&p, &n, pol, t);
+    }
     std::vector<CapacityTarget*> targets;
     for (auto& row : capacity) targets.push_back(&row.target);
     std::cerr << "reproduce: " << targets.size() << " capacity searches (" << rules.requests
@@ -615,6 +664,12 @@ int command_reproduce(const std::vector<std::string>& args) {
     const auto u = c.uncertainty.find(p->name);
     return u == c.uncertainty.end() ? nullptr : &u->second;
   };
+  // "" at the default timing, else the alternative's KEY=VALUE.
+  auto timing_text = [&](const Run* r) -> std::string {
+    if (!r->timing) return "";
+    const Override& o = c.uncertainty.at(r->platform->name).timing[std::size_t(r->timing - 1)];
+    return o.key + "=" + o.value;
+  };
   try {
     for (auto& r : runs)
       if (r.ok && r.load == 0) r.corner_energy = corner_energies(r.dir, uncertainty_of(r.platform));
@@ -623,6 +678,41 @@ int command_reproduce(const std::vector<std::string>& args) {
         row.corner_energy = corner_energies(at->dir, uncertainty_of(row.platform));
   } catch (const std::exception& e) {
     std::cerr << "reproduce: energy ranges not recomputed: " << e.what() << "\n";
+  }
+  // A configuration's capacity over its seeds: the median and the range; the energy per
+  // sequence at capacity (and at each energy corner) is the median over the seeds with one.
+  struct CapacityGroup {
+    const Run* saturation = nullptr;
+    std::vector<const CapacityRow*> rows;  // one per seed
+    double capacity = 0, lo = 0, hi = 0, energy = 0;
+    std::vector<double> corner_energy;
+    bool unbounded = false;
+  };
+  std::vector<CapacityGroup> groups;
+  for (const auto& row : capacity) {
+    if (groups.empty() || groups.back().saturation != row.saturation) {
+      groups.emplace_back();
+      groups.back().saturation = row.saturation;
+    }
+    groups.back().rows.push_back(&row);
+  }
+  for (auto& g : groups) {
+    std::vector<double> caps, energies;
+    std::vector<std::vector<double>> corners;
+    for (const CapacityRow* row : g.rows) {
+      caps.push_back(row->target.search.capacity());
+      g.unbounded = g.unbounded || row->target.search.unbounded();
+      const Probe* at = row->target.at_capacity();
+      if (!at) continue;
+      energies.push_back(at->summary.energy_per_seq);
+      corners.resize(std::max(corners.size(), row->corner_energy.size()));
+      for (std::size_t k = 0; k < row->corner_energy.size(); ++k) corners[k].push_back(row->corner_energy[k]);
+    }
+    g.capacity = median(caps);
+    g.lo = *std::min_element(caps.begin(), caps.end());
+    g.hi = *std::max_element(caps.begin(), caps.end());
+    g.energy = median(energies);
+    for (const auto& v : corners) g.corner_energy.push_back(v.size() == energies.size() ? median(v) : 0);
   }
 
   // Table, CSV and JSON.
@@ -684,63 +774,109 @@ int command_reproduce(const std::vector<std::string>& args) {
         .end_object();
   }
   j.end_array();
-  // Capacity rows.
+  // Capacity rows: one table line per configuration (the median over seeds and their range),
+  // one CSV and JSON row per search.
   std::ostringstream capacity_csv;
   if (with_capacity) {
-    table << "\nCapacity at the SLO (each policy's strongest variant at saturation; at least " << rules.requests
-          << " Poisson requests and " << rules.span << " SLO bounds of arrivals per probe, first "
-          << 100 * rules.warmup_fraction << "% discarded, bisection to " << 100 * rules.tolerance << "% or "
-          << rules.max_probes << " probes; one seed)\n";
-    std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12s %12s %12s %12s %7s\n", "plat", "network", "policy",
-                  "slo", "capacity/s", "saturation/s", "statistic", "energy/seq", "probes");
+    table << "\nCapacity at the SLO ("
+          << (c.capacity_all_variants && all_variants ? "every variant; the ratios take each policy's highest capacity"
+                                                      : "each policy's strongest variant at saturation")
+          << "; at least " << rules.requests << " Poisson requests and " << rules.span
+          << " SLO bounds of arrivals per probe, first " << 100 * rules.warmup_fraction << "% discarded, bisection to "
+          << 100 * rules.tolerance << "% or " << rules.max_probes << " probes"
+          << (search_timings && c.timing_max_probes != rules.max_probes
+                  ? " (" + std::to_string(c.timing_max_probes) + " under a timing alternative)"
+                  : std::string())
+          << "; "
+          << (seeds > 1 ? std::to_string(seeds) + " seeds: the median and the range over them"
+                        : std::string("one seed"))
+          << (quick && c.seeds > 1 ? " (--quick: one seed)" : "") << ")\n";
+    std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12s %15s %12s %12s %12s %7s\n", "plat", "network",
+                  "policy", "slo", "capacity/s", "seed range", "saturation/s", "statistic", "energy/seq", "probes");
     table << line;
     capacity_csv << "platform,network,policy,variant,slo_statistic,slo_s,capacity_per_s,saturation_throughput_per_s,"
-                    "statistic_at_capacity_s,energy_per_sequence_at_capacity_j,probes,unbounded,complete\n";
+                    "statistic_at_capacity_s,energy_per_sequence_at_capacity_j,probes,unbounded,complete,timing,seed,"
+                    "capacity_median_per_s,capacity_min_per_s,capacity_max_per_s\n";
+    j.value("capacity_seeds", seeds);
     j.begin_array("capacity");
-    for (const auto& row : capacity) {
-      const Probe* at = row.target.at_capacity();
-      const CapacitySearch& s = row.target.search;
-      std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12.4g %12.4g %12s %12s %7d%s\n",
-                    row.platform->name.c_str(), row.network->name.c_str(), row.saturation->variant.label().c_str(),
-                    row.target.slo.text().c_str(), s.capacity(), row.target.upper,
+    for (const auto& g : groups) {
+      const CapacityRow& first = *g.rows.front();
+      const std::string timing = timing_text(g.saturation);
+      const Probe* at = nullptr;
+      bool failed_search = false;
+      int probes = 0;
+      for (const CapacityRow* row : g.rows) {
+        if (!at) at = row->target.at_capacity();
+        failed_search = failed_search || row->target.failed;
+        probes += row->target.search.probes();
+      }
+      char range[48] = "-";
+      if (g.rows.size() > 1) std::snprintf(range, sizeof range, "%.4g-%.4g", g.lo, g.hi);
+      std::snprintf(line, sizeof line, "%-5s %-15s %-29s %-12s %12.4g %15s %12.4g %12s %12s %7d%s%s\n",
+                    first.platform->name.c_str(), first.network->name.c_str(), g.saturation->variant.label().c_str(),
+                    first.target.slo.text().c_str(), g.capacity, range, first.target.upper,
                     at ? units::format_time(at->statistic).c_str() : "-",
-                    at ? units::format_energy(at->summary.energy_per_seq).c_str() : "-", s.probes(),
-                    row.target.failed ? "  FAILED"
-                    : s.unbounded()   ? "  (no probe failed)"
-                                      : "");
+                    g.energy > 0 ? units::format_energy(g.energy).c_str() : "-", probes,
+                    failed_search ? "  FAILED"
+                    : g.unbounded ? "  (no probe failed)"
+                                  : "",
+                    timing.empty() ? "" : ("  under " + timing).c_str());
       table << line;
-      std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%s,%s\n", row.platform->name.c_str(),
-                    row.network->name.c_str(), row.saturation->policy.c_str(), row.saturation->variant.variant.c_str(),
-                    row.target.slo.statistic.c_str(), row.target.slo.seconds, s.capacity(), row.target.upper,
-                    at ? at->statistic : 0.0, at ? at->summary.energy_per_seq : 0.0, s.probes(),
-                    s.unbounded() ? "true" : "false", row.target.failed ? "false" : "true");
-      capacity_csv << line;
-      j.begin_object()
-          .value("platform", row.platform->name)
-          .value("network", row.network->name)
-          .value("policy", row.saturation->policy)
-          .value("variant", row.saturation->variant.variant)
-          .value("slo", row.target.slo.text())
-          .value("slo_statistic", row.target.slo.statistic)
-          .value("slo_s", row.target.slo.seconds)
-          .value("complete", !row.target.failed)
-          .value("capacity_per_s", s.capacity())
-          .value("saturation_throughput_per_s", row.target.upper)
-          .value("unbounded", s.unbounded())
-          .value("statistic_at_capacity_s", at ? at->statistic : 0.0)
-          .value("latency_p50_at_capacity_s", at ? at->p50 : 0.0)
-          .value("latency_p99_at_capacity_s", at ? at->p99 : 0.0)
-          .value("energy_per_sequence_at_capacity_j", at ? at->summary.energy_per_seq : 0.0)
-          .value("probes", s.probes())
-          .value("dir", fs::relative(row.target.dir, out).string())
-          .end_object();
+      for (const CapacityRow* rp : g.rows) {
+        const CapacityRow& row = *rp;
+        const Probe* a = row.target.at_capacity();
+        const CapacitySearch& s = row.target.search;
+        std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%s,%s,%s,%llu,%.9g,%.9g,%.9g\n",
+                      row.platform->name.c_str(), row.network->name.c_str(), row.saturation->policy.c_str(),
+                      row.saturation->variant.variant.c_str(), row.target.slo.statistic.c_str(), row.target.slo.seconds,
+                      s.capacity(), row.target.upper, a ? a->statistic : 0.0, a ? a->summary.energy_per_seq : 0.0,
+                      s.probes(), s.unbounded() ? "true" : "false", row.target.failed ? "false" : "true",
+                      csv_quote(timing).c_str(), static_cast<unsigned long long>(row.seed), g.capacity, g.lo, g.hi);
+        capacity_csv << line;
+        j.begin_object()
+            .value("platform", row.platform->name)
+            .value("network", row.network->name)
+            .value("policy", row.saturation->policy)
+            .value("variant", row.saturation->variant.variant)
+            .value("timing", timing)
+            .value("seed", static_cast<long long>(row.seed))
+            .value("slo", row.target.slo.text())
+            .value("slo_statistic", row.target.slo.statistic)
+            .value("slo_s", row.target.slo.seconds)
+            .value("complete", !row.target.failed)
+            .value("capacity_per_s", s.capacity())
+            .value("capacity_median_per_s", g.capacity)
+            .value("capacity_min_per_s", g.lo)
+            .value("capacity_max_per_s", g.hi)
+            .value("saturation_throughput_per_s", row.target.upper)
+            .value("unbounded", s.unbounded())
+            .value("statistic_at_capacity_s", a ? a->statistic : 0.0)
+            .value("latency_p50_at_capacity_s", a ? a->p50 : 0.0)
+            .value("latency_p99_at_capacity_s", a ? a->p99 : 0.0)
+            .value("energy_per_sequence_at_capacity_j", a ? a->summary.energy_per_seq : 0.0)
+            .value("probes", s.probes())
+            .value("dir", fs::relative(row.target.dir, out).string())
+            .end_object();
+      }
     }
     j.end_array();
   }
-  auto capacity_of = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol) -> const CapacityRow* {
-    for (const auto& row : capacity)
-      if (row.platform == p && row.network == n && row.saturation->policy == pol) return &row;
-    return nullptr;
+  // A policy's capacity under a timing setting: of its searched variants, the one with the highest
+  // capacity (ties: the lower energy at capacity; none passed: the variant strongest at saturation).
+  auto capacity_of = [&](const PlatformEntry* p, const NetworkEntry* n, const std::string& pol,
+                         int timing = 0) -> const CapacityGroup* {
+    const Run* s = strongest(p, n, pol, timing);
+    const CapacityGroup* best = nullptr;
+    for (const auto& g : groups)
+      if (g.saturation == s) best = &g;
+    for (const auto& g : groups) {
+      const Run* r = g.saturation;
+      if (r->platform != p || r->network != n || r->policy != pol || r->timing != timing) continue;
+      if (!best || g.capacity > best->capacity ||
+          (g.capacity == best->capacity && g.capacity > 0 && g.energy < best->energy))
+        best = &g;
+    }
+    return best;
   };
   // Summary: E-BATCH against the baseline, per platform and load, next to the paper.
   table << "\nE-BATCH vs " << c.baseline << " (per network, then the arithmetic and geometric means)\n";
@@ -831,33 +967,52 @@ int command_reproduce(const std::vector<std::string>& args) {
           eff_m.per_setting[1000 * t + int(k) + 1].push_back(x);
         }
       }
-      const CapacityRow* ce = capacity_of(&p, &n, "ebatch");
-      const CapacityRow* cb = capacity_of(&p, &n, c.baseline);
-      const Probe* pe = ce ? ce->target.at_capacity() : nullptr;
-      const Probe* pb = cb ? cb->target.at_capacity() : nullptr;
-      const bool open_bracket = pe && pb && (ce->target.search.unbounded() || cb->target.search.unbounded());
-      if (pe && pb) {
-        cap.value = ce->target.search.capacity() / cb->target.search.capacity();
-        cap.add(cap.value);
-        cap_m.at_default.push_back(cap.value);
-        cap_eff.value = pb->summary.energy_per_seq / pe->summary.energy_per_seq;
-        cap_eff.add(cap_eff.value);
-        cap_eff_m.at_default.push_back(cap_eff.value);
-        for (std::size_t k = 0; k < ce->corner_energy.size() && k < cb->corner_energy.size(); ++k) {
-          const double x = cb->corner_energy[k] / ce->corner_energy[k];
-          cap_eff.add(x);
-          cap_eff_m.per_setting[int(k) + 1].push_back(x);
+      // At capacity: the default timing, then each timing alternative (searched again, not with --quick).
+      bool have_cap = false, open_bracket = false;
+      const CapacityGroup* cap_baseline = nullptr;
+      for (int t = 0; t <= (search_timings ? timings : 0); ++t) {
+        const CapacityGroup* ge = capacity_of(&p, &n, "ebatch", t);
+        const CapacityGroup* gb = capacity_of(&p, &n, c.baseline, t);
+        if (!ge || !gb || !(ge->capacity > 0) || !(gb->capacity > 0) || !(ge->energy > 0)) {
+          if (t == 0) break;
+          continue;
+        }
+        open_bracket = open_bracket || ge->unbounded || gb->unbounded;
+        const double x = ge->capacity / gb->capacity, y = gb->energy / ge->energy;
+        if (t == 0) {
+          have_cap = true;
+          cap_baseline = gb;
+          cap.value = x;
+          cap_eff.value = y;
+          cap_m.at_default.push_back(x);
+          cap_eff_m.at_default.push_back(y);
+        } else {
+          cap_m.per_setting[1000 * t].push_back(x);
+          cap_eff_m.per_setting[1000 * t].push_back(y);
+        }
+        cap.add(x);
+        cap_eff.add(y);
+        for (std::size_t k = 0; k < ge->corner_energy.size() && k < gb->corner_energy.size(); ++k) {
+          if (!(ge->corner_energy[k] > 0)) continue;
+          const double z = gb->corner_energy[k] / ge->corner_energy[k];
+          cap_eff.add(z);
+          cap_eff_m.per_setting[1000 * t + int(k) + 1].push_back(z);
         }
       }
       std::snprintf(line, sizeof line, "%-5s %-15s %-22s %-22s %-12s %-22s   vs %s\n", p.name.c_str(), n.name.c_str(),
                     thr.text().c_str(), eff.text().c_str(),
-                    pe && pb ? (cap.text() + (open_bracket ? "*" : "")).c_str() : "-",
-                    pe && pb ? cap_eff.text().c_str() : "-", b->variant.label().c_str());
+                    have_cap ? (cap.text() + (open_bracket ? "*" : "")).c_str() : "-",
+                    have_cap ? cap_eff.text().c_str() : "-",
+                    (b->variant.label() + (cap_baseline && cap_baseline->saturation != b
+                                               ? " (at capacity: " + cap_baseline->saturation->variant.label() + ")"
+                                               : ""))
+                        .c_str());
       table << line;
       j.begin_object().value("network", n.name).value("baseline_variant", b->variant.variant);
       thr.json(j, "saturation_throughput_ratio");
       eff.json(j, "saturation_energy_efficiency_ratio");
-      if (pe && pb) {
+      if (have_cap) {
+        j.value("baseline_variant_at_capacity", cap_baseline->saturation->variant.variant);
         cap.json(j, "capacity_ratio");
         j.value("capacity_is_lower_bound", open_bracket);
         cap_eff.json(j, "energy_efficiency_at_capacity_ratio");
@@ -913,15 +1068,20 @@ int command_reproduce(const std::vector<std::string>& args) {
     if (u)
       for (const auto& o : u->timing) {
         j.begin_object().value("key", o.key).value("value", o.value).end_object();
-        what += (what.empty() ? "" : ", ") + o.key + "=" + o.value + " (rerun at saturation)";
+        what += (what.empty() ? "" : ", ") + o.key + "=" + o.value +
+                (search_timings ? " (rerun at saturation and at capacity)" : " (rerun at saturation)");
       }
     j.end_array().end_object();
     table << "\n  " << p.name << ": " << (what.empty() ? "none" : what);
   }
   j.end_array();
   table << "\n  Energy factors are recomputed from each run's action counts (ebatch energy), every combination;"
-           "\n  the capacity ratio has no range (timing alternatives are not searched again); * marks a ratio"
-           "\n  of which one capacity is a lower bound (no probe failed within max_probes).\n";
+           "\n  capacity x: the range over the timing alternatives, E-BATCH's and the baseline's strongest"
+           "\n  variant's capacities searched again under each (a platform without timing alternatives: the"
+           "\n  range is the value)"
+        << (with_capacity && !search_timings ? "; --quick does not search them (the ranges are the values)" : "")
+        << ";\n  energy eff x at cap.: timing x energy corners; * marks a ratio of which one capacity is a lower"
+           "\n  bound (no probe failed within max_probes).\n";
   j.value("failed_runs", failed).end_object();
   table << "\nAt moderate load every stable policy carries the offered rate, so throughput x is about 1 there;\n"
            "the throughput claim is the saturation row. Offered rate = "

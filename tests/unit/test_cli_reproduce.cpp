@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -30,6 +31,19 @@ std::string small_config(const std::string& extra = "") {
          ", lengths: " + repo_path("models/datasets/librispeech_test_clean.yaml") + "}\n" +
          "  imdb_sentiment: {network: " + repo_path("models/imdb_sentiment.yaml") +
          ", lengths: " + repo_path("models/datasets/imdb.yaml") + "}\n" + extra;
+}
+
+// A full (not --quick) reproduce of small_config(extra) into DIR/NAME; its reproduce.json, its
+// stdout in *out. `variants`: reproduce --variants.
+YAML::Node reproduce_small(const std::string& dir, const std::string& name, const std::string& extra,
+                           const std::string& variants, std::string* out) {
+  write_file(dir + "/" + name + ".yaml", small_config(extra));
+  const auto r = run_cli({"reproduce", "--config", dir + "/" + name + ".yaml", "--no-plots", "--variants", variants,
+                          "--jobs", "2", "--out", dir + "/" + name},
+                         dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  *out = r.out;
+  return r.exit_code == 0 ? YAML::LoadFile(dir + "/" + name + "/reproduce.json") : YAML::Node();
 }
 
 }  // namespace
@@ -262,6 +276,9 @@ TEST(CliReproduce, CapacityRangesAndAFolderPerInvocation) {
       {"uncertainty: {epur: {energy: {weight_bufer: [1]}}}\n", "no component 'weight_bufer'"},
       {"uncertainty: {gpu: {energy: {dram: [1]}}}\n", "not a platform"},
       {"uncertainty: {epur: {energy: {dram: [-1]}}}\n", "is not a factor"},
+      {"capacity: {requests: 20, seeds: 0}\nslo: {eesen: p99=1s, imdb_sentiment: p99=1s}\n", "key 'capacity.seeds'"},
+      {"capacity: {requests: 20, variants: best}\nslo: {eesen: p99=1s, imdb_sentiment: p99=1s}\n",
+       "key 'capacity.variants'"},
   };
   for (std::size_t i = 0; i < bad.size(); ++i) {
     write_file(dir + "/bad.yaml", small_config(bad[i].first));
@@ -272,4 +289,161 @@ TEST(CliReproduce, CapacityRangesAndAFolderPerInvocation) {
     EXPECT_CONTAINS(b.err, "bad.yaml");
     EXPECT_FALSE(fs::exists(dir + "/bad" + std::to_string(i)));
   }
+}
+
+// Issue 15: the capacity ratio's range over the timing alternatives. With an SLO no run misses,
+// every probe passes: at the default timing two probes (saturation throughput S, then 2 S), under
+// the alternative one (capacity.timing_max_probes: 1; capacity S), so the capacity ratio under
+// each timing is the saturation throughput ratio under it:
+// the two ranges must be equal, and E-PUR's (weight_streaming serial against overlapped) is not a
+// point. The TPU has no timing alternative: its capacity range is the value.
+TEST(CliReproduce, CapacityRatioRangeOverTimingAlternatives) {
+  const std::string dir = scratch_dir("reproduce_capacity_timing"), out = dir + "/out";
+  std::string text;
+  const YAML::Node j =
+      reproduce_small(dir, "out",
+                      "capacity: {requests: 10, span: 0, max_requests: 10, max_probes: 2, timing_max_probes: 1}\n"
+                      "slo: {eesen: p99=1000s, imdb_sentiment: p99=1000s}\n"
+                      "uncertainty:\n  epur:\n    timing: {hardware.weight_streaming: [serial]}\n",
+                      "none", &text);
+  ASSERT_TRUE(j.IsMap());
+  // 2 platforms x 2 networks x 3 policies at the defaults, then E-BATCH and cellular again under
+  // E-PUR's serial streaming.
+  ASSERT_EQ(j["capacity"].size(), 2u * 2 * 3 + 2 * 2);
+  int serial = 0;
+  for (const auto& c : j["capacity"]) {
+    EXPECT_TRUE(c["complete"].as<bool>());
+    const bool alternative = !c["timing"].as<std::string>().empty();
+    EXPECT_EQ(c["probes"].as<int>(), alternative ? 1 : 2);
+    const double expected = (alternative ? 1 : 2) * c["saturation_throughput_per_s"].as<double>();
+    EXPECT_NEAR(c["capacity_per_s"].as<double>(), expected, 1e-9 * expected);
+    if (!alternative) continue;
+    ++serial;
+    EXPECT_EQ(c["timing"].as<std::string>(), "hardware.weight_streaming=serial");
+    EXPECT_EQ(c["platform"].as<std::string>(), "epur");
+    EXPECT_NE(c["policy"].as<std::string>(), "none");
+    EXPECT_TRUE(fs::exists(out + "/" + c["dir"].as<std::string>() + "/probe-01/stats.json"));
+  }
+  EXPECT_EQ(serial, 4);
+  for (const auto& h : j["headline"]) {
+    const bool epur = h["platform"].as<std::string>() == "epur";
+    for (const auto& n : h["networks"]) {
+      for (const char* m : {"", "_min", "_max"})
+        EXPECT_NEAR(n[std::string("capacity_ratio") + m].as<double>(),
+                    n[std::string("saturation_throughput_ratio") + m].as<double>(), 1e-6)
+            << m;
+      if (!epur) {
+        EXPECT_EQ(n["capacity_ratio_min"].as<double>(), n["capacity_ratio_max"].as<double>());
+      }
+    }
+    if (epur) {
+      EXPECT_LT(h["geomean_capacity_ratio_min"].as<double>(), h["geomean_capacity_ratio_max"].as<double>());
+    }
+  }
+  EXPECT_CONTAINS(read_file(out + "/capacity.csv"), "hardware.weight_streaming=serial");
+  EXPECT_CONTAINS(text, "rerun at saturation and at capacity");
+}
+
+// Issue 15: capacity.seeds K repeats every search with seeds seed..seed+K-1; the table, CSV and
+// JSON give the median over them and the range (min-max), and the ratios take the medians.
+TEST(CliReproduce, CapacitySeedsGiveTheMedianAndTheRange) {
+  const std::string dir = scratch_dir("reproduce_capacity_seeds"), out = dir + "/out";
+  std::string text;
+  const YAML::Node j = reproduce_small(dir, "out",
+                                       "capacity: {requests: 10, span: 0, max_requests: 10, max_probes: 2, seeds: 3}\n"
+                                       "slo: {eesen: {epur: p99=20s, tpu: p99=1s}, imdb_sentiment: p99=0.05s}\n",
+                                       "none", &text);
+  ASSERT_TRUE(j.IsMap());
+  EXPECT_EQ(j["capacity_seeds"].as<int>(), 3);
+  ASSERT_EQ(j["capacity"].size(), 3u * 2 * 2 * 3);  // 3 seeds x 2 platforms x 2 networks x 3 policies
+  std::map<std::string, std::vector<double>> by_config;
+  std::map<std::string, std::set<long long>> seeds;
+  for (const auto& c : j["capacity"]) {
+    const std::string key =
+        c["platform"].as<std::string>() + "/" + c["network"].as<std::string>() + "/" + c["policy"].as<std::string>();
+    by_config[key].push_back(c["capacity_per_s"].as<double>());
+    seeds[key].insert(c["seed"].as<long long>());
+    EXPECT_CONTAINS(c["dir"].as<std::string>(), "/seed-" + std::to_string(c["seed"].as<long long>()));
+    EXPECT_TRUE(fs::exists(out + "/" + c["dir"].as<std::string>() + "/probe-01/stats.json"));
+  }
+  ASSERT_EQ(by_config.size(), 12u);
+  for (const auto& c : j["capacity"]) {
+    const std::string key =
+        c["platform"].as<std::string>() + "/" + c["network"].as<std::string>() + "/" + c["policy"].as<std::string>();
+    std::vector<double> v = by_config[key];
+    ASSERT_EQ(v.size(), 3u);
+    std::sort(v.begin(), v.end());
+    EXPECT_DOUBLE_EQ(c["capacity_median_per_s"].as<double>(), v[1]) << key;
+    EXPECT_DOUBLE_EQ(c["capacity_min_per_s"].as<double>(), v[0]) << key;
+    EXPECT_DOUBLE_EQ(c["capacity_max_per_s"].as<double>(), v[2]) << key;
+    EXPECT_EQ(seeds[key], (std::set<long long>{42, 43, 44})) << key;  // default.yaml's seed 42
+  }
+  // The ratio is of the medians.
+  for (const auto& h : j["headline"])
+    for (const auto& n : h["networks"]) {
+      if (!n["capacity_ratio"]) continue;
+      const std::string p = h["platform"].as<std::string>(), net = n["network"].as<std::string>();
+      std::vector<double> e = by_config[p + "/" + net + "/ebatch"], b = by_config[p + "/" + net + "/cellular"];
+      std::sort(e.begin(), e.end());
+      std::sort(b.begin(), b.end());
+      EXPECT_NEAR(n["capacity_ratio"].as<double>(), e[1] / b[1], 1e-9 * e[1] / b[1]) << p << "/" << net;
+    }
+  const std::string csv = read_file(out + "/capacity.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 3 * 12);
+  EXPECT_CONTAINS(csv, ",seed,capacity_median_per_s,capacity_min_per_s,capacity_max_per_s");
+  EXPECT_CONTAINS(text, "3 seeds: the median and the range over them");
+  EXPECT_CONTAINS(text, "seed range");
+}
+
+// Issue 15: capacity.variants: all searches every baseline variant and takes the one with the
+// highest capacity; the default (saturation) searches only the variant strongest at saturation.
+TEST(CliReproduce, CapacityVariantsAllTakesTheHighestCapacity) {
+  const std::string dir = scratch_dir("reproduce_capacity_variants");
+  const std::string slo = "slo: {eesen: {epur: p99=20s, tpu: p99=1s}, imdb_sentiment: p99=0.05s}\n";
+  std::string all_text, sat_text;
+  const YAML::Node ja = reproduce_small(
+      dir, "all", "capacity: {requests: 10, span: 0, max_requests: 10, max_probes: 2, variants: all}\n" + slo, "all",
+      &all_text);
+  const YAML::Node js = reproduce_small(
+      dir, "sat", "capacity: {requests: 10, span: 0, max_requests: 10, max_probes: 2}\n" + slo, "all", &sat_text);
+  ASSERT_TRUE(ja.IsMap() && js.IsMap());
+  // Saturation runs per platform and network: every variant of each policy.
+  std::map<std::string, int> variants;  // policy -> variants per platform and network
+  for (const auto& run : ja["runs"])
+    if (run["load"].as<std::string>() == "saturation" && run["platform"].as<std::string>() == "epur" &&
+        run["network"].as<std::string>() == "eesen")
+      ++variants[run["policy"].as<std::string>()];
+  ASSERT_GT(variants["cellular"], 1);
+  int searches = 0;
+  for (const auto& [pol, k] : variants) searches += k;
+  EXPECT_EQ(ja["capacity"].size(), std::size_t(2 * 2 * searches));
+  EXPECT_EQ(js["capacity"].size(), 2u * 2 * 3);  // one per policy
+  // The ratio's baseline is the cellular variant of the highest capacity (ties: lower energy).
+  for (const auto& h : ja["headline"])
+    for (const auto& n : h["networks"]) {
+      if (!n["capacity_ratio"]) continue;
+      const std::string p = h["platform"].as<std::string>(), net = n["network"].as<std::string>();
+      double best = -1, best_energy = 0, ebatch = 0;
+      std::string best_variant;
+      for (const auto& c : ja["capacity"]) {
+        if (c["platform"].as<std::string>() != p || c["network"].as<std::string>() != net) continue;
+        const double cap = c["capacity_per_s"].as<double>(), e = c["energy_per_sequence_at_capacity_j"].as<double>();
+        if (c["policy"].as<std::string>() == "ebatch") ebatch = cap;
+        if (c["policy"].as<std::string>() != "cellular") continue;
+        if (cap > best || (cap == best && cap > 0 && e < best_energy)) {
+          best = cap;
+          best_energy = e;
+          best_variant = c["variant"].as<std::string>();
+        }
+      }
+      EXPECT_EQ(n["baseline_variant_at_capacity"].as<std::string>(), best_variant) << p << "/" << net;
+      EXPECT_NEAR(n["capacity_ratio"].as<double>(), ebatch / best, 1e-9 * ebatch / best) << p << "/" << net;
+    }
+  // The default: the baseline at capacity is the one strongest at saturation.
+  for (const auto& h : js["headline"])
+    for (const auto& n : h["networks"])
+      if (n["capacity_ratio"]) {
+        EXPECT_EQ(n["baseline_variant_at_capacity"].as<std::string>(), n["baseline_variant"].as<std::string>());
+      }
+  EXPECT_CONTAINS(all_text, "every variant; the ratios take each policy's highest capacity");
 }
