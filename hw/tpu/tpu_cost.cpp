@@ -15,20 +15,23 @@ std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b
 struct GemmPipeline {
   WeightPipeline& s;
 
-  // Everything the next fold reads, relative to compute_end (the ring oldest first).
-  std::vector<std::uint64_t> relative(std::uint64_t depth) const {
-    std::vector<std::uint64_t> v{s.compute_end - s.fetch_end, s.compute_end - s.compute_start_prev};
-    for (std::uint64_t t = 0; t < depth; ++t) v.push_back(s.compute_end - s.ring[(s.i + t) % depth]);
-    return v;
+  // Everything the next fold reads, relative to compute_end (the ring oldest first), into `v`
+  // (its storage reused: this runs for every fold of a transient, GEMM after GEMM).
+  void relative(std::uint64_t depth, std::vector<std::uint64_t>& v) const {
+    v.resize(std::size_t(depth) + 2);
+    v[0] = s.compute_end - s.fetch_end;
+    v[1] = s.compute_end - s.compute_start_prev;
+    for (std::uint64_t t = 0; t < depth; ++t) v[std::size_t(t) + 2] = s.compute_end - s.ring[(s.i + t) % depth];
   }
   // `q` more folds of a steady state, each `cycles` long.
   void advance(std::uint64_t q, std::uint64_t cycles, std::uint64_t depth) { advance_folds(q, cycles, 1, depth); }
   // `q` more groups of `folds` folds in a steady state, each group `cycles` long.
   void advance_folds(std::uint64_t q, std::uint64_t cycles, std::uint64_t folds, std::uint64_t depth) {
     const std::uint64_t shift = q * cycles;
-    std::vector<std::uint64_t> moved(depth);
-    for (std::uint64_t t = 0; t < depth; ++t) moved[(s.i + q * folds + t) % depth] = s.ring[(s.i + t) % depth] + shift;
-    s.ring = std::move(moved);
+    // ring'[(j + q * folds) % depth] = ring[j] + shift: a rotation right by q * folds, in place.
+    const std::uint64_t right = (q * folds) % depth;
+    std::rotate(s.ring.begin(), s.ring.begin() + std::ptrdiff_t((depth - right) % depth), s.ring.end());
+    for (auto& slot : s.ring) slot += shift;
     s.fetch_end += shift;
     s.compute_start_prev += shift;
     s.compute_end += shift;
@@ -94,14 +97,16 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
     g.acc_write_bytes += double(m) * double(nc * 4);
   };
   const std::uint64_t last_nc = n - (col_folds - 1) * c;
+  // Relative states compared for the steady state (storage kept for the whole GEMM).
+  std::vector<std::uint64_t> prev, now, prev_row;
   const auto row = [&](std::uint64_t rf) {
     const std::uint64_t kr = std::min(r, k - rf * r);
-    std::vector<std::uint64_t> prev;  // relative state after the previous full column fold
+    prev.clear();  // relative state after the previous full column fold
     for (std::uint64_t cf = 0; cf + 1 < col_folds; ++cf) {
       const std::uint64_t before = s.compute_end;
       fold(kr, c);
       if (s.i <= depth + 1) continue;
-      std::vector<std::uint64_t> now = p.relative(depth);
+      p.relative(depth, now);
       if (now == prev) {  // steady state: the remaining full column folds of this row at once
         const std::uint64_t q = col_folds - 2 - cf;
         p.advance(q, s.compute_end - before, depth);
@@ -109,22 +114,21 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
         g.acc_write_bytes += double(q) * double(m) * double(c * 4);
         break;
       }
-      prev = std::move(now);
+      prev.swap(now);
     }
     fold(kr, last_nc);
     if (rf > 0) g.acc_read_bytes += double(m) * double(n * 4);
   };
   const std::uint64_t full_rows = k / r;  // row folds of r rows (the last may be partial)
-  std::vector<std::uint64_t> prev_row;
   for (std::uint64_t rf = 0; rf < row_folds; ++rf) {
     const std::uint64_t before = s.compute_end, i_before = s.i;
     const double ub = g.ub_read_bytes, aw = g.acc_write_bytes, ar = g.acc_read_bytes;
     row(rf);
     if (rf < 2 || rf + 1 >= full_rows || s.i <= depth + 1) {
-      if (rf >= 1 && s.i > depth + 1) prev_row = p.relative(depth);
+      if (rf >= 1 && s.i > depth + 1) p.relative(depth, prev_row);
       continue;
     }
-    std::vector<std::uint64_t> now = p.relative(depth);
+    p.relative(depth, now);
     if (now == prev_row) {  // steady state: the remaining full row folds at once
       const std::uint64_t q = full_rows - 1 - rf;
       p.advance_folds(q, s.compute_end - before, s.i - i_before, depth);
@@ -134,7 +138,7 @@ GemmCost tpu_gemm(const HardwareConfig& hw, std::uint64_t m, std::uint64_t k, st
       rf += q;
       continue;
     }
-    prev_row = std::move(now);
+    prev_row.swap(now);
   }
   g.total_cycles = s.compute_end - array_free;
   const std::uint64_t ideal = (first_fold == 0 ? r : 0) + g.folds * fold_compute;
