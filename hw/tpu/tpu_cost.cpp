@@ -155,10 +155,46 @@ std::uint64_t TpuCostModel::elementwise_cycles(std::uint64_t active) const {
   return ceil_div(active * per_slot, std::uint64_t(hw_.config<TpuConfig>().activation_width));
 }
 
+GemmCost TpuCostModel::chained_gemm(std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline& s,
+                                    std::uint64_t array_free) const {
+  const std::uint64_t depth = std::uint64_t(hw_.config<TpuConfig>().weight_fifo_tiles);
+  // Before depth + 1 folds the recurrence still reads the fold count (an empty FIFO, the
+  // first fold's start): worked out as it is.
+  if (!memo_on_ || s.i <= depth + 1 || s.ring.size() != depth) return tpu_gemm(hw_, m, k, n, s, array_free);
+  const std::uint64_t base = std::max(s.compute_end, array_free);
+  // Differences are taken modulo 2^64: exact, whatever their sign.
+  key_.resize(std::size_t(depth) + 6);
+  key_[0] = m, key_[1] = k, key_[2] = n, key_[3] = base - array_free;
+  key_[4] = base - s.fetch_end, key_[5] = base - s.compute_start_prev;
+  for (std::uint64_t t = 0; t < depth; ++t) key_[std::size_t(t) + 6] = base - s.ring[(s.i + t) % depth];
+  std::uint64_t hash = 1469598103934665603ull;
+  for (const std::uint64_t v : key_) hash = (hash ^ v) * 1099511628211ull;
+  if (gemm_memo_.empty()) gemm_memo_.resize(1024);
+  GemmMemoEntry& e = gemm_memo_[hash % gemm_memo_.size()];
+  if (e.key == key_) {
+    ++memo_hits_;
+    s.fetch_end = base + e.after[0];
+    s.compute_start_prev = base + e.after[1];
+    s.compute_end = base + e.after[2];
+    s.i += e.folds;
+    for (std::uint64_t t = 0; t < depth; ++t) s.ring[(s.i + t) % depth] = base + e.after[std::size_t(t) + 3];
+    return e.cost;
+  }
+  const std::uint64_t i_before = s.i;
+  const GemmCost g = tpu_gemm(hw_, m, k, n, s, array_free);
+  e.key = key_;
+  e.cost = g;
+  e.folds = s.i - i_before;
+  e.after.resize(std::size_t(depth) + 3);
+  e.after[0] = s.fetch_end - base, e.after[1] = s.compute_start_prev - base, e.after[2] = s.compute_end - base;
+  for (std::uint64_t t = 0; t < depth; ++t) e.after[std::size_t(t) + 3] = s.ring[(s.i + t) % depth] - base;
+  return g;
+}
+
 void TpuCostModel::add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n,
                             WeightPipeline* chain) const {
   if (m == 0 || k == 0 || n == 0) return;
-  const GemmCost g = chain ? tpu_gemm(hw_, m, k, n, *chain, c.cycles) : tpu_gemm(hw_, m, k, n);
+  const GemmCost g = chain ? chained_gemm(m, k, n, *chain, c.cycles) : tpu_gemm(hw_, m, k, n);
   c.cycles += g.total_cycles;
   c.stall_cycles += g.stall_cycles;
   c.weight_bytes += g.weight_bytes;

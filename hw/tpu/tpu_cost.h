@@ -85,8 +85,31 @@ class TpuCostModel {
   TpuCostModel(const HardwareConfig& hw, const NetworkSpec& net);
   TpuPassCost cost(const LayerPass& pass) const;
   std::uint64_t elementwise_cycles(std::uint64_t active_slots) const;
+  // With cross-GEMM prefetch, a GEMM on a pipeline past its first depth + 1 folds depends only
+  // on (M, K, N) and the pipeline's state relative to when its compute may start (the
+  // recurrence is max and + of cycle counts: translation-invariant), so its result is
+  // memoised by that key (a direct-mapped table) and shifted into place. Off: every GEMM is
+  // worked out (the tests compare the two).
+  void set_gemm_memo(bool on) const { memo_on_ = on; }
+  std::uint64_t gemm_memo_hits() const { return memo_hits_; }
 
  private:
+  // One memoised chained GEMM: its key and what it does, relative to `base` (the cycle its
+  // compute may start: max(compute_end, array_free)).
+  struct GemmMemoEntry {
+    std::vector<std::uint64_t> key;  // m, k, n, base - array_free, base - fetch_end, base - compute_start_prev,
+                                     // base - ring (oldest first)
+    GemmCost cost;
+    std::vector<std::uint64_t> after;  // fetch_end, compute_start_prev, compute_end, ring (oldest first), - base
+    std::uint64_t folds = 0;
+  };
+  GemmCost chained_gemm(std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline& chain,
+                        std::uint64_t array_free) const;
+  mutable std::vector<GemmMemoEntry> gemm_memo_;
+  mutable std::vector<std::uint64_t> key_;  // the key being looked up (storage kept)
+  mutable bool memo_on_ = true;
+  mutable std::uint64_t memo_hits_ = 0;
+
   // `chain`: the pass's weight pipeline with cross-GEMM prefetch, nullptr without.
   void add_gemm(TpuPassCost& c, std::uint64_t m, std::uint64_t k, std::uint64_t n, WeightPipeline* chain) const;
   void add_direction(const LayerPass& pass, const std::vector<Segment>& segments, std::int64_t span, TpuPassCost& c,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "common/experiment.h"
@@ -242,4 +243,53 @@ TEST(TpuPrefetch, LayerPassChainsItsGemmsAndIsNeverSlower) {
   EXPECT_LT(chained.stall_cycles, off.stall_cycles);
   EXPECT_EQ(chained.weight_bytes, off.weight_bytes);
   EXPECT_DOUBLE_EQ(chained.macs, off.macs);
+}
+
+// The chained-GEMM memo (TpuCostModel::set_gemm_memo) changes no result: random passes (both
+// directions, staggered segments, output rows) on the TPU with cross-GEMM prefetch, FIFO
+// depths 1, 2 and 4, costed by a model with the memo and by one without, field by field; the
+// memo must have been used (hits), or the comparison would test nothing.
+TEST(TpuPrefetch, GemmMemoEqualsTheWorkedOutPipelineOnRandomPasses) {
+  for (const char* depth : {"1", "2", "4"}) {
+    const Experiment e =
+        load_experiment(repo_path("configs/experiments/eesen_tpu.yaml"), {{"hardware.weight_fifo_tiles", depth}});
+    const TpuCostModel memo(e.hardware, e.network), plain(e.hardware, e.network);
+    plain.set_gemm_memo(false);
+    std::mt19937_64 rng(7);
+    const auto next = [&](std::uint64_t n) { return std::int64_t(rng() % n); };
+    for (int trial = 0; trial < 400; ++trial) {
+      LayerPass pass;
+      pass.layer = int(next(std::uint64_t(e.network.num_layers)));
+      for (auto* dir : {&pass.forward, &pass.backward}) {
+        const int segments = int(next(5));
+        std::int64_t& span = dir == &pass.forward ? pass.forward_span : pass.backward_span;
+        for (int i = 0; i < segments; ++i) {
+          Segment s;
+          s.slot = i;
+          s.window_offset = next(4);
+          s.begin = 0;
+          s.end = 1 + next(12);
+          dir->push_back(s);
+          span = std::max(span, s.window_offset + s.end);
+        }
+      }
+      pass.output_rows = next(3) == 0 ? next(20) : 0;
+      const TpuPassCost a = memo.cost(pass), b = plain.cost(pass);
+      ASSERT_EQ(a.cycles, b.cycles) << "trial " << trial << ", depth " << depth;
+      ASSERT_EQ(a.stall_cycles, b.stall_cycles);
+      ASSERT_EQ(a.weight_bytes, b.weight_bytes);
+      ASSERT_EQ(a.input_dram_bytes, b.input_dram_bytes);
+      ASSERT_EQ(a.output_dram_bytes, b.output_dram_bytes);
+      ASSERT_EQ(a.macs, b.macs);
+      ASSERT_EQ(a.ub_read_bytes, b.ub_read_bytes);
+      ASSERT_EQ(a.ub_write_bytes, b.ub_write_bytes);
+      ASSERT_EQ(a.acc_read_bytes, b.acc_read_bytes);
+      ASSERT_EQ(a.acc_write_bytes, b.acc_write_bytes);
+      ASSERT_EQ(a.fifo_bytes, b.fifo_bytes);
+      ASSERT_EQ(a.act_ops, b.act_ops);
+      ASSERT_EQ(a.activations, b.activations);
+    }
+    EXPECT_GT(memo.gemm_memo_hits(), 100u) << "depth " << depth;
+    EXPECT_EQ(plain.gemm_memo_hits(), 0u);
+  }
 }
