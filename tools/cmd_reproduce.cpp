@@ -802,11 +802,15 @@ int command_reproduce(const std::vector<std::string>& args) {
     for (const auto& g : groups) {
       const CapacityRow& first = *g.rows.front();
       const std::string timing = timing_text(g.saturation);
+      // The statistic shown is that of the seed whose capacity is nearest the median.
       const Probe* at = nullptr;
+      double nearest = 0;
       bool failed_search = false;
       int probes = 0;
       for (const CapacityRow* row : g.rows) {
-        if (!at) at = row->target.at_capacity();
+        const Probe* a = row->target.at_capacity();
+        const double d = std::abs(row->target.search.capacity() - g.capacity);
+        if (a && (!at || d < nearest)) at = a, nearest = d;
         failed_search = failed_search || row->target.failed;
         probes += row->target.search.probes();
       }
