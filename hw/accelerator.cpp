@@ -10,7 +10,6 @@ namespace ebatch {
 
 using sc_core::SC_SEC;
 using sc_core::sc_time;
-using sc_core::SC_ZERO_TIME;
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const Experiment& experiment, EnergyCounters& energy, int slots,
                          int queue_depth)

@@ -485,7 +485,10 @@ int command_reproduce(const std::vector<std::string>& args) {
   // Every run's config is checked before anything is written.
   const Experiment base = load_experiment(c.base);
   const std::string host = base.resolved["policy"]["host_reaction_latency"].as<std::string>();
-  for (const auto& [name, u] : c.uncertainty) {
+  for (const auto& entry : c.uncertainty) {
+    // Named, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+    const std::string& name = entry.first;
+    const auto& u = entry.second;
     const auto p = std::find_if(c.platforms.begin(), c.platforms.end(), [&](const auto& x) { return x.name == name; });
     EnergyTable t = load_energy_table(
         p->energy, load_experiment(c.base, {{"hardware", p->hardware}, {"energy", p->energy}}).hardware.platform);
