@@ -26,20 +26,7 @@ inline std::size_t next_set_byte(const std::uint8_t* mask, std::size_t n, std::s
 // Calls f(i) for every i < n with mask[i] != 0, in ascending order.
 template <class F>
 inline void for_each_set_byte(const std::uint8_t* mask, std::size_t n, F&& f) {
-  std::size_t i = 0;
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, mask + i, 8);
-    while (word) {
-      const int byte = __builtin_ctzll(word) / 8;  // the lowest set byte: the lowest address
-      f(i + std::size_t(byte));
-      word &= ~(std::uint64_t(0xff) << (8 * byte));
-    }
-  }
-#endif
-  for (; i < n; ++i)
-    if (mask[i]) f(i);
+  for (std::size_t i = next_set_byte(mask, n, 0); i < n; i = next_set_byte(mask, n, i + 1)) f(i);
 }
 
 // Calls f(i) for every set bit i < n of 32-bit words (bit i % 32 of words[i / 32]), ascending.
