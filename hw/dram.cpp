@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "hw/dram_timing.h"
 
@@ -17,7 +18,6 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& config, EnergyCounter
       busy("busy"),
       config_(config),
       store_data_(store_data),
-      busy_until_(sc_core::SC_ZERO_TIME),
       read_id_(energy.action("dram", "read_byte")),
       write_id_(energy.action("dram", "write_byte")),
       energy_(energy) {
@@ -101,15 +101,14 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;
   }
-  // The channel serves transfers in the order they reach it (loosely timed).
-  const sc_time arrival = sc_core::sc_time_stamp() + delay;
-  const sc_time start = std::max(arrival, busy_until_);
+  // The channel serves transfers in time order, in the time left free by earlier bookings.
+  const sc_time now = sc_core::sc_time_stamp();
   const Occupancy& occupancy = occupancy_of(bytes);
-  busy_until_ = start + occupancy.time;
+  const sc_time done = sc_time::from_value(book((now + delay).value(), occupancy.time.value(), now.value()));
   busy_seconds_ += occupancy.seconds;
   if (latency_key_ != config_.latency_s)
     latency_key_ = config_.latency_s, latency_ = sc_time(config_.latency_s, SC_SEC);
-  delay = (start - sc_core::sc_time_stamp()) + occupancy.time + latency_;
+  delay = (done - now) + latency_;
   if (store_data_) copy(address, trans.get_data_ptr(), bytes, write);
   if (write) {
     bytes_written_ += bytes;
@@ -118,15 +117,74 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
     bytes_read_ += bytes;
     energy_.add(read_id_, double(bytes));
   }
-  if (tracing_) {
-    traffic_bytes.write(bytes_read_ + bytes_written_);
-    busy_on_.notify(start - sc_core::sc_time_stamp());
-    busy_off_.notify(busy_until_ - sc_core::sc_time_stamp());
-  }
-  if (timeline_)
-    timeline_->complete("dram", "channel", write ? "write" : "read", start.to_seconds(), busy_until_.to_seconds(),
-                        {{"bytes", std::to_string(bytes)}, {"address", std::to_string(address)}});
+  if (tracing_) traffic_bytes.write(bytes_read_ + bytes_written_);
+  if (tracing_ || timeline_)
+    for (const Busy& piece : pieces_) {
+      const sc_time start = sc_time::from_value(piece.start), end = sc_time::from_value(piece.end);
+      if (tracing_) {
+        busy_on_.notify(start - now);
+        busy_off_.notify(end - now);
+      }
+      if (timeline_)
+        timeline_->complete("dram", "channel", write ? "write" : "read", start.to_seconds(), end.to_seconds(),
+                            {{"bytes", std::to_string(bytes)}, {"address", std::to_string(address)}});
+    }
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time::value_type Dram::book(sc_time::value_type arrival, sc_time::value_type occupancy, sc_time::value_type now) {
+  if (!busy_.empty() && busy_.front().end <= now) {
+    std::size_t gone = 1;
+    while (gone < busy_.size() && busy_[gone].end <= now) ++gone;
+    busy_.erase(busy_.begin(), busy_.begin() + std::ptrdiff_t(gone));
+  }
+  pieces_.clear();
+  // The common case: nothing booked after the arrival (one initiator, or initiators in turn).
+  if (busy_.empty() || arrival >= busy_.back().end) {
+    if (!busy_.empty() && arrival == busy_.back().end)
+      busy_.back().end += occupancy;
+    else
+      busy_.push_back({arrival, arrival + occupancy});
+    if (tracing_ || timeline_) pieces_.push_back({arrival, arrival + occupancy});
+    return arrival + occupancy;
+  }
+  // Arriving inside the last booking (a gather's reads, all issued at once): right after it.
+  if (arrival >= busy_.back().start) {
+    const sc_time::value_type start = busy_.back().end;
+    busy_.back().end += occupancy;
+    if (tracing_ || timeline_) pieces_.push_back({start, start + occupancy});
+    return start + occupancy;
+  }
+  return book_in_gaps(arrival, occupancy);
+}
+
+sc_time::value_type Dram::book_in_gaps(sc_time::value_type arrival, sc_time::value_type occupancy) {
+  // Fill the gaps from the arrival on, in time order, then continue after the last booking.
+  sc_time::value_type t = arrival, left = occupancy;
+  for (const Busy& b : busy_) {
+    if (b.end <= t) continue;
+    if (b.start > t) {
+      const sc_time::value_type take = std::min(left, b.start - t);
+      pieces_.push_back({t, t + take});
+      t += take;
+      left -= take;
+      if (left == 0) break;
+    }
+    t = std::max(t, b.end);
+  }
+  if (left > 0) pieces_.push_back({t, t + left}), t += left;
+  // Merge the pieces into the bookings (both sorted, disjoint; touching intervals become one).
+  merged_.clear();
+  std::merge(busy_.begin(), busy_.end(), pieces_.begin(), pieces_.end(), std::back_inserter(merged_),
+             [](const Busy& a, const Busy& b) { return a.start < b.start; });
+  busy_.clear();
+  for (const Busy& b : merged_) {
+    if (!busy_.empty() && b.start <= busy_.back().end)
+      busy_.back().end = std::max(busy_.back().end, b.end);
+    else
+      busy_.push_back(b);
+  }
+  return t;
 }
 
 void Dram::poison(std::uint64_t address, std::uint64_t bytes) {

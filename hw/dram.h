@@ -1,8 +1,12 @@
 // Main memory (DRAM) as a loosely-timed TLM-2.0 target.
 //
 // Models: one shared channel of fixed bandwidth and a fixed access latency;
-// transfers queue behind each other (a busy-until time), the latency overlaps
-// with other transfers; read and write bytes are counted for energy; an address
+// transfers queue behind each other in time order, the latency overlaps
+// with other transfers. Time order, not call order: under temporal decoupling an
+// initiator running ahead books channel time in the future (its local time), and a
+// transfer called later but arriving earlier takes the free time before that booking;
+// what does not fit there continues after it (the channel interleaves bursts; a booking
+// already made is never moved, as its delay was already returned); read and write bytes are counted for energy; an address
 // past the capacity gets TLM_ADDRESS_ERROR_RESPONSE; a read that touches a poisoned
 // range (an injected uncorrectable error, poison()) gets TLM_GENERIC_ERROR_RESPONSE until
 // a write covers it again. With `store_data` the
@@ -62,7 +66,22 @@ class Dram : public sc_core::sc_module {
 
   DramConfig config_;
   bool store_data_;
-  sc_core::sc_time busy_until_;
+  // The channel's booked time from the kernel's time on (in time-resolution ticks): disjoint
+  // intervals in time order, merged where they touch; those ended by the kernel's time are
+  // dropped (no initiator's local time lies before it).
+  struct Busy {
+    sc_core::sc_time::value_type start, end;
+  };
+  std::vector<Busy> busy_;
+  // Books `occupancy` ticks from `arrival` on in the free gaps (the pieces in pieces_ when
+  // tracing or recording a timeline); returns the tick the last piece ends.
+  sc_core::sc_time::value_type book(sc_core::sc_time::value_type arrival, sc_core::sc_time::value_type occupancy,
+                                    sc_core::sc_time::value_type now);
+  // book() when the arrival lies before the last booking's start: through the gaps.
+  sc_core::sc_time::value_type book_in_gaps(sc_core::sc_time::value_type arrival,
+                                            sc_core::sc_time::value_type occupancy);
+  std::vector<Busy> pieces_;  // book()'s pieces of the last transfer (tracing and the timeline)
+  std::vector<Busy> merged_;  // book()'s scratch, its storage kept
   // b_transport's time conversions, memoised (occupancy_of: per transfer size).
   struct Occupancy {
     std::uint64_t bytes = 0;  // 0: empty (b_transport never moves 0 bytes)

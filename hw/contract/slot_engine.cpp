@@ -117,15 +117,9 @@ namespace {
 void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescriptor& sequence, std::int64_t steps,
                  std::int64_t useful, std::int64_t begin, std::int64_t end, std::int64_t window_offset,
                  bool resets_state) {
-  Segment& seg = segments.emplace_back();
-  seg.slot = slot;
-  seg.sequence = sequence;
-  seg.begin = begin;
-  seg.end = end;
-  seg.window_offset = window_offset;
-  seg.useful_steps = std::max<std::int64_t>(0, std::min(end, useful) - begin);
-  seg.resets_state = resets_state;
-  seg.layer_steps = steps;
+  // Built whole (aggregate): emplace_back() would zero all 120 bytes first (a rep stos).
+  segments.push_back(Segment{slot, sequence, begin, end, window_offset,
+                             std::max<std::int64_t>(0, std::min(end, useful) - begin), resets_state, steps});
 }
 
 }  // namespace

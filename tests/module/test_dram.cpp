@@ -121,6 +121,41 @@ TEST(DramModule, BackToBackTransfersQueue) {
   EXPECT_DOUBLE_EQ(dram.busy_seconds(), (1000 + 2000 + 64 + 64) * 1e-9);
 }
 
+// Time order, not call order: a transfer booked ahead (an initiator running ahead of kernel time
+// under temporal decoupling) leaves the time before it free for one called later but arriving
+// earlier; what does not fit before it continues after it. 1 byte/ns, 100 ns latency.
+TEST(DramModule, TransfersAreServedInTimeOrderNotCallOrder) {
+  EnergyCounters energy;
+  Dram dram("dram", config(), energy, false);
+  Initiator init("init", [&](Initiator& me) {
+    sc_time ahead = sc_time(5000, SC_NS), early = SC_ZERO_TIME, straddles = sc_time(4000, SC_NS);
+    EXPECT_EQ(me.transfer(false, 0, 1000, ahead), tlm::TLM_OK_RESPONSE);  // books [5000, 6000) ns
+    EXPECT_EQ(ahead, sc_time(6000 + 100, SC_NS));
+    // Called later, arrives at 0: fits before the booking, [0, 2000) ns (call order: after 6000).
+    EXPECT_EQ(me.transfer(false, 8192, 2000, early), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(early, sc_time(2000 + 100, SC_NS)) << "served at its arrival, not behind the later booking";
+    // Arrives at 4000: 1000 ns before the booking, the other 1000 after it: [4000, 5000) + [6000, 7000).
+    EXPECT_EQ(me.transfer(true, 16384, 2000, straddles), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(straddles, sc_time(7000 + 100, SC_NS)) << "continues after the booking it meets";
+    // The gap [2000, 4000) is still free; [0, 2000) and [4000, 7000) are not.
+    sc_time gap = sc_time(1500, SC_NS);
+    EXPECT_EQ(me.transfer(false, 0, 1000, gap), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(gap, sc_time(3000 + 100, SC_NS)) << "waits for [0, 2000), then takes [2000, 3000)";
+    sc_time after = sc_time(2500, SC_NS);
+    EXPECT_EQ(me.transfer(false, 0, 3000, after), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(after, sc_time(9000 + 100, SC_NS)) << "[3000, 4000) and [7000, 9000)";
+    // Once kernel time passes the bookings they are gone: an idle channel again.
+    wait(sc_time(20, SC_US));
+    sc_time idle = SC_ZERO_TIME;
+    EXPECT_EQ(me.transfer(false, 0, 64, idle), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(idle, sc_time(64 + 100, SC_NS));
+  });
+  init.socket.bind(dram.socket);
+  sc_core::sc_start();
+  EXPECT_TRUE(init.finished);
+  EXPECT_DOUBLE_EQ(dram.busy_seconds(), (1000 + 2000 + 2000 + 1000 + 3000 + 64) * 1e-9);
+}
+
 TEST(DramModule, AddressPastCapacityIsAnAddressError) {
   EnergyCounters energy;
   const DramConfig cfg = config();
