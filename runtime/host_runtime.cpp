@@ -397,7 +397,11 @@ void HostRuntime::main() {
     while (error_.empty()) {
       sync();
       if (!irq.read()) wait(irq.posedge_event());
+      // The handler runs a reaction after the edge and reads the status as it is then: the
+      // host waits the reaction out (a read at a local time ahead of the kernel's would see
+      // only what was raised by the kernel's time, and miss a CMD_DONE raised meanwhile).
       qk_.inc(reaction);
+      sync();
       handle_interrupt(command_done_seen);
       if (command_done_seen && read_reg(kDoneCount) == 0) break;
       if (policy_.refill_during_command()) {

@@ -16,7 +16,9 @@
 // descriptors into a DRAM ring with one timed transfer, rings the doorbell (CQ_TAIL) and serves
 // the interrupts until the ring drains (CMD_DONE of the last, flagged descriptor).
 // Register writes carry the host's local time (quantum keeper) as their annotated delay and
-// take effect then: the reaction latency is on the critical path of the next command.
+// take effect then: the reaction latency is on the critical path of the next command. The
+// interrupt handler starts a reaction after the line's rising edge, synchronised (the host
+// waits the reaction out), so its first read of IRQ_STATUS sees everything raised by then.
 //
 // Models: inputs written to DRAM before a sequence is queued, outputs read
 // back after its completion interrupt, each as one timed DRAM transfer; a

@@ -269,9 +269,10 @@ TEST_P(RtlControlDecoderLockstep, SameOrderAndDoneSteps) {
     shorter += rtl_rows[i].steps < rtl_rows[i].length;
   }
   EXPECT_GT(shorter, 0) << "every sequence ran to its maximum: DONE_STEPS shows nothing";
-  // stats.json: the same keys. Its numbers are not compared: with step-major passes, planned a
-  // step at a time, an access taking effect 2 cycles later can move a sequence to another pass,
-  // so times and work move (measured up to a few %; printed here, the worst key).
+  // stats.json: the same keys, and every number within 0.5 %: RTL accesses take effect a few
+  // cycles later, which moves times by a few hundredths of a percent (measured worst 0.10 %, a
+  // latency percentile's histogram bucket). Before the DRAM served transfers in time order and
+  // the host waited its reaction out before reading IRQ_STATUS, the two differed by up to 5.7 %.
   std::string tlm_skeleton, rtl_skeleton;
   const auto a = json_numbers(read_file(out["tlm"] + "/stats.json"), tlm_skeleton);
   const auto b = json_numbers(read_file(out["rtl"] + "/stats.json"), rtl_skeleton);
@@ -283,6 +284,7 @@ TEST_P(RtlControlDecoderLockstep, SameOrderAndDoneSteps) {
     if (d > worst) worst = d, worst_key = a[i].first;
   }
   std::printf("stats.json: worst relative difference %.4f %% ('%s')\n", 100 * worst, worst_key.c_str());
+  EXPECT_LT(worst, 0.005) << "tlm and rtl control disagree on '" << worst_key << "'";
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, RtlControlDecoderLockstep,
