@@ -104,7 +104,7 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   // The channel serves transfers in time order, in the time left free by earlier bookings.
   const sc_time now = sc_core::sc_time_stamp();
   const Occupancy& occupancy = occupancy_of(bytes);
-  const sc_time done = sc_time::from_value(book((now + delay).value(), occupancy.time.value(), now.value()));
+  const sc_time done = book(now + delay, occupancy.time, now);
   busy_seconds_ += occupancy.seconds;
   if (latency_key_ != config_.latency_s)
     latency_key_ = config_.latency_s, latency_ = sc_time(config_.latency_s, SC_SEC);
@@ -120,19 +120,19 @@ void Dram::b_transport(int, tlm::tlm_generic_payload& trans, sc_time& delay) {
   if (tracing_) traffic_bytes.write(bytes_read_ + bytes_written_);
   if (tracing_ || timeline_)
     for (const Busy& piece : pieces_) {
-      const sc_time start = sc_time::from_value(piece.start), end = sc_time::from_value(piece.end);
       if (tracing_) {
-        busy_on_.notify(start - now);
-        busy_off_.notify(end - now);
+        busy_on_.notify(piece.start - now);
+        busy_off_.notify(piece.end - now);
       }
       if (timeline_)
-        timeline_->complete("dram", "channel", write ? "write" : "read", start.to_seconds(), end.to_seconds(),
+        timeline_->complete("dram", "channel", write ? "write" : "read", piece.start.to_seconds(),
+                            piece.end.to_seconds(),
                             {{"bytes", std::to_string(bytes)}, {"address", std::to_string(address)}});
     }
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-sc_time::value_type Dram::book(sc_time::value_type arrival, sc_time::value_type occupancy, sc_time::value_type now) {
+sc_time Dram::book(const sc_time& arrival, const sc_time& occupancy, const sc_time& now) {
   if (!busy_.empty() && busy_.front().end <= now) {
     std::size_t gone = 1;
     while (gone < busy_.size() && busy_[gone].end <= now) ++gone;
@@ -150,7 +150,7 @@ sc_time::value_type Dram::book(sc_time::value_type arrival, sc_time::value_type 
   }
   // Arriving inside the last booking (a gather's reads, all issued at once): right after it.
   if (arrival >= busy_.back().start) {
-    const sc_time::value_type start = busy_.back().end;
+    const sc_time start = busy_.back().end;
     busy_.back().end += occupancy;
     if (tracing_ || timeline_) pieces_.push_back({start, start + occupancy});
     return start + occupancy;
@@ -158,21 +158,21 @@ sc_time::value_type Dram::book(sc_time::value_type arrival, sc_time::value_type 
   return book_in_gaps(arrival, occupancy);
 }
 
-sc_time::value_type Dram::book_in_gaps(sc_time::value_type arrival, sc_time::value_type occupancy) {
+sc_time Dram::book_in_gaps(const sc_time& arrival, const sc_time& occupancy) {
   // Fill the gaps from the arrival on, in time order, then continue after the last booking.
-  sc_time::value_type t = arrival, left = occupancy;
+  sc_time t = arrival, left = occupancy;
   for (const Busy& b : busy_) {
     if (b.end <= t) continue;
     if (b.start > t) {
-      const sc_time::value_type take = std::min(left, b.start - t);
+      const sc_time take = std::min(left, b.start - t);
       pieces_.push_back({t, t + take});
       t += take;
       left -= take;
-      if (left == 0) break;
+      if (left == sc_core::SC_ZERO_TIME) break;
     }
     t = std::max(t, b.end);
   }
-  if (left > 0) pieces_.push_back({t, t + left}), t += left;
+  if (left > sc_core::SC_ZERO_TIME) pieces_.push_back({t, t + left}), t += left;
   // Merge the pieces into the bookings (both sorted, disjoint; touching intervals become one).
   merged_.clear();
   std::merge(busy_.begin(), busy_.end(), pieces_.begin(), pieces_.end(), std::back_inserter(merged_),

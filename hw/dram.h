@@ -6,12 +6,13 @@
 // initiator running ahead books channel time in the future (its local time), and a
 // transfer called later but arriving earlier takes the free time before that booking;
 // what does not fit there continues after it (the channel interleaves bursts; a booking
-// already made is never moved, as its delay was already returned); read and write bytes are counted for energy; an address
-// past the capacity gets TLM_ADDRESS_ERROR_RESPONSE; a read that touches a poisoned
-// range (an injected uncorrectable error, poison()) gets TLM_GENERIC_ERROR_RESPONSE until
-// a write covers it again. With `store_data` the
-// contents are kept (sparse 64 KiB pages, zero when never written) so
-// functional runs move real data; without it data is neither copied nor kept.
+// already made is never moved, as its delay was already returned). Read and write
+// bytes are counted for energy; an address past the capacity gets
+// TLM_ADDRESS_ERROR_RESPONSE; a read that touches a poisoned range (an injected
+// uncorrectable error, poison()) gets TLM_GENERIC_ERROR_RESPONSE until a write covers
+// it again. With `store_data` the contents are kept (sparse 64 KiB pages, zero when
+// never written) so functional runs move real data; without it data is neither copied
+// nor kept.
 // Ignores: banks, rows, refresh timing, read/write turnaround, DMI.
 #pragma once
 
@@ -66,20 +67,19 @@ class Dram : public sc_core::sc_module {
 
   DramConfig config_;
   bool store_data_;
-  // The channel's booked time from the kernel's time on (in time-resolution ticks): disjoint
-  // intervals in time order, merged where they touch; those ended by the kernel's time are
-  // dropped (no initiator's local time lies before it).
+  // The channel's booked time from the kernel's time on: disjoint intervals in time order,
+  // merged where they touch; those ended by the kernel's time are dropped (no initiator's local
+  // time lies before it).
   struct Busy {
-    sc_core::sc_time::value_type start, end;
+    sc_core::sc_time start, end;
   };
   std::vector<Busy> busy_;
   // Books `occupancy` ticks from `arrival` on in the free gaps (the pieces in pieces_ when
   // tracing or recording a timeline); returns the tick the last piece ends.
-  sc_core::sc_time::value_type book(sc_core::sc_time::value_type arrival, sc_core::sc_time::value_type occupancy,
-                                    sc_core::sc_time::value_type now);
+  sc_core::sc_time book(const sc_core::sc_time& arrival, const sc_core::sc_time& occupancy,
+                        const sc_core::sc_time& now);
   // book() when the arrival lies before the last booking's start: through the gaps.
-  sc_core::sc_time::value_type book_in_gaps(sc_core::sc_time::value_type arrival,
-                                            sc_core::sc_time::value_type occupancy);
+  sc_core::sc_time book_in_gaps(const sc_core::sc_time& arrival, const sc_core::sc_time& occupancy);
   std::vector<Busy> pieces_;  // book()'s pieces of the last transfer (tracing and the timeline)
   std::vector<Busy> merged_;  // book()'s scratch, its storage kept
   // b_transport's time conversions, memoised (occupancy_of: per transfer size).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "common/byte_mask.h"
 #include "common/invariant.h"
@@ -114,12 +115,24 @@ bool SlotEngine::end_sequence(int slot, std::int64_t id, std::int64_t steps) {
 
 namespace {
 
-void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescriptor& sequence, std::int64_t steps,
-                 std::int64_t useful, std::int64_t begin, std::int64_t end, std::int64_t window_offset,
-                 bool resets_state) {
-  // Built whole (aggregate): emplace_back() would zero all 120 bytes first (a rep stos).
-  segments.push_back(Segment{slot, sequence, begin, end, window_offset,
-                             std::max<std::int64_t>(0, std::min(end, useful) - begin), resets_state, steps});
+static_assert(std::is_trivially_destructible<Segment>::value, "advance() trims segment vectors by resize");
+
+// Writes segment `n` of `segments` (a vector kept from pass to pass: an element from an earlier
+// pass is overwritten in place, neither zeroed nor copied from a temporary; the caller trims
+// the vector to the count at the end).
+void add_segment(std::vector<Segment>& segments, std::size_t& n, int slot, const SequenceDescriptor& sequence,
+                 std::int64_t steps, std::int64_t useful, std::int64_t begin, std::int64_t end,
+                 std::int64_t window_offset, bool resets_state) {
+  if (n == segments.size()) segments.emplace_back();
+  Segment& seg = segments[n++];
+  seg.slot = slot;
+  seg.sequence = sequence;
+  seg.begin = begin;
+  seg.end = end;
+  seg.window_offset = window_offset;
+  seg.useful_steps = std::max<std::int64_t>(0, std::min(end, useful) - begin);
+  seg.resets_state = resets_state;
+  seg.layer_steps = steps;
 }
 
 }  // namespace
@@ -128,10 +141,10 @@ void add_segment(std::vector<Segment>& segments, int slot, const SequenceDescrip
 // state and the completions, for a caller that needs no pass, as cellular's shadow).
 template <bool kPass>
 void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, LayerPass* pass) {
+  // Segments written so far (the pass's vectors keep their elements from the last pass: one
+  // command per cell in cellular batching makes this hot).
+  std::size_t n_forward = 0, n_backward = 0;
   if (kPass) {
-    // Reuse the pass's storage: one command per cell in cellular batching makes this hot.
-    pass->forward.clear();
-    pass->backward.clear();
     pass->forward_span = pass->backward_span = pass->output_rows = 0;
     pass->layer = layer;
     pass->last_layer = command.last_layer < 0 ? network_.num_layers - 1 : command.last_layer;
@@ -170,7 +183,7 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
           end <= input && end <= length,
           "layer " + std::to_string(layer) + " ran past its input for request " + std::to_string(s.descriptor.id));
       if (kPass)
-        add_segment(pass->forward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used,
+        add_segment(pass->forward, n_forward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used,
                     begin == 0 && !hands_off);
       s.forward_done[l] = end;
       used += can;
@@ -189,7 +202,8 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
         EBATCH_INVARIANT(begin >= 0 && end <= length,
                          "backward segment outside request " + std::to_string(s.descriptor.id));
         if (kPass)
-          add_segment(pass->backward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used, end == length);
+          add_segment(pass->backward, n_backward, slot, s.descriptor, length, useful_of(s, layer), begin, end, used,
+                      end == length);
         s.backward_done[l] += can;
         used += can;
         if (s.backward_done[l] < length) break;
@@ -206,6 +220,10 @@ void SlotEngine::advance(const Command& command, int layer, std::int64_t steps, 
       }
       if (done) q.erase(q.begin(), q.begin() + std::ptrdiff_t(done));
     }
+  }
+  if (kPass) {
+    pass->forward.resize(n_forward);  // shrinks only (trivially destructible segments)
+    pass->backward.resize(n_backward);
   }
 }
 
