@@ -453,6 +453,7 @@ SimulationConfig parse_simulation(const ConfigSection& s) {
   sim.quantum_s = s.time("quantum", "1 us");
   if (sim.quantum_s <= 0) s.fail("quantum", "must be positive");
   sim.waveform_accurate = s.boolean("waveform_accurate", false);
+  sim.lazy_sync = s.boolean("lazy_sync", true);
   sim.weights_path = s.optional_existing_file("weights").value_or("");
   sim.inputs_path = s.optional_existing_file("inputs").value_or("");
   sim.check_golden = s.boolean("check_golden", true);

@@ -108,9 +108,12 @@ struct SimulationConfig {
   Precision precision = Precision::fp32;  // numerics in functional mode
   double quantum_s = 0;                   // temporal-decoupling quantum
   bool waveform_accurate = false;         // quantum of one accelerator cycle
-  std::string weights_path;               // .npz; empty: seeded random weights
-  std::string inputs_path;                // .npz; empty: seeded random inputs
-  bool check_golden = true;               // compare against the golden reference
+  // Skip the accelerator's quantum synchronisations that no other process could observe
+  // (hw/lazy_quantum_keeper.h): the same results, fewer context switches.
+  bool lazy_sync = true;
+  std::string weights_path;  // .npz; empty: seeded random weights
+  std::string inputs_path;   // .npz; empty: seeded random inputs
+  bool check_golden = true;  // compare against the golden reference
   // Injected faults (simulation.faults), by request id: reads of the request's inputs get a
   // DRAM error response (an uncorrectable memory error), or the host programs its
   // descriptor with an input address outside the DRAM (a driver fault).

@@ -35,6 +35,7 @@
 #include "hw/contract/slot_engine.h"
 #include "hw/contract/tlm_control.h"
 #include "hw/energy_counters.h"
+#include "hw/lazy_quantum_keeper.h"
 #include "hw/pass_plan.h"
 #include "hw/timeline.h"
 
@@ -90,6 +91,8 @@ class Accelerator : public sc_core::sc_module, public ControlDatapath {
   using PassObserver = std::function<void(const LayerPass& pass, const PassPlan& plan, double start_s, double end_s)>;
   void set_pass_observer(PassObserver observer) { pass_observer_ = std::move(observer); }
   const AcceleratorStats& stats() const { return stats_; }
+  // The sequencer's quantum keeper: synchronisations made and skipped (simulation.lazy_sync).
+  const LazyQuantumKeeper& keeper() const { return keeper_; }
   double cycle_seconds() const { return cycle_.to_seconds(); }
   // The platform's own waveform signals for output.trace: full, named below "accelerator.":
   // compute busy lines and memory fill levels, in trace order.
@@ -202,6 +205,7 @@ class Accelerator : public sc_core::sc_module, public ControlDatapath {
   void admit_pushes(const sc_core::sc_time& now);  // moves the pushes written by `now` into the slots
 
   SlotEngine engine_;
+  LazyQuantumKeeper keeper_;  // the sequencer's
   std::unique_ptr<PassPlanner> planner_;
   std::unique_ptr<PlanActionRecorder> plan_actions_;
   PassPlan plan_;  // reused pass after pass

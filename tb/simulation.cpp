@@ -75,6 +75,8 @@ void gather_stats(const Experiment& e, const SystemTop& top, RunStats& st) {
   st.dram_bytes_written = top.dram.bytes_written();
   st.dram_busy_fraction = st.sim_time_s > 0 ? top.dram.busy_seconds() / st.sim_time_s : 0;
   const AcceleratorStats& a = top.accelerator->stats();
+  st.accelerator_syncs = top.accelerator->keeper().synced();
+  st.accelerator_syncs_skipped = top.accelerator->keeper().skipped();
   st.commands = a.commands;
   st.passes = a.passes;
   st.interrupts = a.interrupts;
@@ -302,6 +304,8 @@ std::string wallclock_json(const RunStats& s) {
   j.value("wall_clock_s", s.wall_s);
   j.value("sequence_layer_steps", static_cast<long long>(s.sequence_layer_steps));
   j.value("sequence_layer_steps_per_wall_s", s.wall_s > 0 ? double(s.sequence_layer_steps) / s.wall_s : 0.0);
+  j.value("accelerator_syncs", static_cast<long long>(s.accelerator_syncs));
+  j.value("accelerator_syncs_skipped", static_cast<long long>(s.accelerator_syncs_skipped));
   j.end_object();
   return j.str();
 }

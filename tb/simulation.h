@@ -33,6 +33,9 @@ struct RunStats {
   std::vector<TunerPoint> tuner_points;
   std::int64_t submitted = 0, completed = 0;
   double sim_time_s = 0, wall_s = 0;
+  // The accelerator's quantum synchronisations, made and skipped (simulation.lazy_sync):
+  // simulator behaviour, written to wallclock.json, not stats.json.
+  std::uint64_t accelerator_syncs = 0, accelerator_syncs_skipped = 0;
   double throughput_per_s = 0;
   LatencySummary latency_s;
   EnergyCounters::Report energy;
