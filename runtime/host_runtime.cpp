@@ -295,12 +295,8 @@ void HostRuntime::handle_interrupt(bool& command_done_seen) {
 
 std::uint32_t HostRuntime::mask_word(const AcceleratorCommand& cmd, int word) const {
   const int slots = std::min(policy_.slots(), int(cmd.slot_mask.size()));
-  std::uint32_t bits = 0;
   const int first = word * 32;
-  if (first < slots)
-    for_each_set_byte(cmd.slot_mask.data() + first, std::size_t(std::min(slots - first, 32)),
-                      [&](std::size_t s) { bits |= 1u << s; });
-  return bits;
+  return first < slots ? pack_set_bytes(cmd.slot_mask.data() + first, std::size_t(std::min(slots - first, 32))) : 0;
 }
 
 std::uint32_t HostRuntime::layers_word(const AcceleratorCommand& cmd) const {

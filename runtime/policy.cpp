@@ -302,8 +302,10 @@ bool CellularBatchingPolicy::next_cell() {
   last_layer_ = layer;
   Shadow& sh = *shadow_;
   auto& cmd = sh.command;
-  cmd.slot_mask.assign(std::size_t(in_flight_), 0);
   auto& taken = sh.taken;  // the B oldest ready requests
+  // The mask keeps its size between cells: only the last cell's slots need clearing.
+  if (cmd.slot_mask.size() != std::size_t(in_flight_)) cmd.slot_mask.assign(std::size_t(in_flight_), 0);
+  for (const int s : taken) cmd.slot_mask[std::size_t(s)] = 0;
   taken.clear();
   sh.for_each_rank(sh.layer_bits(layer), [&](int r) {
     const int s = sh.by_age[std::size_t(r)];
