@@ -9,7 +9,8 @@
 // let nothing else run (only this thread would resume, at the same absolute time), so it
 // moves its next sync point on as sync() would and answers false. Every process then runs
 // at the same times and sees the same state as under the plain keeper: results are the
-// same, byte for byte (tests/module/test_lazy_sync.cpp; docs/ARCHITECTURE.md).
+// same, byte for byte (tests/system/test_lazy_sync.cpp, tests/module/
+// test_lazy_quantum_keeper.cpp; docs/ARCHITECTURE.md).
 // Requires: the thread computes absolute times as sc_time_stamp() + local time (never from
 // sc_time_stamp() alone) and synchronises explicitly (sync()) before it notifies events or
 // writes signals that other processes see. Explicit sync() calls always wait. The
