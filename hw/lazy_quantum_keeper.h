@@ -29,11 +29,11 @@ namespace ebatch {
 class LazyQuantumKeeper : public tlm_utils::tlm_quantumkeeper {
  public:
   void set_lazy(bool on) { lazy_ = on; }
-  bool lazy() const { return lazy_; }
   // Synchronisations made (waits) and skipped so far (wallclock.json, tests).
   std::uint64_t synced() const { return synced_; }
   std::uint64_t skipped() const { return skipped_; }
 
+  // const as in the base class; a skipped sync moves the (mutable) next sync point on.
   bool need_sync() const override {
     const sc_core::sc_time now = sc_core::sc_time_stamp() + m_local_time;
     if (now < next_sync_) return false;
