@@ -33,6 +33,7 @@ struct RunStats {
   std::vector<TunerPoint> tuner_points;
   std::int64_t submitted = 0, completed = 0;
   double sim_time_s = 0, wall_s = 0;
+  double cpu_s = 0;  // the process's CPU time over wall_s's span (no waits for a core)
   // The accelerator's quantum synchronisations, made and skipped (simulation.lazy_sync):
   // simulator behaviour, written to wallclock.json, not stats.json.
   std::uint64_t accelerator_syncs = 0, accelerator_syncs_skipped = 0;

@@ -46,7 +46,15 @@ TEST(CliRun, WritesResultsAndRerunFromResolvedConfigIsDeterministic) {
   EXPECT_NE(stats.find("\"" + ebatch::stat::kRequestsCompleted.name() + "\""), std::string::npos);
   // The host's measurements live apart, so stats.json depends on the experiment alone.
   EXPECT_EQ(stats.find("wall"), std::string::npos);
-  EXPECT_NE(read_file(dir + "/wallclock.json").find("\"wall_clock_s\""), std::string::npos);
+  // What the host measured: wall clock, and the CPU time of the (single-threaded) run, never
+  // more than its wall clock but for the clocks' granularity.
+  const YAML::Node wall = YAML::LoadFile(dir + "/wallclock.json");
+  const double wall_s = wall["wall_clock_s"].as<double>(), cpu_s = wall["cpu_s"].as<double>();
+  EXPECT_GT(wall_s, 0.0);
+  EXPECT_GT(cpu_s, 0.0);
+  EXPECT_LE(cpu_s, wall_s + 0.02);
+  EXPECT_NEAR(wall["sequence_layer_steps_per_cpu_s"].as<double>() * cpu_s, wall["sequence_layer_steps"].as<double>(),
+              1e-6 * wall["sequence_layer_steps"].as<double>());
   const std::string csv = read_file(dir + "/requests.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6) << "header and 5 rows:\n" << csv;
 
