@@ -7,7 +7,9 @@
 # so that no platform's or policy's path is treated as cold.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="$(mkdir -p "${1:-$root/build-pgo}" && cd "${1:-$root/build-pgo}" && pwd)"
+dir="${1:-$root/build-pgo}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
 profile="$dir/profile"
 train="$(mktemp -d)"
 trap 'rm -rf "$train"' EXIT

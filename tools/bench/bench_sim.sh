@@ -10,8 +10,8 @@
 #                       also the timing-only run per policy, REPEATS runs each, median.
 # Measures, each REPEATS times:
 #   1. timing-only: default.yaml --set workload.requests=1000, medians of
-#      sequence_layer_steps_per_wall_s and _per_cpu_s from wallclock.json (CPU time is the
-#      steadier on a shared or virtual machine);
+#      sequence_layer_steps_per_wall_s and _per_cpu_s from wallclock.json (CPU time leaves
+#      out the waits for a core that wall clock includes on a loaded machine);
 #   2. functional: + simulation.functional=true, check_golden=false, workload.requests=5,
 #      median time-steps per wall second (per layer direction, to compare with the bare GEMMs);
 #   3. (optional) bench_datapath's BM_EigenSequence for layers 0 and 1, median of REPEATS.
